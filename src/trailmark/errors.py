@@ -1,0 +1,105 @@
+"""Typed errors. Each carries its HTTP status and a stable machine-readable code.
+
+The server turns them into ``{"error": {"code", "message"}}`` in one place
+(:mod:`trailmark.server.errors`); the HTTP client turns such a body back into the
+same class, so a caller sees one exception type whether the store is local or remote.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class TrailmarkError(Exception):
+    """Base of every error Trailmark raises on purpose."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_body(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class InvalidInput(TrailmarkError):
+    """The request or call was malformed; the message says what and how to fix it."""
+
+    status = 400
+    code = "invalid_input"
+
+
+class InvalidFilter(InvalidInput):
+    """A filter expression could not be parsed; ``position`` is the 0-based offset."""
+
+    code = "invalid_filter"
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(f"{message} at position {position}")
+        self.position = position
+
+
+class Unauthorized(TrailmarkError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(TrailmarkError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(TrailmarkError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(TrailmarkError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(TrailmarkError):
+    status = 413
+    code = "payload_too_large"
+
+
+class StorageFull(TrailmarkError):
+    status = 507
+    code = "storage_full"
+
+
+class Unavailable(TrailmarkError):
+    """The server could not be reached or answered with a temporary failure."""
+
+    status = 503
+    code = "unavailable"
+
+
+ERRORS_BY_CODE: dict[str, type[TrailmarkError]] = {
+    cls.code: cls
+    for cls in (
+        TrailmarkError,
+        InvalidInput,
+        InvalidFilter,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PayloadTooLarge,
+        StorageFull,
+        Unavailable,
+    )
+}
+
+
+def error_from_body(status: int, code: str, message: str) -> TrailmarkError:
+    """Rebuild a typed error from a server's JSON error body."""
+    cls = ERRORS_BY_CODE.get(code)
+    if cls is None or cls is InvalidFilter:
+        cls = next((c for c in ERRORS_BY_CODE.values() if c.status == status), TrailmarkError)
+    if cls is InvalidFilter:
+        cls = InvalidInput
+    return cls(message)

@@ -1,0 +1,20 @@
+"""Size limits shared by the SDK, the store and the server, so all three refuse the same input."""
+
+from __future__ import annotations
+
+MAX_KEY_LENGTH = 256
+"""Longest metric, config or summary key, in characters."""
+
+MAX_NAME_LENGTH = 256
+"""Longest project, run, tag, group or job-type name."""
+
+MAX_NOTES_LENGTH = 100_000
+MAX_CONFIG_DEPTH = 32
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_TAGS = 256
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+"""Largest request body the server reads."""
+
+MAX_RECORDS_PER_BATCH = 100_000
+MAX_FILTER_LENGTH = 10_000
+MAX_PAGE_SIZE = 10_000

@@ -1,0 +1,108 @@
+"""Engine creation and transaction helpers; the dialect-specific wiring lives here."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from trailmark.errors import InvalidInput, StorageFull
+
+SQLITE_FILE_NAME = "trailmark.db"
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``sqlite:///path``; pick the drivers we ship with."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith(("postgresql+psycopg://", "sqlite://")):
+        return url
+    raise InvalidInput(
+        f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST/DB"
+    )
+
+
+def sqlite_url_for_dir(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
+
+
+class Database:
+    """An engine plus the two kinds of transaction the store uses: read and write."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalize_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(self.url, echo=echo)
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(
+                self.url, echo=echo, pool_pre_ping=True, pool_size=8, max_overflow=16
+            )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite, so writers queue, never deadlock."""
+        try:
+            with (
+                self.engine.connect().execution_options(trailmark_write=True) as conn,
+                conn.begin(),
+            ):
+                yield conn
+        except OperationalError as exc:
+            if _is_disk_full(exc):
+                raise StorageFull(
+                    "the database's disk is full; nothing of this request was written. "
+                    "Free space on the server and retry."
+                ) from exc
+            raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_disk_full(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database or disk is full" in text or "no space left" in text
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's begin event emit BEGIN itself (pysqlite's own handling is unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 60000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("trailmark_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def database_for(url: str | None, data_dir: Path) -> Database:
+    """The database named by ``url``, or the SQLite file in ``data_dir``."""
+    return Database(url or sqlite_url_for_dir(data_dir))

@@ -1,0 +1,119 @@
+"""Table definitions: the current schema, used by every query.
+
+Times are float seconds since the epoch (UTC). JSON columns use JSONB on PostgreSQL.
+Non-finite floats inside JSON are written as the strings "NaN", "Infinity" and
+"-Infinity" (the protobuf JSON convention), because neither database's JSON keeps them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from trailmark.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH
+
+metadata = MetaData()
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only aliases INTEGER PRIMARY KEY to the rowid; BIGINT would not autoincrement.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column(
+        "project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("config", Json, nullable=False),
+    Column("summary", Json, nullable=False),
+    Column("tags", Json, nullable=False),
+    Column("properties", Json, nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("group_name", String(MAX_NAME_LENGTH), nullable=True),
+    Column("job_type", String(MAX_NAME_LENGTH), nullable=True),
+    Column("host", String(MAX_NAME_LENGTH), nullable=True),
+    Column("metadata", Json, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("heartbeat_at", Float, nullable=True),
+    Column("exit_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+    Index("ix_runs_project_created", "project_id", "created_at"),
+)
+
+series = Table(
+    "series",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(MAX_KEY_LENGTH), nullable=False),
+    Column("summary_mode", String(8), nullable=False, default="last"),
+    # count, finite min/max/sum, last value/step/time; see trailmark.store.series_stats
+    Column("stats", Json, nullable=False),
+    Column("open_chunks", Integer, nullable=False, default=0),
+    UniqueConstraint("run_id", "key", name="uq_series_run_key"),
+)
+
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "series_id", BigId, ForeignKey("series.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("count", Integer, nullable=False),
+    Column("step_min", BigInteger, nullable=False),
+    Column("step_max", BigInteger, nullable=False),
+    Column("steps", LargeBinary, nullable=False),
+    Column("times", LargeBinary, nullable=False),
+    Column("vals", LargeBinary, nullable=False),
+    Index("ix_chunks_series_steps", "series_id", "step_min"),
+)
+
+writers = Table(
+    "writers",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("writer_id", String(64), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("rank", Integer, nullable=True),
+    Column("host", String(MAX_NAME_LENGTH), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+migrations_table = Table(
+    "trailmark_migrations",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("applied_at", Float, nullable=False),
+)
