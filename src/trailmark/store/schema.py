@@ -46,9 +46,7 @@ runs = Table(
     "runs",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column(
-        "project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(MAX_NAME_LENGTH), nullable=False),
     Column("state", String(16), nullable=False),
     Column("config", Json, nullable=False),
@@ -87,10 +85,8 @@ chunks = Table(
     "chunks",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "series_id", BigId, ForeignKey("series.id", ondelete="CASCADE"), nullable=False
-    ),
-    Column("count", Integer, nullable=False),
+    Column("series_id", BigId, ForeignKey("series.id", ondelete="CASCADE"), nullable=False),
+    Column("npoints", Integer, nullable=False),
     Column("step_min", BigInteger, nullable=False),
     Column("step_max", BigInteger, nullable=False),
     Column("steps", LargeBinary, nullable=False),

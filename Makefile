@@ -1,0 +1,51 @@
+# One task runner for developers, CI and the README.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PORT ?= 5100
+DEMO_DIR ?= .demo
+
+.PHONY: install services test test-fast check format demo bench docs clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# PostgreSQL runs on this kind of machine; start it if it is down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+check: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+test: install services check
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/pytest -q -x -m "not slow and not postgres"
+
+demo: install
+	@test -f $(DEMO_DIR)/trailmark.db || $(BIN)/trailmark demo --data-dir $(DEMO_DIR)
+	@echo "Trailmark is running at http://127.0.0.1:$(PORT)  (project 'demo'; Ctrl-C to stop)"
+	$(BIN)/trailmark ui --data-dir $(DEMO_DIR) --port $(PORT)
+
+bench: install services
+	$(PY) benchmarks/run.py
+
+docs: install
+	$(PY) -m trailmark.docs_gen
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

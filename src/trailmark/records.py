@@ -1,0 +1,85 @@
+"""The record format: what a run writes to its spool and what ingest consumes.
+
+A spool is a file of JSON lines. The first line is a header (``"t": "hdr"``) naming the
+run, project, writer and destination; every later line is one record with a type ``t``
+and a sequence number ``q`` that counts up from 1 per writer. The store keeps a record
+at most once per (run, writer, q), so a replay is harmless.
+
+Record types:
+
+- ``run``: create or resume the run: name, config, tags, notes, group, job_type, host,
+  metadata, created, resume.
+- ``m``: metrics at a step: ``s`` step, ``w`` wall time, ``d`` {key: value}.
+- ``cfg``: config values to merge (nested).
+- ``sum``: user-set summary values.
+- ``def``: ``define_metric``: ``k`` key, ``summary`` mode.
+- ``upd``: changed run fields (name, tags, notes).
+- ``fin``: the run ended: ``state``, ``exit_code``, ``w``, optional ``error``.
+
+Non-finite floats are written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``
+(the protobuf JSON convention) because JSON has no literal for them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+from trailmark.types import JSON
+
+HEADER: Final = "hdr"
+RUN: Final = "run"
+METRICS: Final = "m"
+CONFIG: Final = "cfg"
+SUMMARY: Final = "sum"
+DEFINE: Final = "def"
+UPDATE: Final = "upd"
+FINISH: Final = "fin"
+RECORD_TYPES: Final = frozenset({RUN, METRICS, CONFIG, SUMMARY, DEFINE, UPDATE, FINISH})
+
+SUMMARY_MODES: Final = ("last", "min", "max", "mean", "first", "none")
+
+NONFINITE_TO_TEXT: Final[dict[str, str]] = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+TEXT_TO_FLOAT: Final[dict[str, float]] = {
+    "NaN": math.nan,
+    "Infinity": math.inf,
+    "-Infinity": -math.inf,
+}
+
+
+def float_to_json(value: float) -> float | str:
+    """A float as JSON allows it: itself, or ``"NaN"``/``"Infinity"``/``"-Infinity"``."""
+    if math.isfinite(value):
+        return value
+    return NONFINITE_TO_TEXT[repr(value)]
+
+
+def metric_from_json(value: Any) -> float | None:
+    """The float a metric value in a record stands for; ``None`` if it is not one."""
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
+    if type(value) is str:
+        return TEXT_TO_FLOAT.get(value)
+    return None
+
+
+def json_safe(value: Any) -> JSON:
+    """Replace non-finite floats anywhere inside ``value`` by their JSON strings."""
+    if isinstance(value, float):
+        return float_to_json(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def rows_to_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """History rows with non-finite values as JSON strings (for the REST API)."""
+    for row in rows:
+        for key, value in row.items():
+            if type(value) is float and value - value != 0:
+                row[key] = float_to_json(value)
+    return rows

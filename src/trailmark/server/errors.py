@@ -1,0 +1,63 @@
+"""The one place where errors become HTTP responses: ``{"error": {"code", "message"}}``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from trailmark.errors import TrailmarkError
+
+log = logging.getLogger("trailmark.server")
+
+_HTTP_CODES = {
+    400: "invalid_input",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> ORJSONResponse:
+    return ORJSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TrailmarkError)
+    async def trailmark_error(_request: Request, exc: TrailmarkError) -> ORJSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> ORJSONResponse:
+        problems = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append(
+                f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg"))
+            )
+        return error_response(400, "invalid_input", "; ".join(problems) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail) if exc.detail else code.replace("_", " ")
+        if exc.status_code == 404 and message == "Not Found":
+            message = "no such endpoint; see /api/v1/openapi.json"
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> ORJSONResponse:
+        log.exception("unexpected error")
+        return error_response(
+            500, "internal_error", f"internal error ({type(exc).__name__}); see the server log"
+        )

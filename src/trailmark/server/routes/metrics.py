@@ -1,0 +1,81 @@
+"""Metric series of a run: keys with statistics, full or ranged points, min/max buckets, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query
+
+from trailmark.records import float_to_json, rows_to_json
+from trailmark.server.deps import get_store
+from trailmark.store.chunks import Points
+from trailmark.store.store import Store
+
+router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}", tags=["metrics"])
+
+STEP_BOUND = 2**62
+
+
+def values_json(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[Any]:
+    """Float values for JSON: non-finite ones as "NaN"/"Infinity"/"-Infinity"."""
+    out: list[Any] = values.tolist()
+    bad = np.flatnonzero(~np.isfinite(values))
+    for i in bad.tolist():
+        out[i] = float_to_json(out[i])
+    return out
+
+
+def points_json(key: str, points: Points, bucketed: bool) -> dict[str, Any]:
+    return {
+        "key": key,
+        "count": len(points),
+        "bucketed": bucketed,
+        "steps": points.steps.tolist(),
+        "times": points.times.tolist(),
+        "values": values_json(points.values),
+    }
+
+
+@router.get("/metrics")
+def metric_keys(project: str, run_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Every metric key of the run with count, min, max, last value and step."""
+    store.runs.get_run(project, run_id)
+    return {"metrics": store.metrics.keys(run_id)}
+
+
+@router.get("/series")
+def series(
+    project: str,
+    run_id: str,
+    key: str = Query(min_length=1, max_length=256),
+    min_step: int | None = Query(default=None, ge=-STEP_BOUND, le=STEP_BOUND),
+    max_step: int | None = Query(default=None, ge=-STEP_BOUND, le=STEP_BOUND),
+    buckets: int | None = Query(
+        default=None, ge=1, le=100_000, description="Pixel budget: min/max buckets."
+    ),
+    store: Store = Depends(get_store),
+) -> dict[str, Any]:
+    """Points of one metric in a step range; with ``buckets``, min/max-preserving buckets
+    (full resolution whenever the range holds at most 2 × buckets points)."""
+    store.runs.get_run(project, run_id)
+    if buckets is None:
+        return points_json(key, store.metrics.points(run_id, key, min_step, max_step), False)
+    full = store.metrics.points(run_id, key, min_step, max_step)
+    if len(full) <= 2 * buckets:
+        return points_json(key, full, False)
+    return points_json(key, store.metrics.bucketed(run_id, key, buckets, min_step, max_step), True)
+
+
+@router.get("/history")
+def history(
+    project: str,
+    run_id: str,
+    keys: list[str] | None = Query(default=None),
+    min_step: int | None = Query(default=None, ge=-STEP_BOUND, le=STEP_BOUND),
+    max_step: int | None = Query(default=None, ge=-STEP_BOUND, le=STEP_BOUND),
+    store: Store = Depends(get_store),
+) -> dict[str, Any]:
+    """Rows by step, ``{"_step", "_timestamp", key: value}``, for the keys asked (all by default)."""
+    store.runs.get_run(project, run_id)
+    return {"rows": rows_to_json(store.metrics.history(run_id, keys, min_step, max_step))}

@@ -1,0 +1,38 @@
+"""/api/v1/projects"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from trailmark.server.deps import get_store
+from trailmark.server.models import ProjectCreate
+from trailmark.store.store import Store
+
+router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+
+
+@router.get("")
+def list_projects(search: str | None = None, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Every project with its run count and last activity, most recent first."""
+    return {"projects": store.runs.list_projects(search)}
+
+
+@router.post("", status_code=201)
+def create_project(body: ProjectCreate, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Create an empty project (runs also create their project on first write)."""
+    return store.runs.create_project(body.name, body.description)
+
+
+@router.get("/{project}")
+def get_project(project: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """One project with its run count and last activity."""
+    return store.runs.get_project(project)
+
+
+@router.delete("/{project}", status_code=204)
+def delete_project(project: str, store: Store = Depends(get_store)) -> Response:
+    """Delete a project with all its runs and metrics."""
+    store.runs.delete_project(project)
+    return Response(status_code=204)

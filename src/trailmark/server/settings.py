@@ -1,0 +1,63 @@
+"""Server settings: read once from the command line (and environment) at the edge."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from trailmark.errors import InvalidInput
+from trailmark.settings import Setting
+
+SERVER_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "host",
+        "TRAILMARK_HOST",
+        "127.0.0.1",
+        "Address to listen on. Anything but loopback needs --insecure-allow-remote until authentication is configured.",
+    ),
+    Setting("port", "TRAILMARK_PORT", "5100", "Port to listen on."),
+    Setting(
+        "db",
+        "TRAILMARK_DB",
+        "",
+        "Database URL: postgresql://user@host/db, or sqlite:///path. Unset: SQLite in the data dir.",
+    ),
+    Setting(
+        "data_dir", "TRAILMARK_DIR", "~/.trailmark", "Data dir for the SQLite database and files."
+    ),
+    Setting(
+        "insecure_allow_remote",
+        "TRAILMARK_INSECURE_ALLOW_REMOTE",
+        "false",
+        "Allow a non-loopback bind without authentication.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    data_dir: Path
+    db_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 5100
+    insecure_allow_remote: bool = False
+
+    def check_bind(self) -> None:
+        """Refuse to expose an unauthenticated server beyond this machine unless told to."""
+        if is_loopback(self.host) or self.insecure_allow_remote:
+            return
+        raise InvalidInput(
+            f"refusing to listen on {self.host}: the server has no authentication configured, "
+            "so anyone who can reach it could read and change your runs. Bind to 127.0.0.1, "
+            "or pass --insecure-allow-remote if the network is trusted."
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,406 @@
+"""Apply a batch of spool records to the store in one transaction, each record at most once.
+
+A batch belongs to one writer of one run. The writer's highest applied sequence number
+is kept in ``writers.last_seq``; records at or below it are skipped, so retries and
+replays (``trailmark sync``) are harmless. Everything is validated before anything is
+written: a malformed batch is refused whole with a message naming the bad record.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from trailmark import records as rec
+from trailmark.errors import Conflict, InvalidInput, PayloadTooLarge
+from trailmark.limits import MAX_RECORDS_PER_BATCH
+from trailmark.records import json_safe, metric_from_json
+from trailmark.store.database import Database
+from trailmark.store.dialect import for_update, insert_ignoring_conflicts
+from trailmark.store.metrics import (
+    COMPACT_AFTER_OPEN_CHUNKS,
+    chunk_rows,
+    compact,
+    ensure_series,
+    points_from_lists,
+    update_series,
+)
+from trailmark.store.runs import ensure_project, new_run_row
+from trailmark.store.schema import chunks, runs, writers
+from trailmark.store.series_stats import merge_stats, summary_value
+from trailmark.types import RUN_STATES
+from trailmark.validation import (
+    check_json_object,
+    check_name,
+    check_notes,
+    check_project_name,
+    check_run_id,
+    check_tags,
+    key_problem,
+)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who a batch is from: the run, its project and the writer (one process)."""
+
+    run_id: str
+    project: str
+    writer: str
+    rank: int | None = None
+    host: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Envelope:
+        if not isinstance(data, dict):
+            raise InvalidInput("the batch header must be an object with run, project and writer")
+        rank = data.get("rank")
+        if rank is not None and type(rank) is not int:
+            raise InvalidInput(f"rank must be an integer, got {rank!r}")
+        host = data.get("host")
+        return cls(
+            run_id=check_run_id(data.get("run")),
+            project=check_project_name(data.get("project")),
+            writer=check_run_id(data.get("writer")),
+            rank=rank,
+            host=check_name("host", host) if host is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+    last_seq: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "last_seq": self.last_seq}
+
+
+@dataclass
+class _Series:
+    steps: list[int] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+def validate(records: list[Any]) -> list[dict[str, Any]]:
+    """Check every record's shape; raise InvalidInput naming the first bad one."""
+    if len(records) > MAX_RECORDS_PER_BATCH:
+        raise PayloadTooLarge(
+            f"a batch holds at most {MAX_RECORDS_PER_BATCH} records, got {len(records)}; send smaller batches"
+        )
+    last_q = 0
+    for index, record in enumerate(records):
+        where = f"record {index}"
+        if not isinstance(record, dict):
+            raise InvalidInput(f"{where} must be an object, got {type(record).__name__}")
+        kind, q = record.get("t"), record.get("q")
+        if kind not in rec.RECORD_TYPES:
+            raise InvalidInput(
+                f"{where} has unknown type {kind!r}; expected one of {sorted(rec.RECORD_TYPES)}"
+            )
+        if type(q) is not int or q < 1:
+            raise InvalidInput(f"{where} needs a sequence number q (an integer from 1), got {q!r}")
+        if q <= last_q:
+            raise InvalidInput(f"{where}: sequence numbers must increase, {q} follows {last_q}")
+        last_q = q
+        _validate_record(record, f"{where} (q={q})")
+    return records
+
+
+def _validate_record(record: dict[str, Any], where: str) -> None:
+    kind = record["t"]
+    if kind == rec.METRICS:
+        step, wall, data = record.get("s"), record.get("w"), record.get("d")
+        if type(step) is not int or not -(2**62) <= step <= 2**62:
+            raise InvalidInput(f"{where}: step must be an integer, got {step!r}")
+        if type(wall) not in (int, float):
+            raise InvalidInput(f"{where}: wall time w must be a number, got {wall!r}")
+        if not isinstance(data, dict):
+            raise InvalidInput(f"{where}: d must be an object of metric values")
+        for key, value in data.items():
+            problem = key_problem(key)
+            if problem:
+                raise InvalidInput(f"{where}: {problem}")
+            if metric_from_json(value) is None:
+                raise InvalidInput(
+                    f"{where}: metric {key!r} has a non-numeric value {str(value)[:80]!r}; "
+                    'metric values are numbers or "NaN", "Infinity", "-Infinity"'
+                )
+    elif kind in (rec.CONFIG, rec.SUMMARY):
+        check_json_object("config" if kind == rec.CONFIG else "summary", record.get("d"))
+        if kind == rec.SUMMARY:
+            for key in record["d"]:
+                problem = key_problem(key)
+                if problem:
+                    raise InvalidInput(f"{where}: {problem}")
+    elif kind == rec.DEFINE:
+        problem = key_problem(record.get("k"))
+        if problem:
+            raise InvalidInput(f"{where}: {problem}")
+        if record.get("summary") not in rec.SUMMARY_MODES:
+            raise InvalidInput(f"{where}: summary must be one of {', '.join(rec.SUMMARY_MODES)}")
+    elif kind == rec.FINISH:
+        if record.get("state") not in RUN_STATES:
+            raise InvalidInput(f"{where}: state must be one of {', '.join(RUN_STATES)}")
+    elif kind in (rec.RUN, rec.UPDATE):
+        _validate_run_fields(record, where)
+
+
+def _validate_run_fields(record: dict[str, Any], where: str) -> None:
+    try:
+        if record.get("name") is not None:
+            check_name("run name", record["name"])
+        if record.get("tags") is not None:
+            check_tags(record["tags"])
+        if record.get("notes") is not None:
+            check_notes(record["notes"])
+        for kind in ("config", "metadata"):
+            if record.get(kind) is not None:
+                check_json_object(kind, record[kind])
+        for kind in ("group", "job_type", "host"):
+            if record.get(kind) is not None:
+                check_name(kind, record[kind])
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}") from exc
+
+
+class Ingestor:
+    """Applies batches of records to the store."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ingest(self, envelope: Envelope, records: list[Any]) -> IngestResult:
+        validate(records)
+        with self.db.write() as conn:
+            return _apply(conn, envelope, records)
+
+
+def _apply(conn: Connection, env: Envelope, records: list[dict[str, Any]]) -> IngestResult:
+    now = time.time()
+    project_id = ensure_project(conn, env.project)
+    run = conn.execute(for_update(conn, select(runs).where(runs.c.id == env.run_id))).first()
+    if run is None:
+        first = next((r for r in records if r["t"] == rec.RUN), {})
+        conn.execute(runs.insert().values(new_run_row(env.run_id, project_id, **first)))
+        run = conn.execute(select(runs).where(runs.c.id == env.run_id)).one()
+    elif run.project_id != project_id:
+        raise Conflict(f"run {env.run_id!r} belongs to another project, not {env.project!r}")
+
+    insert_ignoring_conflicts(
+        conn,
+        writers,
+        [
+            {
+                "run_id": env.run_id,
+                "writer_id": env.writer,
+                "last_seq": 0,
+                "rank": env.rank,
+                "host": env.host,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+    )
+    last_seq = int(
+        conn.execute(
+            for_update(
+                conn,
+                select(writers.c.last_seq).where(
+                    writers.c.run_id == env.run_id, writers.c.writer_id == env.writer
+                ),
+            )
+        ).scalar_one()
+    )
+    fresh = [r for r in records if r["q"] > last_seq]
+    if not fresh:
+        return IngestResult(0, len(records), last_seq)
+
+    state = _RunState.from_row(run)
+    metrics: dict[str, _Series] = {}
+    modes: dict[str, str] = {}
+    for record in fresh:
+        kind = record["t"]
+        if kind == rec.METRICS:
+            step, wall = record["s"], float(record["w"])
+            for key, value in record["d"].items():
+                s = metrics.get(key)
+                if s is None:
+                    s = metrics[key] = _Series()
+                s.steps.append(step)
+                s.times.append(wall)
+                s.values.append(metric_from_json(value))  # type: ignore[arg-type]
+            if state.last_step is None or step > state.last_step:
+                state.last_step = step
+        elif kind == rec.DEFINE:
+            modes[record["k"]] = record["summary"]
+        else:
+            state.apply(record)
+
+    summary_changes = _apply_metrics(conn, env.run_id, metrics, modes)
+    state.summary.update({k: v for k, v in summary_changes.items() if v is not None})
+    for key in [k for k, v in summary_changes.items() if v is None]:
+        state.summary.pop(key, None)
+    state.summary.update(state.user_summary)
+
+    values = state.changed_values()
+    values.update(updated_at=now, heartbeat_at=now)
+    conn.execute(update(runs).where(runs.c.id == env.run_id).values(**values))
+    new_last = fresh[-1]["q"]
+    conn.execute(
+        update(writers)
+        .where(writers.c.run_id == env.run_id, writers.c.writer_id == env.writer)
+        .values(last_seq=new_last, updated_at=now)
+    )
+    return IngestResult(len(fresh), len(records) - len(fresh), new_last)
+
+
+def _apply_metrics(
+    conn: Connection, run_id: str, metrics: dict[str, _Series], modes: dict[str, str]
+) -> dict[str, Any]:
+    """Append points, update series stats; return the run summary values that changed."""
+    keys = sorted(set(metrics) | set(modes))
+    if not keys:
+        return {}
+    rows = ensure_series(conn, run_id, keys)
+    new_chunks: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {}
+    to_compact: list[int] = []
+    for key in keys:
+        row = rows[key]
+        stats, open_chunks = row.stats, row.open_chunks
+        mode = modes.get(key, row.summary_mode)
+        collected = metrics.get(key)
+        if collected is not None:
+            points = points_from_lists(collected.steps, collected.times, collected.values)
+            stats = merge_stats(stats, points)
+            pieces, partial = chunk_rows(row.id, points)
+            new_chunks.extend(pieces)
+            open_chunks += partial
+            if open_chunks >= COMPACT_AFTER_OPEN_CHUNKS:
+                to_compact.append(row.id)
+        changes.append(
+            {"sid": row.id, "new_stats": stats, "new_open": open_chunks, "new_mode": mode}
+        )
+        summary[key] = summary_value(stats, mode)
+    if new_chunks:
+        conn.execute(chunks.insert(), new_chunks)
+    remaining = {sid: compact(conn, sid) for sid in to_compact}
+    for change in changes:
+        if change["sid"] in remaining:
+            change["new_open"] = remaining[change["sid"]]
+    update_series(conn, changes)
+    return summary
+
+
+@dataclass
+class _RunState:
+    """The run row's mutable fields while a batch is applied."""
+
+    name: str
+    state: str
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    tags: list[str]
+    notes: str
+    group: str | None
+    job_type: str | None
+    host: str | None
+    metadata: dict[str, Any]
+    ended_at: float | None
+    exit_code: int | None
+    error: str | None
+    last_step: int | None
+    user_summary: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> _RunState:
+        return cls(
+            name=row.name,
+            state=row.state,
+            config=dict(row.config),
+            summary=dict(row.summary),
+            tags=list(row.tags),
+            notes=row.notes,
+            group=row.group_name,
+            job_type=row.job_type,
+            host=row.host,
+            metadata=dict(row.metadata),
+            ended_at=row.ended_at,
+            exit_code=row.exit_code,
+            error=row.error,
+            last_step=row.last_step,
+        )
+
+    def apply(self, record: dict[str, Any]) -> None:
+        kind = record["t"]
+        if kind == rec.RUN:
+            self._apply_run(record)
+        elif kind == rec.CONFIG:
+            _deep_merge(self.config, json_safe(record["d"]))
+        elif kind == rec.SUMMARY:
+            self.user_summary.update(json_safe(record["d"]))
+        elif kind == rec.UPDATE:
+            self._apply_fields(record)
+        elif kind == rec.FINISH:
+            self.state = record["state"]
+            self.ended_at = float(record.get("w") or time.time())
+            self.exit_code = record.get("exit_code")
+            self.error = record.get("error")
+
+    def _apply_run(self, record: dict[str, Any]) -> None:
+        self._apply_fields(record)
+        if record.get("config"):
+            _deep_merge(self.config, json_safe(record["config"]))
+        if record.get("metadata"):
+            self.metadata.update(json_safe(record["metadata"]))
+        if record.get("host"):
+            self.host = record["host"]
+        if record.get("resume"):
+            self.state, self.ended_at, self.exit_code, self.error = "running", None, None, None
+
+    def _apply_fields(self, record: dict[str, Any]) -> None:
+        if record.get("name") is not None:
+            self.name = record["name"]
+        if record.get("tags") is not None:
+            merged = list(self.tags) if record["t"] == rec.RUN else []
+            merged.extend(t for t in record["tags"] if t not in merged)
+            self.tags = merged
+        if record.get("notes") is not None:
+            self.notes = record["notes"]
+        if record.get("group") is not None:
+            self.group = record["group"]
+        if record.get("job_type") is not None:
+            self.job_type = record["job_type"]
+
+    def changed_values(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "config": self.config,
+            "summary": self.summary,
+            "tags": self.tags,
+            "notes": self.notes,
+            "group_name": self.group,
+            "job_type": self.job_type,
+            "host": self.host,
+            "metadata": self.metadata,
+            "ended_at": self.ended_at,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "last_step": self.last_step,
+        }
+
+
+def _deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
+    for key, value in source.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value

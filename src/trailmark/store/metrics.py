@@ -1,0 +1,228 @@
+"""Metric series stored as columnar chunks: append, compact, read, downsample, history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, delete, select, update
+
+from trailmark.errors import InvalidInput, NotFound
+from trailmark.store.buckets import downsample
+from trailmark.store.chunks import CHUNK_TARGET, Points, decode_chunk, encode_chunk
+from trailmark.store.database import Database
+from trailmark.store.dialect import insert_ignoring_conflicts
+from trailmark.store.schema import chunks, runs, series
+
+COMPACT_AFTER_OPEN_CHUNKS = 16
+"""A series with this many partly-filled chunks has them merged into full ones."""
+
+_IN_BATCH = 500
+
+
+def series_rows(conn: Connection, run_id: str, keys: Sequence[str]) -> dict[str, Any]:
+    """Existing series rows of ``run_id`` for ``keys``, by key."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), _IN_BATCH):
+        part = keys[start : start + _IN_BATCH]
+        query = select(series).where(series.c.run_id == run_id, series.c.key.in_(part))
+        for row in conn.execute(query):
+            found[row.key] = row
+    return found
+
+
+def ensure_series(conn: Connection, run_id: str, keys: Sequence[str]) -> dict[str, Any]:
+    """Series rows for every key, creating the missing ones."""
+    found = series_rows(conn, run_id, keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        insert_ignoring_conflicts(
+            conn,
+            series,
+            [
+                {"run_id": run_id, "key": k, "summary_mode": "last", "stats": {}, "open_chunks": 0}
+                for k in missing
+            ],
+        )
+        found.update(series_rows(conn, run_id, missing))
+    return found
+
+
+def chunk_rows(series_id: int, points: Points) -> tuple[list[dict[str, Any]], int]:
+    """Encoded chunk rows for ``points``, and how many of them are not full."""
+    rows: list[dict[str, Any]] = []
+    partial = 0
+    for piece in points.split(CHUNK_TARGET):
+        encoded = encode_chunk(piece)
+        rows.append(
+            {
+                "series_id": series_id,
+                "npoints": encoded.count,
+                "step_min": encoded.step_min,
+                "step_max": encoded.step_max,
+                "steps": encoded.steps,
+                "times": encoded.times,
+                "vals": encoded.vals,
+            }
+        )
+        partial += encoded.count < CHUNK_TARGET
+    return rows, partial
+
+
+def compact(conn: Connection, series_id: int) -> int:
+    """Merge the partly-filled chunks of a series; return how many partial chunks remain."""
+    partial = conn.execute(
+        select(chunks)
+        .where(chunks.c.series_id == series_id, chunks.c.npoints < CHUNK_TARGET)
+        .order_by(chunks.c.id)
+    ).all()
+    if len(partial) < 2:
+        return len(partial)
+    merged = Points.concat([decode_chunk(r.npoints, r.steps, r.times, r.vals) for r in partial])
+    conn.execute(delete(chunks).where(chunks.c.id.in_([r.id for r in partial])))
+    rows, remaining = chunk_rows(series_id, merged)
+    conn.execute(chunks.insert(), rows)
+    return remaining
+
+
+def read_points(
+    conn: Connection, series_id: int, min_step: int | None, max_step: int | None
+) -> Points:
+    """Every point of a series in the inclusive step range, sorted by step (stable)."""
+    query = select(chunks.c.npoints, chunks.c.steps, chunks.c.times, chunks.c.vals).where(
+        chunks.c.series_id == series_id
+    )
+    if min_step is not None:
+        query = query.where(chunks.c.step_max >= min_step)
+    if max_step is not None:
+        query = query.where(chunks.c.step_min <= max_step)
+    parts = [
+        decode_chunk(r.npoints, r.steps, r.times, r.vals)
+        for r in conn.execute(query.order_by(chunks.c.id))
+    ]
+    return Points.concat(parts).sorted_by_step().in_range(min_step, max_step)
+
+
+class MetricStore:
+    """Reads of metric series."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def keys(self, run_id: str) -> list[dict[str, Any]]:
+        """Every series of a run: key, summary mode and statistics."""
+        with self.db.read() as conn:
+            _require_run(conn, run_id)
+            rows = conn.execute(
+                select(series.c.key, series.c.summary_mode, series.c.stats)
+                .where(series.c.run_id == run_id)
+                .order_by(series.c.key)
+            ).all()
+        return [
+            {"key": r.key, "summary": r.summary_mode, "stats": r.stats}
+            for r in rows
+            if r.stats.get("n")
+        ]
+
+    def points(
+        self, run_id: str, key: str, min_step: int | None = None, max_step: int | None = None
+    ) -> Points:
+        """The full-resolution points of one series in a step range."""
+        with self.db.read() as conn:
+            series_id = _series_id(conn, run_id, key)
+            return read_points(conn, series_id, min_step, max_step)
+
+    def bucketed(
+        self,
+        run_id: str,
+        key: str,
+        buckets: int,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> Points:
+        """Min/max-preserving buckets for a pixel budget; full resolution when few points."""
+        points = self.points(run_id, key, min_step, max_step)
+        return downsample(points, buckets, min_step, max_step)
+
+    def history(
+        self,
+        run_id: str,
+        keys: Iterable[str] | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rows by step: ``{"_step", "_timestamp", key: value, ...}`` for the keys asked."""
+        with self.db.read() as conn:
+            _require_run(conn, run_id)
+            wanted = list(keys) if keys is not None else None
+            query = select(series.c.id, series.c.key).where(series.c.run_id == run_id)
+            if wanted is not None:
+                query = query.where(series.c.key.in_(wanted))
+            ids = {r.key: r.id for r in conn.execute(query)}
+            if wanted is not None:
+                unknown = [k for k in wanted if k not in ids]
+                if unknown:
+                    raise NotFound(f"run {run_id!r} has no metric {unknown[0]!r}")
+            by_key = {k: read_points(conn, sid, min_step, max_step) for k, sid in ids.items()}
+        return join_by_step(by_key)
+
+
+def join_by_step(by_key: dict[str, Points]) -> list[dict[str, Any]]:
+    """Rows keyed by step with every key's value there; a key missing at a step is absent."""
+    rows: dict[int, dict[str, Any]] = {}
+    for key in sorted(by_key):
+        pts = by_key[key]
+        for step, when, value in zip(
+            pts.steps.tolist(), pts.times.tolist(), pts.values.tolist(), strict=True
+        ):
+            row = rows.get(step)
+            if row is None:
+                row = rows[step] = {"_step": step, "_timestamp": when}
+            row[key] = value
+            if when > row["_timestamp"]:
+                row["_timestamp"] = when
+    return [rows[s] for s in sorted(rows)]
+
+
+def _require_run(conn: Connection, run_id: str) -> None:
+    if conn.execute(select(runs.c.id).where(runs.c.id == run_id)).scalar() is None:
+        raise NotFound(f"run {run_id!r} does not exist")
+
+
+def _series_id(conn: Connection, run_id: str, key: str) -> int:
+    found = conn.execute(
+        select(series.c.id).where(series.c.run_id == run_id, series.c.key == key)
+    ).scalar()
+    if found is None:
+        _require_run(conn, run_id)
+        raise NotFound(f"run {run_id!r} has no metric {key!r}")
+    return int(found)
+
+
+def update_series(conn: Connection, changes: list[dict[str, Any]]) -> None:
+    """Write back stats, open-chunk counts and summary modes, one statement for all."""
+    if not changes:
+        return
+    from sqlalchemy import bindparam
+
+    conn.execute(
+        update(series)
+        .where(series.c.id == bindparam("sid"))
+        .values(
+            stats=bindparam("new_stats"),
+            open_chunks=bindparam("new_open"),
+            summary_mode=bindparam("new_mode"),
+        ),
+        changes,
+    )
+
+
+def points_from_lists(steps: list[int], times: list[float], values: list[float]) -> Points:
+    if not steps:
+        raise InvalidInput("no points")
+    return Points(
+        np.asarray(steps, dtype=np.int64),
+        np.asarray(times, dtype=np.float64),
+        np.asarray(values, dtype=np.float64),
+    )
