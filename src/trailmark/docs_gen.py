@@ -64,16 +64,16 @@ def cli_md() -> str:
 def routes_md() -> str:
     from fastapi.openapi.utils import get_openapi
 
-    from trailmark.server.routes import ingest, metrics, projects, runs
+    from trailmark.server.routes import charts, ingest, metrics, projects, runs
 
-    routers = [projects.router, runs.router, metrics.router, ingest.router]
+    routers = [projects.router, runs.router, metrics.router, charts.router, ingest.router]
     routes = [r for router in routers for r in router.routes]
     openapi = get_openapi(title="Trailmark", version="", routes=routes)
     lines = [
         "# REST API routes",
         "",
         "Generated from the server's routes by `make docs`. The full schema is served at",
-        "`/api/v1/openapi.json` (interactive docs at `/api/v1/docs`). Errors are",
+        "`/api/v1/openapi.json`. Errors are",
         '`{"error": {"code": ..., "message": ...}}` with the HTTP status of the error.',
         "",
         "| method | path | what it does |",

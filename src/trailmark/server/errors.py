@@ -6,10 +6,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trailmark.errors import TrailmarkError
+from trailmark.server.responses import JSON
 
 log = logging.getLogger("trailmark.server")
 
@@ -26,19 +26,17 @@ _HTTP_CODES = {
 
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> ORJSONResponse:
-    return ORJSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+) -> JSON:
+    return JSON({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TrailmarkError)
-    async def trailmark_error(_request: Request, exc: TrailmarkError) -> ORJSONResponse:
+    async def trailmark_error(_request: Request, exc: TrailmarkError) -> JSON:
         return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSON:
         problems = []
         for err in exc.errors()[:5]:
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
@@ -48,7 +46,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(400, "invalid_input", "; ".join(problems) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSON:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = str(exc.detail) if exc.detail else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
@@ -56,7 +54,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> ORJSONResponse:
+    async def unexpected(_request: Request, exc: Exception) -> JSON:
         log.exception("unexpected error")
         return error_response(
             500, "internal_error", f"internal error ({type(exc).__name__}); see the server log"

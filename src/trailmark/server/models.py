@@ -49,3 +49,15 @@ class RunSearch(Body):
     order: str | None = Field(default=None, max_length=MAX_FILTER_LENGTH)
     limit: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
     offset: int = Field(default=0, ge=0)
+
+
+class SeriesQuery(Body):
+    runs: list[str] = Field(min_length=1, max_length=100)
+    keys: list[str] = Field(min_length=1, max_length=500)
+    buckets: int | None = Field(default=None, ge=1, le=100_000)
+    min_step: int | None = Field(default=None, ge=-(2**62), le=2**62)
+    max_step: int | None = Field(default=None, ge=-(2**62), le=2**62)
+
+
+class RunList(Body):
+    runs: list[str] = Field(min_length=1, max_length=10_000)

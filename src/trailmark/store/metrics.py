@@ -145,6 +145,48 @@ class MetricStore:
         points = self.points(run_id, key, min_step, max_step)
         return downsample(points, buckets, min_step, max_step)
 
+    def many(
+        self,
+        run_ids: Sequence[str],
+        keys: Sequence[str],
+        buckets: int | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> list[tuple[str, str, Points, bool]]:
+        """(run, key, points, bucketed) for every run × key that exists, read in one transaction.
+
+        With ``buckets``, a range of more than ``2 * buckets`` points comes back as min/max buckets.
+        """
+        out: list[tuple[str, str, Points, bool]] = []
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(series.c.id, series.c.run_id, series.c.key)
+                .where(series.c.run_id.in_(list(run_ids)), series.c.key.in_(list(keys)))
+                .order_by(series.c.run_id, series.c.key)
+            ).all()
+            for row in rows:
+                points = read_points(conn, row.id, min_step, max_step)
+                if buckets is not None and len(points) > 2 * buckets:
+                    out.append(
+                        (row.run_id, row.key, downsample(points, buckets, min_step, max_step), True)
+                    )
+                else:
+                    out.append((row.run_id, row.key, points, False))
+        return out
+
+    def keys_of_runs(self, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The union of metric keys of ``run_ids``, with how many of those runs have each."""
+        from sqlalchemy import func
+
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(series.c.key, func.count(series.c.run_id).label("runs"))
+                .where(series.c.run_id.in_(list(run_ids)))
+                .group_by(series.c.key)
+                .order_by(series.c.key)
+            ).all()
+        return [{"key": r.key, "runs": int(r.runs)} for r in rows]
+
     def history(
         self,
         run_id: str,

@@ -145,6 +145,37 @@ class RunStore:
             conn.execute(delete(runs).where(runs.c.project_id == pid))
             conn.execute(delete(projects).where(projects.c.id == pid))
 
+    def columns(self, name: str) -> dict[str, list[str]]:
+        """Config paths (nested keys joined by "."), summary and property keys used in a project."""
+        config: set[str] = set()
+        summary: set[str] = set()
+        properties: set[str] = set()
+        with self.db.read() as conn:
+            pid = project_id(conn, name)
+            query = select(runs.c.config, runs.c.summary, runs.c.properties).where(
+                runs.c.project_id == pid
+            )
+            for row in conn.execute(query):
+                _config_paths(row.config, "", config)
+                summary.update(row.summary)
+                properties.update(row.properties)
+        return {
+            "config": sorted(config),
+            "summary": sorted(summary),
+            "properties": sorted(properties),
+        }
+
+    def run_ids_in(self, name: str, run_ids: list[str]) -> list[str]:
+        """The subset of ``run_ids`` that belong to project ``name`` (404 if it does not exist)."""
+        with self.db.read() as conn:
+            pid = project_id(conn, name)
+            found = set(
+                conn.execute(
+                    select(runs.c.id).where(runs.c.project_id == pid, runs.c.id.in_(run_ids))
+                ).scalars()
+            )
+        return [r for r in run_ids if r in found]
+
     # runs
 
     def create_run(self, project: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -230,6 +261,14 @@ class RunStore:
         if conn.execute(query).scalar() is None:
             where = f" in project {project!r}" if project else ""
             raise NotFound(f"run {run_id!r} does not exist{where}")
+
+
+def _config_paths(value: Any, prefix: str, out: set[str]) -> None:
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            _config_paths(inner, f"{prefix}.{key}" if prefix else key, out)
+    elif prefix:
+        out.add(prefix)
 
 
 def _delete_run_data(conn: Connection, run_ids: Any) -> None:
