@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5100
 DEMO_DIR ?= .demo
 
-.PHONY: install services test test-fast check format demo bench docs clean
+.PHONY: install services browser ui web-test test test-fast check format demo bench docs clean
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,20 @@ services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
 
+# Debian's Chromium for the browser tests (a browser download does not work here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
+
+ui: src/trailmark/web_dist/index.html
+
+src/trailmark/web_dist/index.html: $(WEB_SOURCES) web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+web-test: ui
+	cd web && npm test
+
 check: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
@@ -30,13 +44,13 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: install services check
+test: install services browser check ui web-test
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: install
 	$(BIN)/pytest -q -x -m "not slow and not postgres"
 
-demo: install
+demo: install ui
 	@test -f $(DEMO_DIR)/trailmark.db || $(BIN)/trailmark demo --data-dir $(DEMO_DIR)
 	@echo "Trailmark is running at http://127.0.0.1:$(PORT)  (project 'demo'; Ctrl-C to stop)"
 	$(BIN)/trailmark ui --data-dir $(DEMO_DIR) --port $(PORT)
@@ -48,4 +62,4 @@ docs: install
 	$(PY) -m trailmark.docs_gen
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache web/node_modules src/trailmark/web_dist

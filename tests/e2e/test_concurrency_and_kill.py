@@ -8,9 +8,22 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.e2e.conftest import client_env
-
 import trailmark as tm
+from tests.e2e.conftest import client_env, wait_until
+
+
+def workers_for(data_dir: Path) -> list[str]:
+    """Command lines of live local ingest workers writing to ``data_dir``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"trailmark.sdk.worker" in args and str(data_dir).encode() in args:
+            found.append(cmdline.parent.name)
+    return found
+
 
 WRITER = textwrap.dedent(
     """
@@ -96,6 +109,7 @@ def test_sigkill_after_log_returned_then_sync(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert last_returned >= 20_000
+    wait_until(lambda: not workers_for(tmp_path), 30, "the orphaned ingest worker to exit")
 
     sync = [sys.executable, "-m", "trailmark.cli.main", "sync", "--data-dir", str(tmp_path)]
     first = subprocess.run(sync, capture_output=True, text=True, env=client_env())

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.e2e.conftest import ServerProcess
 
 import trailmark as tm
+from tests.e2e.conftest import ServerProcess
 
 STEPS = 2_000
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import orjson
 import pytest
+
 from tests.e2e.conftest import ServerProcess
 
 

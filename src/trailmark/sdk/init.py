@@ -23,7 +23,7 @@ from trailmark.sdk import spool
 from trailmark.sdk.names import new_run_name
 from trailmark.sdk.run import DisabledRun, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
-from trailmark.sdk.transports import HttpTransport, LocalTransport, Transport
+from trailmark.sdk.transports import HttpTransport, Transport, WorkerTransport
 from trailmark.settings import MODES, ClientSettings
 from trailmark.validation import (
     check_json_object,
@@ -150,7 +150,9 @@ def init(
     )
     sender = None
     if chosen_mode == "online":
-        transport: Transport = HttpTransport(server_url) if server_url else LocalTransport(data_dir)
+        transport: Transport = (
+            HttpTransport(server_url) if server_url else WorkerTransport(data_dir)
+        )
         sender = Sender(path, header, transport)
         sender.start()
     run = Run(

@@ -109,6 +109,9 @@ class Sender:
 
     def _run(self) -> None:
         failures = 0
+        prepare = getattr(self.transport, "prepare", None)
+        if prepare is not None:
+            prepare()
         try:
             while True:
                 stopping = self._stopping.is_set()

@@ -6,6 +6,9 @@ A transport raises :class:`TransientError` for what a retry may fix (server down
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -107,3 +110,66 @@ class MemoryTransport:
 
     def close(self) -> None:
         pass
+
+
+class WorkerTransport:
+    """The local store, written by a child process (see :mod:`trailmark.sdk.worker`)."""
+
+    def __init__(self, data_dir: Path, db_url: str | None = None) -> None:
+        self._args = [str(data_dir), db_url or ""]
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _worker(self) -> subprocess.Popen[bytes]:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "trailmark.sdk.worker", *self._args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        return self._process
+
+    def prepare(self) -> None:
+        """Start the worker now, so its imports overlap with training instead of finish()."""
+        with contextlib.suppress(OSError):
+            self._worker()
+
+    def deliver(self, header: dict[str, Any], lines: list[bytes]) -> None:
+        from trailmark.sdk.worker import encode_frame
+
+        try:
+            worker = self._worker()
+            assert worker.stdin is not None
+            assert worker.stdout is not None
+            worker.stdin.write(encode_frame(orjson.dumps(envelope_json(header)), lines))
+            worker.stdin.flush()
+            answer_line = worker.stdout.readline()
+        except OSError as exc:
+            self._stop()
+            raise TransientError(f"the local ingest worker failed: {exc}") from exc
+        if not answer_line:
+            self._stop()
+            raise TransientError("the local ingest worker exited; it will be restarted")
+        answer = orjson.loads(answer_line)
+        if answer.get("ok"):
+            return
+        if answer.get("permanent"):
+            raise PermanentError(answer.get("error", "refused"))
+        raise TransientError(answer.get("error", "failed"))
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def close(self) -> None:
+        self._stop()

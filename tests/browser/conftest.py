@@ -1,0 +1,88 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against a real, seeded server.
+
+Screenshots land in docs/screenshots/ (named in the README) so a reviewer can look without
+running anything. Any console error on a page fails the test.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+from tests.browser.seed import seed
+from tests.e2e.conftest import ServerProcess, start_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WEB_DIST = Path(__file__).resolve().parents[2] / "src" / "trailmark" / "web_dist"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("the dashboard is not built: run `make ui`")
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    data_dir = tmp_path_factory.mktemp("browser-data")
+    seed(data_dir)
+    server = start_server(data_dir)
+    yield server
+    server.stop()
+
+
+class ConsoleErrors(list[str]):
+    pass
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors = ConsoleErrors()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors  # type: ignore[attr-defined]
+    yield page
+    context.close()
+    assert not errors, f"console errors on the page: {errors}"
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save the page as docs/screenshots/<name>-<theme>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    theme = page.evaluate("document.documentElement.dataset.theme || 'light'")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{theme}.png"), full_page=False)
