@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
-from tests.browser.seed import seed
+from tests.browser.seed import seed, seed_long
 from tests.e2e.conftest import ServerProcess, start_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -54,13 +54,28 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     data_dir = tmp_path_factory.mktemp("browser-data")
     seed(data_dir)
+    seed_long(data_dir)
     server = start_server(data_dir)
     yield server
     server.stop()
 
 
 class ConsoleErrors(list[str]):
-    pass
+    """Console errors of a page; a test that provokes API errors on purpose allows those."""
+
+    http_errors_expected = False
+
+    def unexpected(self) -> list[str]:
+        if not self.http_errors_expected:
+            return list(self)
+        return [
+            e for e in self if not e.startswith("Failed to load resource: the server responded")
+        ]
+
+
+def expect_http_errors(page: Page) -> None:
+    """This test provokes 4xx answers on purpose: the browser's log lines for them are fine."""
+    page.console_errors.http_errors_expected = True  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -78,7 +93,7 @@ def page(browser: Browser) -> Iterator[Page]:
     page.console_errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()
-    assert not errors, f"console errors on the page: {errors}"
+    assert not errors.unexpected(), f"console errors on the page: {errors.unexpected()}"
 
 
 def screenshot(page: Page, name: str) -> None:

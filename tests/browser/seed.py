@@ -73,3 +73,38 @@ def seed(data_dir: Path, runs: int = 12) -> list[str]:
     finally:
         store.close()
     return ids
+
+
+LONG_PROJECT = "long"
+LONG_STEPS = 50_000
+SPIKE_STEP = 31_337
+
+
+def seed_long(data_dir: Path) -> None:
+    """One run with a long series and a single spike, for bucketing and zoom."""
+    store = Store.open(None, data_dir)
+    try:
+        records: list[dict[str, Any]] = [{"t": "run", "q": 1, "name": "long-run"}]
+        for step in range(LONG_STEPS):
+            value = 100.0 if step == SPIKE_STEP else 1.0 + math.sin(step / 500) * 0.1
+            records.append(
+                {
+                    "t": "m",
+                    "q": step + 2,
+                    "s": step,
+                    "w": 1_767_225_600.0 + step,
+                    "d": {"loss": value},
+                }
+            )
+        records.append(
+            {
+                "t": "fin",
+                "q": LONG_STEPS + 2,
+                "state": "finished",
+                "exit_code": 0,
+                "w": 1_767_300_000.0,
+            }
+        )
+        store.ingestor.ingest(Envelope("longrun", LONG_PROJECT, "seed"), records)
+    finally:
+        store.close()
