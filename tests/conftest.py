@@ -34,6 +34,15 @@ def _drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _test_client_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starlette's TestClient sends ``Host: testserver``; in tests the DNS-rebinding check
+    accepts that name too (as Django's test runner does for its ALLOWED_HOSTS)."""
+    from trailmark.server import hosts
+
+    monkeypatch.setattr(hosts, "LOOPBACK_NAMES", hosts.LOOPBACK_NAMES | {"testserver"})
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped after the test."""

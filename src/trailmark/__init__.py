@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from trailmark._version import __version__
 from trailmark.errors import (
     Conflict,
+    CorruptBlob,
     InvalidFilter,
     InvalidInput,
     NotFound,
@@ -27,13 +28,19 @@ from trailmark.sdk.init import get_current_run, init
 from trailmark.sdk.run import Run
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from trailmark.sdk.api import Api, ApiRun
+    from trailmark.sdk.artifacts import Artifact
     from trailmark.sdk.config import Config, Summary
+    from trailmark.sdk.models import ModelVersion
 
 __all__ = [
     "Api",
     "ApiRun",
+    "Artifact",
     "Conflict",
+    "CorruptBlob",
     "InvalidFilter",
     "InvalidInput",
     "NotFound",
@@ -45,6 +52,8 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "models",
+    "register_model",
     "run",
     "summary",
 ]
@@ -74,12 +83,31 @@ def define_metric(name: str, summary: str = "last") -> None:
     _current().define_metric(name, summary=summary)
 
 
+def register_model(source: str, name: str, **options: Any) -> ModelVersion:
+    """Register ``"runs/RUN_ID/PATH"`` or ``"artifact:NAME:VERSION"`` as the next version of
+    model ``name``; see :func:`trailmark.sdk.models.register`.
+
+    Example: ``tm.register_model("runs/a1b2c3d4/model", "fraud-detector")``
+    """
+    from trailmark.sdk.models import register
+
+    return register(source, name, **options)
+
+
 def __getattr__(name: str) -> Any:
     # Lazy attributes keep `import trailmark` fast: Api pulls in the store only when used.
     if name in ("Api", "ApiRun"):
         from trailmark.sdk import api
 
         return getattr(api, name)
+    if name == "Artifact":
+        from trailmark.sdk.artifacts import Artifact
+
+        return Artifact
+    if name == "models":
+        from trailmark.sdk import models
+
+        return models
     if name == "config":
         return _current().config
     if name == "summary":
@@ -90,6 +118,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    models: ModuleType
     config: Config
     summary: Summary
     run: Run | None

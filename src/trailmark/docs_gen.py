@@ -64,9 +64,35 @@ def cli_md() -> str:
 def routes_md() -> str:
     from fastapi.openapi.utils import get_openapi
 
-    from trailmark.server.routes import charts, ingest, metrics, projects, runs
+    from trailmark.server.routes import (
+        artifacts,
+        blobs,
+        charts,
+        files,
+        ingest,
+        lineage,
+        logs,
+        metrics,
+        projects,
+        registry,
+        runs,
+        webhooks,
+    )
 
-    routers = [projects.router, runs.router, metrics.router, charts.router, ingest.router]
+    routers = [
+        projects.router,
+        runs.router,
+        metrics.router,
+        logs.router,
+        charts.router,
+        ingest.router,
+        blobs.router,
+        artifacts.router,
+        files.router,
+        registry.router,
+        webhooks.router,
+        lineage.router,
+    ]
     routes = [r for router in routers for r in router.routes]
     openapi = get_openapi(title="Trailmark", version="", routes=routes)
     lines = [
@@ -84,7 +110,48 @@ def routes_md() -> str:
             text = (op.get("description") or op.get("summary") or "").strip().split("\n")[0]
             lines.append(f"| {method.upper()} | `{path}` | {text} |")
     lines += ["| GET | `/health` | Liveness: status, version and database kind. |", ""]
+    lines += mlflow_routes_md()
     return "\n".join(lines)
+
+
+def mlflow_routes_md() -> list[str]:
+    """The MLflow-compatible routes (``trailmark.server.mlflow``), in their own table."""
+    from fastapi.openapi.utils import get_openapi
+
+    from trailmark.server.mlflow import (
+        artifacts,
+        experiments,
+        logged_models,
+        metrics,
+        registry,
+        runs,
+    )
+
+    routers = [
+        experiments.router,
+        runs.router,
+        metrics.router,
+        artifacts.router,
+        logged_models.router,
+        registry.router,
+    ]
+    routes = [r for router in routers for r in router.routes]
+    openapi = get_openapi(title="Trailmark MLflow API", version="", routes=routes)
+    lines = [
+        "## MLflow-compatible API",
+        "",
+        "MLflow clients (`MLFLOW_TRACKING_URI=http://host:5100`) use these routes. Errors are",
+        'MLflow\'s `{"error_code": ..., "message": ...}`; any other path under `/api/2.0/mlflow`',
+        "answers `ENDPOINT_NOT_FOUND` (404).",
+        "",
+        "| method | path | what it does |",
+        "|---|---|---|",
+    ]
+    for path, methods in openapi["paths"].items():
+        for method, op in methods.items():
+            text = (op.get("description") or op.get("summary") or "").strip().split("\n")[0]
+            lines.append(f"| {method.upper()} | `{path}` | {text} |")
+    return [*lines, ""]
 
 
 def filters_md() -> str:

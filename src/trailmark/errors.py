@@ -61,6 +61,19 @@ class Conflict(TrailmarkError):
     code = "conflict"
 
 
+class DigestMismatch(InvalidInput):
+    """Uploaded content does not hash to the digest it was announced with."""
+
+    code = "digest_mismatch"
+
+
+class CorruptBlob(TrailmarkError):
+    """Stored content no longer hashes to its digest: the copy is damaged and was not used."""
+
+    status = 500
+    code = "corrupt_blob"
+
+
 class PayloadTooLarge(TrailmarkError):
     status = 413
     code = "payload_too_large"
@@ -88,6 +101,8 @@ ERRORS_BY_CODE: dict[str, type[TrailmarkError]] = {
         Forbidden,
         NotFound,
         Conflict,
+        DigestMismatch,
+        CorruptBlob,
         PayloadTooLarge,
         StorageFull,
         Unavailable,

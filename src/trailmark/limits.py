@@ -18,3 +18,8 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024
 MAX_RECORDS_PER_BATCH = 100_000
 MAX_FILTER_LENGTH = 10_000
 MAX_PAGE_SIZE = 10_000
+
+MAX_CONSOLE_LINE_CHARS = 64 * 1024
+"""Longest console line kept; the SDK cuts longer lines and says so at their end."""
+
+MAX_CONSOLE_LINES_PER_RECORD = 100_000

@@ -15,6 +15,19 @@ Record types:
 - ``def``: ``define_metric``: ``k`` key, ``summary`` mode.
 - ``upd``: changed run fields (name, tags, notes).
 - ``fin``: the run ended: ``state``, ``exit_code``, ``w``, optional ``error``.
+- ``sys``: system metrics sampled at wall time ``w``: ``d`` {key: value}, every key under
+  ``system/``. They have no step: the store files them on the system axis (milliseconds
+  since the run was created), so they never move the user's step counter.
+- ``log``: console output: ``lines`` [[time, stream, text], ...], stream ``stdout`` or
+  ``stderr``; the store numbers the lines of a run in the order it receives them.
+- ``meta``: run metadata to merge (git, program, environment, host): ``d`` {key: value}
+  merged at the top level; optional ``large`` {path: value} for bulky entries (a diff, the
+  package list) that are kept beside the run and returned only with the single run.
+
+Writers with a rank (one process of a distributed job; see :mod:`trailmark.sdk.distributed`):
+rank 0, or a writer without a rank, writes the run's own series; the metrics of rank ``r > 0``
+are stored under ``<key>@rank<r>`` (see :func:`rank_key`), their metadata under
+``metadata.ranks.<r>``.
 
 Non-finite floats are written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``
 (the protobuf JSON convention) because JSON has no literal for them.
@@ -23,6 +36,7 @@ Non-finite floats are written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infi
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Final
 
 from trailmark.types import JSON
@@ -35,7 +49,17 @@ SUMMARY: Final = "sum"
 DEFINE: Final = "def"
 UPDATE: Final = "upd"
 FINISH: Final = "fin"
-RECORD_TYPES: Final = frozenset({RUN, METRICS, CONFIG, SUMMARY, DEFINE, UPDATE, FINISH})
+SYSTEM: Final = "sys"
+CONSOLE: Final = "log"
+META: Final = "meta"
+RECORD_TYPES: Final = frozenset(
+    {RUN, METRICS, CONFIG, SUMMARY, DEFINE, UPDATE, FINISH, SYSTEM, CONSOLE, META}
+)
+
+SYSTEM_PREFIX: Final = "system/"
+STREAMS: Final = ("stdout", "stderr")
+RANK_MARK: Final = "@rank"
+_RANK_SUFFIX = re.compile(r"@rank(\d+)\Z")
 
 SUMMARY_MODES: Final = ("last", "min", "max", "mean", "first", "none")
 
@@ -83,3 +107,40 @@ def rows_to_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if type(value) is float and value - value != 0:
                 row[key] = float_to_json(value)
     return rows
+
+
+def is_primary(rank: int | None) -> bool:
+    """Whether a writer of this rank writes the run's own series (rank 0, or no rank)."""
+    return rank is None or rank == 0
+
+
+def rank_key(key: str, rank: int | None) -> str:
+    """The stored name of metric ``key`` logged by ``rank``: ``key`` itself for rank 0 (or
+    none), ``key@rank<r>`` for the others.
+
+    Example::
+
+        rank_key("train/loss", 3) == "train/loss@rank3"
+    """
+    return key if is_primary(rank) else f"{key}{RANK_MARK}{rank}"
+
+
+def split_rank_key(key: str) -> tuple[str, int | None]:
+    """The inverse of :func:`rank_key`: ``("train/loss", 3)`` for ``"train/loss@rank3"``."""
+    if RANK_MARK not in key:
+        return key, None
+    found = _RANK_SUFFIX.search(key)
+    if found is None:
+        return key, None
+    return key[: found.start()], int(found.group(1))
+
+
+def is_system_key(key: str) -> bool:
+    return key.startswith(SYSTEM_PREFIX)
+
+
+def is_run_series(key: str) -> bool:
+    """Whether a stored series is one of the run's own (not system, not another rank's)."""
+    return not key.startswith(SYSTEM_PREFIX) and (
+        RANK_MARK not in key or _RANK_SUFFIX.search(key) is None
+    )

@@ -53,9 +53,65 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "60",
         "Seconds finish() waits for the spool to be shipped before returning.",
     ),
+    Setting(
+        "system_interval",
+        "TRAILMARK_SYSTEM_INTERVAL",
+        "10",
+        "Seconds between samples of system metrics (CPU, memory, disk, network, GPUs), "
+        "from 1; 0 turns them off. init(system_interval=...) wins.",
+    ),
+    Setting(
+        "console",
+        "TRAILMARK_CONSOLE",
+        "auto",
+        "Console capture: auto (redirect on Linux, else wrap), redirect (file descriptors 1 "
+        "and 2, so C extensions too), wrap (sys.stdout/sys.stderr only) or off.",
+    ),
+    Setting(
+        "capture_code",
+        "TRAILMARK_CAPTURE_CODE",
+        "true",
+        "Record the git commit, branch, remote, uncommitted diff and the command line (true/false).",
+    ),
+    Setting(
+        "capture_env",
+        "TRAILMARK_CAPTURE_ENV",
+        "true",
+        "Record Python, platform, host, GPUs, installed packages and selected environment "
+        "variables, secrets redacted (true/false).",
+    ),
 )
 
 MODES = ("online", "offline", "disabled")
+CONSOLE_MODES = ("auto", "redirect", "wrap", "off")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def check_system_interval(value: object, source: str = "system_interval") -> float:
+    """Seconds between system samples: 0 (off) or at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"{source} must be a number of seconds, got {value!r}")
+    if value != 0 and not 1 <= value < float("inf"):
+        raise InvalidInput(f"{source} must be 0 (off) or at least 1 second, got {value!r}")
+    return float(value)
+
+
+def check_console(value: object, source: str = "console") -> str:
+    if value not in CONSOLE_MODES:
+        raise InvalidInput(f"{source} must be one of {', '.join(CONSOLE_MODES)}, got {value!r}")
+    return str(value)
+
+
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidInput(f"{name} must be true or false, got {env[name]!r}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +124,10 @@ class ClientSettings:
     project: str | None = None
     run_id: str | None = None
     finish_timeout: float = 60.0
+    system_interval: float = 10.0
+    console: str = "auto"
+    capture_code: bool = True
+    capture_env: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
@@ -82,6 +142,13 @@ class ClientSettings:
             raise InvalidInput(
                 f"TRAILMARK_FINISH_TIMEOUT must be a number of seconds, got {timeout_text!r}"
             ) from None
+        interval_text = env.get("TRAILMARK_SYSTEM_INTERVAL") or "10"
+        try:
+            interval = float(interval_text)
+        except ValueError:
+            raise InvalidInput(
+                f"TRAILMARK_SYSTEM_INTERVAL must be a number of seconds, got {interval_text!r}"
+            ) from None
         return cls(
             data_dir=Path(env.get("TRAILMARK_DIR") or "~/.trailmark").expanduser(),
             url=(env.get("TRAILMARK_URL") or None),
@@ -89,4 +156,8 @@ class ClientSettings:
             project=env.get("TRAILMARK_PROJECT") or None,
             run_id=env.get("TRAILMARK_RUN_ID") or None,
             finish_timeout=timeout,
+            system_interval=check_system_interval(interval, "TRAILMARK_SYSTEM_INTERVAL"),
+            console=check_console(env.get("TRAILMARK_CONSOLE") or "auto", "TRAILMARK_CONSOLE"),
+            capture_code=_env_bool(env, "TRAILMARK_CAPTURE_CODE", True),
+            capture_env=_env_bool(env, "TRAILMARK_CAPTURE_ENV", True),
         )

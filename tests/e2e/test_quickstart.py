@@ -12,6 +12,7 @@ import pytest
 
 import trailmark as tm
 from tests.e2e.conftest import ServerProcess
+from trailmark.sdk import spool
 
 STEPS = 2_000
 
@@ -65,13 +66,15 @@ def test_offline_then_sync(tmp_path: Path) -> None:
     run = train(dir=tmp_path, mode="offline")
     with tm.Api(dir=tmp_path) as api, pytest.raises(tm.NotFound):
         api.run(f"mnist/{run.id}")
+    written = spool.count_lines_after(Path(run.spool_path), 0)  # and captured metadata
+    assert written >= STEPS + 3
     out = subprocess.run(
         [sys.executable, "-m", "trailmark.cli.main", "sync", "--data-dir", str(tmp_path)],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert f"shipped {STEPS + 3} records" in out.stdout
+    assert f"shipped {written} records" in out.stdout
     with tm.Api(dir=tmp_path) as api:
         check_everything_came_back(api, run.id)
     again = subprocess.run(

@@ -59,7 +59,7 @@ def test_a_replayed_batch_is_kept_once(store: Store) -> None:
 
 
 def test_two_writers_of_one_run_both_count(store: Store) -> None:
-    other = Envelope(run_id="run1", project="proj", writer="w2", rank=1)
+    other = Envelope(run_id="run1", project="proj", writer="w2")  # no rank: both are the run
     store.ingestor.ingest(ENV, [metrics(1, 0, a=1.0), metrics(2, 1, a=2.0)])
     store.ingestor.ingest(other, [metrics(1, 0, b=1.0), metrics(2, 1, b=2.0)])
     history = store.metrics.history("run1")

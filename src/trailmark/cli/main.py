@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 import click
 
 from trailmark._version import __version__
+from trailmark.cli.gc import gc_command
+from trailmark.cli.importer import import_group
+from trailmark.cli.models import models_group
 from trailmark.errors import TrailmarkError
 from trailmark.settings import ClientSettings
 
@@ -29,11 +32,19 @@ def main() -> None:
 
 
 def _serve(
-    host: str, port: int, db: str | None, data_dir: str | None, insecure_allow_remote: bool
+    host: str,
+    port: int,
+    db: str | None,
+    data_dir: str | None,
+    insecure_allow_remote: bool,
+    blobs: str | None = None,
+    webhooks_allow_private: bool = False,
+    allowed_host: tuple[str, ...] = (),
 ) -> None:
     import uvicorn
 
     from trailmark.server.app import create_app
+    from trailmark.server.hosts import parse_allowed_hosts
     from trailmark.server.settings import ServerSettings
 
     settings = ServerSettings(
@@ -42,6 +53,9 @@ def _serve(
         host=host,
         port=port,
         insecure_allow_remote=insecure_allow_remote,
+        blobs=blobs,
+        webhooks_allow_private=webhooks_allow_private,
+        allowed_hosts=parse_allowed_hosts(allowed_host),
     )
     try:
         settings.check_bind()
@@ -55,6 +69,25 @@ def _serve(
 
 def _server_options(default_port: int = 5100) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
+        fn = click.option(
+            "--allowed-host",
+            multiple=True,
+            envvar="TRAILMARK_ALLOWED_HOSTS",
+            help="A host name to answer to besides localhost, 127.0.0.1, [::1] and --host "
+            "(DNS-rebinding protection), e.g. the name a reverse proxy forwards; repeatable.",
+        )(fn)
+        fn = click.option(
+            "--webhooks-allow-private",
+            is_flag=True,
+            envvar="TRAILMARK_WEBHOOKS_ALLOW_PRIVATE",
+            help="Let webhooks reach loopback, private and link-local addresses.",
+        )(fn)
+        fn = click.option(
+            "--blobs",
+            envvar="TRAILMARK_BLOBS",
+            help="Where file contents go: s3://bucket/prefix (credentials and endpoint from the "
+            "usual AWS settings, e.g. AWS_ENDPOINT_URL) or a folder. Default: DATA_DIR/blobs.",
+        )(fn)
         fn = click.option(
             "--insecure-allow-remote",
             is_flag=True,
@@ -81,17 +114,50 @@ def _server_options(default_port: int = 5100) -> Callable[[F], F]:
     help="Database URL (postgresql://... or sqlite:///...). Default: SQLite in the data dir.",
 )
 def server(
-    host: str, port: int, db: str | None, data_dir: str | None, insecure_allow_remote: bool
+    host: str,
+    port: int,
+    db: str | None,
+    data_dir: str | None,
+    insecure_allow_remote: bool,
+    blobs: str | None,
+    webhooks_allow_private: bool,
+    allowed_host: tuple[str, ...],
 ) -> None:
     """Run the tracking server (REST API at /api/v1, MLflow-compatible API later)."""
-    _serve(host, port, db, data_dir, insecure_allow_remote)
+    _serve(
+        host,
+        port,
+        db,
+        data_dir,
+        insecure_allow_remote,
+        blobs,
+        webhooks_allow_private,
+        allowed_host=allowed_host,
+    )
 
 
 @main.command()
 @_server_options()
-def ui(host: str, port: int, data_dir: str | None, insecure_allow_remote: bool) -> None:
+def ui(
+    host: str,
+    port: int,
+    data_dir: str | None,
+    insecure_allow_remote: bool,
+    blobs: str | None,
+    webhooks_allow_private: bool,
+    allowed_host: tuple[str, ...],
+) -> None:
     """Serve the local data dir (what runs logged without a server wrote)."""
-    _serve(host, port, None, data_dir, insecure_allow_remote)
+    _serve(
+        host,
+        port,
+        None,
+        data_dir,
+        insecure_allow_remote,
+        blobs,
+        webhooks_allow_private,
+        allowed_host=allowed_host,
+    )
 
 
 @main.command()
@@ -143,6 +209,10 @@ def demo(data_dir: str | None, runs: int) -> None:
     log_demo_project(directory, runs)
     click.echo(f"Logged {runs} runs to project 'demo' in {directory}")
 
+
+main.add_command(import_group)
+main.add_command(models_group)
+main.add_command(gc_command)
 
 if __name__ == "__main__":
     main()

@@ -13,10 +13,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
+from trailmark import records as rec
 from trailmark.errors import InvalidInput
 from trailmark.records import TEXT_TO_FLOAT
 from trailmark.sdk.backends import Backend, HttpBackend, LocalBackend
 from trailmark.settings import ClientSettings
+
+LOG_PAGE = 10_000
 
 
 def _floats(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -25,6 +28,16 @@ def _floats(mapping: dict[str, Any]) -> dict[str, Any]:
         k: (TEXT_TO_FLOAT[v] if isinstance(v, str) and v in TEXT_TO_FLOAT else v)
         for k, v in mapping.items()
     }
+
+
+def _rows_or_frame(rows: list[dict[str, Any]], pandas: bool, what: str) -> Any:
+    if not pandas:
+        return rows
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError(f"{what}(pandas=True) needs pandas: pip install pandas") from None
+    return pd.DataFrame(rows)
 
 
 class Api:
@@ -73,7 +86,7 @@ class Api:
         if "/" not in path:
             raise InvalidInput(f"give the run as 'project/run_id', got {path!r}")
         project, run_id = path.rsplit("/", 1)
-        return ApiRun(self, self.backend.get_run(project, run_id))
+        return ApiRun(self, self.backend.get_run(project, run_id), complete=True)
 
     def close(self) -> None:
         self.backend.close()
@@ -135,11 +148,13 @@ class Runs(Sequence["ApiRun"]):
 
 
 class ApiRun:
-    """A run as stored: its fields, config, summary and metric history."""
+    """A run as stored: its fields, config, summary, metadata, metric history and console."""
 
-    def __init__(self, api: Api, data: dict[str, Any]) -> None:
+    def __init__(self, api: Api, data: dict[str, Any], complete: bool = False) -> None:
         self._api = api
         self.data = data
+        # Run lists leave out bulky metadata (the diff, the package list); api.run() has it.
+        self._complete = complete
 
     id = property(lambda self: self.data["id"])
     project = property(lambda self: self.data["project"])
@@ -159,9 +174,28 @@ class ApiRun:
         """Summary values, with non-finite metric values as floats."""
         return _floats(self.data["summary"])
 
-    def keys(self) -> list[str]:
-        """The metric keys this run has logged."""
-        return [m["key"] for m in self._api.backend.metric_keys(self.project, self.id)]
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Where and how the run ran: ``git`` (commit, branch, remote, dirty, diff),
+        ``program``/``args``/``command``, ``environment`` (Python, platform, packages,
+        selected environment variables), ``host`` (hostname, CPUs, memory, GPUs, driver,
+        CUDA), and for distributed runs ``ranks``; a forked run has ``fork``."""
+        if not self._complete:
+            self.refresh()
+        return dict(self.data["metadata"])
+
+    def keys(self, rank: int | None = None) -> list[str]:
+        """The metric keys this run has logged (of ``rank``, for a distributed run).
+
+        System metrics are not among them: see :meth:`system_metrics`.
+        """
+        wanted = None if rec.is_primary(rank) else rank
+        found = []
+        for m in self._api.backend.metric_keys(self.project, self.id):
+            base, owner = rec.split_rank_key(m["key"])
+            if owner == wanted and not rec.is_system_key(m["key"]):
+                found.append(base)
+        return found
 
     def history(
         self,
@@ -169,22 +203,92 @@ class ApiRun:
         min_step: int | None = None,
         max_step: int | None = None,
         pandas: bool = False,
+        rank: int | None = None,
     ) -> Any:
         """Rows ``{"_step", "_timestamp", key: value}`` for every step in the range.
 
+        Without ``keys``, every metric of the run (system metrics aside). For a distributed
+        run, ``rank=3`` gives rank 3's series under their plain names; by default, rank 0's.
         With ``pandas=True`` a DataFrame (needs pandas installed).
         """
-        rows = [
-            _floats(r)
-            for r in self._api.backend.history(self.project, self.id, keys, min_step, max_step)
-        ]
-        if not pandas:
-            return rows
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError("history(pandas=True) needs pandas: pip install pandas") from None
-        return pd.DataFrame(rows)
+        rows = self._api.backend.history(self.project, self.id, keys, min_step, max_step, rank)
+        return _rows_or_frame([_floats(r) for r in rows], pandas, "history")
+
+    def system_metrics(self, rank: int | None = None, pandas: bool = False) -> Any:
+        """Rows of system metrics ``{"_timestamp", "_runtime", "system/...": value}``.
+
+        ``_runtime`` is seconds since the run was created (``_step`` is the same in
+        milliseconds). GPUs are ``system/gpu.<i>.*``. Without ``rank`` every process's and
+        node's series are there (another rank's as ``key@rank<r>``); with ``rank``, that
+        one's under plain names.
+        """
+        wanted = None if rank is None else (None if rec.is_primary(rank) else rank)
+        keys = []
+        for m in self._api.backend.metric_keys(self.project, self.id):
+            base, owner = rec.split_rank_key(m["key"])
+            if rec.is_system_key(m["key"]) and (rank is None or owner == wanted):
+                keys.append(m["key"] if rank is None else base)
+        rows = []
+        if keys:
+            found = self._api.backend.history(self.project, self.id, keys, None, None, rank)
+            for row in found:
+                row["_runtime"] = row["_step"] / 1000.0
+                rows.append(_floats(row))
+        return _rows_or_frame(rows, pandas, "system_metrics")
+
+    def logs(
+        self,
+        stream: str | None = None,
+        search: str | None = None,
+        tail: int | None = None,
+        rank: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Console lines ``{"n", "time", "stream", "rank", "text"}`` in the order written.
+
+        ``stream``: ``"stdout"`` or ``"stderr"``; ``search``: a case-insensitive substring;
+        ``tail=100``: the last 100 lines only; ``rank``: one process of a distributed run.
+
+        Example::
+
+            for line in api.run("mnist/abc123").logs(stream="stderr", tail=20):
+                print(line["text"])
+        """
+        backend, project = self._api.backend, self.project
+        if tail is not None:
+            lines: list[dict[str, Any]] = []
+            before = None
+            while len(lines) < tail:
+                want = min(LOG_PAGE, tail - len(lines))
+                page = backend.logs(
+                    project,
+                    self.id,
+                    before=before,
+                    limit=want,
+                    search=search,
+                    stream=stream,
+                    rank=rank,
+                    tail=True,
+                )["lines"]
+                lines[:0] = page
+                if len(page) < want:
+                    break
+                before = page[0]["n"]
+            return lines
+        lines, after = [], None
+        while True:
+            answer = backend.logs(
+                project,
+                self.id,
+                after=after,
+                limit=LOG_PAGE,
+                search=search,
+                stream=stream,
+                rank=rank,
+            )
+            lines.extend(answer["lines"])
+            if answer["next"] is None:
+                return lines
+            after = answer["next"]
 
     def scan_history(
         self, keys: list[str] | None = None, page_size: int = 10_000
@@ -208,11 +312,13 @@ class ApiRun:
 
     def refresh(self) -> ApiRun:
         self.data = self._api.backend.get_run(self.project, self.id)
+        self._complete = True
         return self
 
     def update(self, **changes: Any) -> None:
         """Change name, tags, notes, state, config or summary on the stored run."""
         self.data = self._api.backend.update_run(self.project, self.id, changes)
+        self._complete = True
 
     def delete(self) -> None:
         self._api.backend.delete_run(self.project, self.id)

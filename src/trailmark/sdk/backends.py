@@ -28,7 +28,24 @@ class Backend(Protocol):
         keys: list[str] | None,
         min_step: int | None,
         max_step: int | None,
+        rank: int | None = None,
     ) -> list[dict[str, Any]]: ...
+    def logs(
+        self,
+        project: str,
+        run_id: str,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 1000,
+        search: str | None = None,
+        stream: str | None = None,
+        rank: int | None = None,
+        tail: bool = False,
+    ) -> dict[str, Any]:
+        """One page of console lines: ``{"lines": [...], "next": n | None}``."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -71,9 +88,35 @@ class LocalBackend:
         keys: list[str] | None,
         min_step: int | None,
         max_step: int | None,
+        rank: int | None = None,
     ) -> list[dict[str, Any]]:
         self.store.runs.get_run(project, run_id)
-        return self.store.metrics.history(run_id, keys, min_step, max_step)
+        return self.store.metrics.history(run_id, keys, min_step, max_step, rank=rank)
+
+    def logs(
+        self,
+        project: str,
+        run_id: str,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 1000,
+        search: str | None = None,
+        stream: str | None = None,
+        rank: int | None = None,
+        tail: bool = False,
+    ) -> dict[str, Any]:
+        self.store.runs.get_run(project, run_id)
+        return self.store.console.lines(
+            run_id,
+            after=after,
+            before=before,
+            limit=limit,
+            search=search,
+            stream=stream,
+            rank=rank,
+            tail=tail,
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -124,6 +167,7 @@ class HttpBackend:
         keys: list[str] | None,
         min_step: int | None,
         max_step: int | None,
+        rank: int | None = None,
     ) -> list[dict[str, Any]]:
         answer = self.client.request_json(
             "GET",
@@ -131,8 +175,36 @@ class HttpBackend:
             keys=keys,
             min_step=min_step,
             max_step=max_step,
+            rank=rank,
         )
         return list(answer["rows"])
+
+    def logs(
+        self,
+        project: str,
+        run_id: str,
+        *,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 1000,
+        search: str | None = None,
+        stream: str | None = None,
+        rank: int | None = None,
+        tail: bool = False,
+    ) -> dict[str, Any]:
+        return dict(
+            self.client.request_json(
+                "GET",
+                self._run_path(project, run_id) + "/logs",
+                after=after,
+                before=before,
+                limit=limit,
+                search=search,
+                stream=stream,
+                rank=rank,
+                tail="true" if tail else None,
+            )
+        )
 
     def close(self) -> None:
         self.client.close()

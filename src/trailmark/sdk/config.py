@@ -91,7 +91,11 @@ class Summary:
         return iter({**self._last, **self._user})
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self.get(key, default)
+        # Not `self.get(...)`, which ruff's SIM401 suggests here: that recursed forever.
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def update(self, values: Mapping[str, Any]) -> None:
         self._user.update(values)

@@ -20,11 +20,16 @@ from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
 from trailmark.ids import new_run_id, new_writer_id
 from trailmark.sdk import spool
+from trailmark.sdk.capture import CaptureOptions, start_captures
+from trailmark.sdk.distributed import RankInfo, detect_rank
+from trailmark.sdk.fork import ForkPoint, parse_fork_from
 from trailmark.sdk.names import new_run_name
+from trailmark.sdk.redact import redact, redact_argv
 from trailmark.sdk.run import DisabledRun, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
 from trailmark.sdk.transports import HttpTransport, Transport, WorkerTransport
-from trailmark.settings import MODES, ClientSettings
+from trailmark.sdk.uploader import content_for
+from trailmark.settings import MODES, ClientSettings, check_console, check_system_interval
 from trailmark.validation import (
     check_json_object,
     check_name,
@@ -58,6 +63,13 @@ def init(
     dir: str | os.PathLike[str] | None = None,
     url: str | None = None,
     settings: ClientSettings | None = None,
+    *,
+    system_interval: float | None = None,
+    console: str | None = None,
+    capture_code: bool | None = None,
+    capture_env: bool | None = None,
+    rank: int | None = None,
+    fork_from: str | None = None,
 ) -> Run:
     """Start a run and make it the current one.
 
@@ -66,6 +78,18 @@ def init(
     ``mode`` is ``online`` (the default), ``offline`` (spool only; ship later with
     ``trailmark sync``) or ``disabled`` (every call is a no-op).
     ``resume="allow"`` continues run ``id`` if it exists; ``"must"`` requires that it does.
+
+    Captured without more code, each switchable off here or by a setting: system metrics
+    every ``system_interval`` seconds (0: off), console output (``console``: ``"auto"``,
+    ``"redirect"``, ``"wrap"`` or ``"off"``), the code (git state, command line;
+    ``capture_code``) and the environment (packages, host, GPUs; ``capture_env``).
+
+    Distributed jobs: call ``init(id=..., resume="allow")`` in every process; the rank comes
+    from ``RANK`` (torchrun), MPI or SLURM variables, or ``rank=``. Rank 0's metrics are the
+    run's series, the others' are kept per rank (``history(keys, rank=3)``). Or give each
+    process a run of its own with ``group="job-123"``: each writes its run whole.
+    ``fork_from="RUN_ID?step=500"`` starts a new run that shares that run's history up to
+    step 500 and continues from step 501.
 
     Example::
 
@@ -93,6 +117,26 @@ def init(
             check_name(label, value)
     if notes is not None:
         check_notes(notes)
+    options = CaptureOptions(
+        system_interval=cfg.system_interval
+        if system_interval is None
+        else check_system_interval(system_interval),
+        console=cfg.console if console is None else check_console(console),
+        code=cfg.capture_code if capture_code is None else bool(capture_code),
+        environment=cfg.capture_env if capture_env is None else bool(capture_env),
+    )
+    ranks = detect_rank(os.environ, rank)
+    # A process writes as its rank only into a run the job's processes share (joined with
+    # resume, or named by TRAILMARK_RUN_ID): a run of its own (one run per rank, grouped)
+    # it writes whole, whatever its rank.
+    shared = resume is not None or rank is not None or (id is None and cfg.run_id is not None)
+    role = ranks if shared else RankInfo()
+    fork = parse_fork_from(fork_from) if fork_from is not None else None
+    if fork is not None and resume is not None:
+        raise InvalidInput(
+            "fork_from starts a new run from another one's history; it cannot be combined "
+            "with resume (resume continues the same run)"
+        )
 
     if chosen_mode == "disabled":
         run: Run = DisabledRun(
@@ -108,19 +152,23 @@ def init(
         _make_current(run)
         return run
 
-    start_step = 0
+    start_step, exists = 0, False
     if resume is not None:
-        start_step = _resume_step(resume, project, run_id, data_dir, server_url, chosen_mode)
+        start_step, exists = _resume_step(
+            resume, project, run_id, data_dir, server_url, chosen_mode, role.rank
+        )
+    if fork is not None:
+        _check_fork_parent(fork, project, data_dir, server_url, chosen_mode)
+        start_step = fork.step + 1
 
     writer_id = new_writer_id()
-    rank = _int_env("RANK")
     header = {
         "t": rec.HEADER,
         "v": 1,
         "run": run_id,
         "project": project,
         "writer": writer_id,
-        "rank": rank,
+        "rank": role.rank,
         "host": socket.gethostname(),
         "url": server_url,
         "dir": str(data_dir),
@@ -129,25 +177,26 @@ def init(
     }
     path = data_dir / "spool" / f"{run_id}-{writer_id}{spool.SPOOL_SUFFIX}"
     writer = spool.SpoolWriter(path, header)
-    run_name = name if (name or resume) else new_run_name()
-    writer.write(
-        encode(
-            {
-                "t": rec.RUN,
-                "q": 1,
-                "name": run_name,
-                "config": run_config,
-                "tags": tag_list,
-                "notes": notes,
-                "group": group,
-                "job_type": job_type,
-                "host": socket.gethostname(),
-                "created": started,
-                "resume": bool(resume),
-                "metadata": _basic_metadata(),
-            }
-        )
-    )
+    # Only the run's creator names it: a resumed run keeps its name, and other ranks
+    # would each pick a different one.
+    run_name = name if (name or exists or not role.primary) else new_run_name()
+    run_record: dict[str, Any] = {
+        "t": rec.RUN,
+        "q": 1,
+        "name": run_name,
+        "config": redact(run_config),  # secrets never leave the process; run.config keeps them
+        "tags": tag_list,
+        "notes": notes,
+        "group": group,
+        "job_type": job_type,
+        "host": socket.gethostname(),
+        "created": started,
+        "resume": bool(resume),
+        "metadata": _basic_metadata(ranks),
+    }
+    if fork is not None:
+        run_record["fork_from"] = fork.to_json()
+    writer.write(encode(run_record))
     sender = None
     if chosen_mode == "online":
         transport: Transport = (
@@ -166,7 +215,11 @@ def init(
         finish_timeout=cfg.finish_timeout,
         start_step=start_step,
         seq_start=2,
+        rank=role.rank,
     )
+    run._captures = start_captures(run._emit, options, role, data_dir)
+    if chosen_mode == "online":
+        run._content = content_for(project, run_id, data_dir, server_url)
     remember(run)
     _make_current(run)
     _install_hooks()
@@ -174,57 +227,91 @@ def init(
 
 
 def _resume_step(
-    resume: str, project: str, run_id: str, data_dir: Path, url: str | None, mode: str
-) -> int:
-    """The step to continue from; checks ``must``/``never`` against the destination."""
+    resume: str,
+    project: str,
+    run_id: str,
+    data_dir: Path,
+    url: str | None,
+    mode: str,
+    rank: int | None,
+) -> tuple[int, bool]:
+    """The step to continue from, and whether the run exists; checks ``must``/``never``.
+
+    A rank other than 0 continues after its own series, not rank 0's: joining a run that
+    rank 0 has already started logging to must not shift its steps.
+    """
     if mode == "offline":
         if resume == "must":
             raise InvalidInput(
                 "resume='must' needs the run's destination; it cannot be checked offline"
             )
-        return 0
+        return 0, False
     from trailmark.sdk.api import Api
 
     api = Api(url) if url else Api(dir=data_dir)
     try:
         existing = api.run(f"{project}/{run_id}")
+        if resume == "never":
+            raise InvalidInput(
+                f"run {run_id!r} already exists in project {project!r} and resume='never'"
+            )
+        if rec.is_primary(rank):
+            last = existing.data.get("last_step")
+        else:
+            last = max(
+                (
+                    m["stats"].get("last_step", -1)
+                    for m in api.backend.metric_keys(project, run_id)
+                    if rec.split_rank_key(m["key"])[1] == rank and not rec.is_system_key(m["key"])
+                ),
+                default=None,
+            )
     except NotFound:
         if resume == "must":
             raise NotFound(
                 f"run {run_id!r} does not exist in project {project!r}; cannot resume it"
             ) from None
-        return 0
+        return 0, False
     finally:
         api.close()
-    if resume == "never":
-        raise InvalidInput(
-            f"run {run_id!r} already exists in project {project!r} and resume='never'"
-        )
-    last = existing.data.get("last_step")
-    return int(last) + 1 if last is not None else 0
+    return (int(last) + 1 if last is not None else 0), True
 
 
-def _basic_metadata() -> dict[str, Any]:
+def _check_fork_parent(
+    fork: ForkPoint, project: str, data_dir: Path, url: str | None, mode: str
+) -> None:
+    """Refuse a fork from a run that does not exist (when the destination can tell)."""
+    if mode == "offline":
+        return
+    from trailmark.sdk.api import Api
+
+    parent_project = fork.project or project
+    with Api(url) if url else Api(dir=data_dir) as api:
+        try:
+            api.run(f"{parent_project}/{fork.run_id}")
+        except NotFound:
+            raise NotFound(
+                f"cannot fork from run {fork.run_id!r}: it does not exist in project "
+                f"{parent_project!r} (name another project as 'PROJECT/RUN_ID?step=N')"
+            ) from None
+
+
+def _basic_metadata(ranks: RankInfo) -> dict[str, Any]:
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = None
-    return {
+    found: dict[str, Any] = {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "user": user,
         "pid": os.getpid(),
-        "command": [sys.executable, *sys.argv],
+        "command": [sys.executable, *redact_argv(sys.argv)],
         "cwd": os.getcwd(),
     }
-
-
-def _int_env(name: str) -> int | None:
-    value = os.environ.get(name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    if ranks.rank is not None:
+        found["distributed"] = ranks.to_json()
+    return found
 
 
 def _make_current(run: Run) -> None:
@@ -267,6 +354,8 @@ def _install_hooks() -> None:
 
 def _finish_at_exit() -> None:
     for run in active_runs():
+        if run._pid != os.getpid():  # a forked child exiting: the run belongs to the parent
+            continue
         if _uncaught is not None:
             run.finish_with_exception(*_uncaught)
         else:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -13,17 +14,24 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from trailmark import records as rec
+from trailmark.errors import InvalidInput
 from trailmark.records import json_safe
 from trailmark.sdk.config import Config, Summary
+from trailmark.sdk.redact import redact
 from trailmark.sdk.sender import Sender, ShipReport
 from trailmark.sdk.spool import NullWriter, SpoolWriter
 from trailmark.sdk.values import coerce, is_skip, nonfinite_text, warn_once
 from trailmark.validation import key_problem
+
+if TYPE_CHECKING:
+    from trailmark.sdk.artifacts import Artifact
+    from trailmark.sdk.capture import Captures
+    from trailmark.sdk.uploader import RunContent
 
 _dumps = orjson.dumps
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
@@ -40,9 +48,48 @@ def _json_default(value: Any) -> Any:
 
 def encode(record: dict[str, Any]) -> bytes:
     """A non-metric record as one JSON line (config values of any type become JSON)."""
-    return orjson.dumps(
-        json_safe(record), default=_json_default, option=_NEWLINE | orjson.OPT_NON_STR_KEYS
-    )
+    safe = json_safe(record)
+    option = _NEWLINE | orjson.OPT_NON_STR_KEYS
+    try:
+        return orjson.dumps(safe, default=_json_default, option=option)
+    except TypeError:
+        # An integer beyond 64 bits, or text that is not valid UTF-8: rare, so a second pass.
+        return orjson.dumps(_json_compatible(safe), default=_json_default, option=option)
+
+
+def _json_compatible(value: Any) -> Any:
+    """``value`` with integers beyond 64 bits as floats (how the server reads them anyway)
+    and strings repaired to valid UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return float(value)
+    if isinstance(value, dict):
+        return {_json_compatible(str(k)): _json_compatible(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_compatible(v) for v in value]
+    return value
+
+
+def _valid_text(value: Any) -> Any:
+    """``value`` with strings that are not valid UTF-8 (lone surrogates) repaired."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {k: _valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_text(v) for v in value]
+    return value
+
+
+def encode_capture(record: dict[str, Any]) -> bytes:
+    """A record built by a capture (plain JSON already): fast, and safe for any text."""
+    try:
+        return _dumps(record, option=_NEWLINE)
+    except TypeError:
+        return encode(_valid_text(record))
 
 
 class Run:
@@ -70,8 +117,10 @@ class Run:
         finish_timeout: float,
         start_step: int = 0,
         seq_start: int = 1,
+        rank: int | None = None,
     ) -> None:
         self.id = run_id
+        self.rank = rank
         self.project = project
         self.name = name
         self.mode = mode
@@ -87,6 +136,9 @@ class Run:
         self._warned: set[str] = set()
         self._finished = False
         self._warned_full_disk = False
+        self._captures: Captures | None = None
+        self._content: RunContent | None = None  # files and artifacts; set by init()
+        self._pid = os.getpid()
         self.config = Config(config, self._emit_config)
         self.summary = Summary(self._emit_summary, self._last)
 
@@ -142,7 +194,7 @@ class Run:
                 _dumps({"t": "m", "q": seq, "s": step, "w": _now(), "d": values}, option=_NEWLINE)
             )
         if not ok:
-            self._warn_dropped()
+            self._warn_dropped(step)
         self._last.update(values)
 
     def _key_ok(self, key: Any) -> bool:
@@ -182,28 +234,47 @@ class Run:
             )
             return None
 
-    def _warn_dropped(self) -> None:
+    def _warn_dropped(self, step: int | None = None) -> None:
+        """One warning, at the first record the full disk costs us; finish() gives the count."""
         if not self._warned_full_disk:
             self._warned_full_disk = True
+            what = f"metrics from step {step} on" if step is not None else "records"
             warnings.warn(
                 f"trailmark: the disk holding {self.spool_path} is full ({self._writer.last_error}); "
-                "records are being dropped and training goes on. Free space to resume recording.",
+                f"{what} of run {self.id} are being dropped while it stays full, and training "
+                "goes on. Free space there to resume recording; finish() reports how many "
+                "records were lost.",
                 stacklevel=3,
             )
 
     # other records
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: dict[str, Any], last: bool = False) -> None:
         with self._lock:
             record["q"] = self._seq
             self._seq += 1
             ok = self._writer.write(encode(record))
+            if last:  # under the lock: no capture thread writes after the finish record
+                self._finished = True
+        if not ok:
+            self._warn_dropped()
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        """Write a record from a capture thread; dropped once the run has finished."""
+        with self._lock:
+            if self._finished:
+                return
+            record["q"] = self._seq
+            self._seq += 1
+            ok = self._writer.write(encode_capture(record))
         if not ok:
             self._warn_dropped()
 
     def _emit_config(self, values: dict[str, Any]) -> None:
         if not self._finished:
-            self._write({"t": rec.CONFIG, "d": values})
+            # Secret-looking keys and URL passwords are hidden in what is recorded (the spool
+            # and the server); the script's own run.config keeps the real values.
+            self._write({"t": rec.CONFIG, "d": redact(values)})
 
     def _emit_summary(self, values: dict[str, Any]) -> None:
         for key in values:
@@ -235,6 +306,70 @@ class Run:
         """The step the next ``log()`` without ``step=`` will use."""
         return self._step
 
+    # files and artifacts (uploaded by a background thread; finish() waits for them)
+
+    def _files(self, what: str) -> RunContent | None:
+        if self._finished:
+            raise InvalidInput(f"run {self.id} is finished; {what} needs a run in progress")
+        if self._content is None and self.mode == "offline":
+            warn_once(
+                self._warned,
+                "\0offline-files",
+                f"trailmark: run {self.id} is offline; {what} is skipped (artifacts and files "
+                "need the destination: log them from an online run)",
+            )
+        return self._content
+
+    def log_artifact(self, artifact: Artifact, aliases: list[str] | None = None) -> Artifact:
+        """Log ``artifact`` as this run's output: its next version (v0, v1, ...) in the project.
+
+        Returns at once; a background thread uploads the files the destination lacks and
+        commits the version (``latest`` and ``aliases`` point at it). ``artifact.wait()``
+        blocks until then; :meth:`finish` waits for it too.
+
+        Example::
+
+            art = trailmark.Artifact("model", type="model")
+            art.add_file("model.pt")
+            run.log_artifact(art, aliases=["best"])
+        """
+        content = self._files("log_artifact")
+        return artifact if content is None else content.log_artifact(artifact, list(aliases or []))
+
+    def use_artifact(self, ref: str) -> Artifact:
+        """The artifact version ``"name:alias"``, ``"name:v3"`` or ``"project/name:v3"``,
+        recorded as this run's input (lineage). Call ``.download()`` on it for the files.
+
+        Example: ``data = run.use_artifact("imagenet-subset:latest"); root = data.download()``
+        """
+        content = self._files("use_artifact")
+        if content is None:
+            raise InvalidInput(f"use_artifact needs an online run; run {self.id} is {self.mode}")
+        return content.use_artifact(ref)
+
+    def save(
+        self, path: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None
+    ) -> list[str]:
+        """Save files with the run: a file, a directory or a glob (``"checkpoints/*.pt"``),
+        named relative to ``base_path`` (their directory by default). Returns their names.
+
+        Example: ``run.save("outputs/model")`` saves ``model/...``, registrable as
+        ``runs/RUN_ID/model``.
+        """
+        from trailmark.sdk.uploader import expand
+
+        content = self._files("save")
+        files = expand(path, base_path)
+        return [name for name, _ in files] if content is None else content.save_files(files)
+
+    def log_file(self, path: str | os.PathLike[str], name: str | None = None) -> str:
+        """Save one file with the run under ``name`` (its file name by default)."""
+        content = self._files("log_file")
+        target = name or Path(path).name
+        if not Path(path).is_file():
+            raise InvalidInput(f"{path} is not a file")
+        return target if content is None else content.save_files([(target, Path(path))])[0]
+
     # the end
 
     def finish(
@@ -251,6 +386,22 @@ class Run:
         """
         if self._finished:
             return None
+        wait = self._finish_timeout if timeout is None else timeout
+        if self._captures is not None:
+            # First, so the last console lines and samples come before the finish record.
+            self._captures.stop(min(wait, 5.0))
+        if self._content is not None:
+            started = time.monotonic()
+            unfinished = self._content.finish(wait)
+            wait = max(0.0, wait - (time.monotonic() - started))
+            if unfinished:
+                warnings.warn(
+                    f"trailmark: run {self.id} finished before these uploads did: "
+                    f"{', '.join(unfinished)}; log them again from another run",
+                    stacklevel=2,
+                )
+            else:
+                self._content.close()
         final = state or ("finished" if exit_code == 0 else "failed")
         record: dict[str, Any] = {
             "t": rec.FINISH,
@@ -260,12 +411,17 @@ class Run:
         }
         if error:
             record["error"] = error[-20_000:]
-        self._write(record)
-        self._finished = True
+        self._write(record, last=True)
         _forget(self)
+        if self._writer.dropped:
+            warnings.warn(
+                f"trailmark: {self._writer.dropped} records of run {self.id} were dropped "
+                f"because the disk holding {self.spool_path} was full",
+                stacklevel=2,
+            )
         report = None
         if self._sender is not None:
-            report = self._sender.stop(self._finish_timeout if timeout is None else timeout)
+            report = self._sender.stop(wait)
             if report.complete:
                 self._writer.close()
                 from trailmark.sdk import spool
@@ -321,7 +477,10 @@ class DisabledRun(Run):
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool = True) -> None:
         return None
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: dict[str, Any], last: bool = False) -> None:
+        return None
+
+    def _emit(self, record: dict[str, Any]) -> None:
         return None
 
     def finish(

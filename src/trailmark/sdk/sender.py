@@ -2,9 +2,11 @@
 
 It reads complete lines after the acknowledged offset, ships them in batches, and
 advances the offset only after the transport says they are stored. Transient failures
-back off exponentially (honouring ``Retry-After``); a batch refused for good is split
-until the bad records are isolated, set aside in ``<spool>.rejected`` with the reason,
-and shipping goes on. Memory stays bounded: the backlog lives in the file, not a queue.
+back off exponentially (waiting at least what ``Retry-After`` asks); a batch refused for
+good is split until the bad records are isolated, set aside in ``<spool>.rejected`` with
+the reason, and shipping goes on. Memory stays bounded: the backlog lives in the file, not
+a queue, and while the destination is failing each retry sends one small batch as a probe
+(so a long outage does not mean re-reading and re-encoding megabytes at every attempt).
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from typing import Any
 
 import orjson
 
+from trailmark.limits import MAX_RECORDS_PER_BATCH
 from trailmark.sdk import spool
 from trailmark.sdk.transports import PermanentError, TransientError, Transport
 
 MAX_BATCH_BYTES = 8 * 1024 * 1024
+PROBE_BATCH_BYTES = 64 * 1024
+"""The batch size while the destination is failing: enough to tell when it is back."""
 POLL_INTERVAL = 0.1
 MAX_BACKOFF = 30.0
 
@@ -53,11 +58,14 @@ def ship_available(
     Raises :class:`TransientError` when the destination should be retried later.
     """
     offset = spool.read_ack(path)
-    lines, new_offset = spool.read_lines(path, offset, max_bytes)
+    lines, new_offset = spool.read_lines(path, offset, max_bytes, MAX_RECORDS_PER_BATCH)
     if not lines:
         return 0, 0
     rejected = _deliver_isolating_bad(path, header, transport, lines)
-    spool.write_ack(path, new_offset)
+    try:
+        spool.write_ack(path, new_offset)
+    except OSError as exc:  # e.g. a full disk: shipping again later is harmless
+        raise TransientError(f"cannot record what was shipped in {path}: {exc}") from exc
     return len(lines) - rejected, rejected
 
 
@@ -79,12 +87,23 @@ def _deliver_isolating_bad(
 
 def _set_aside(path: Path, line: bytes, reason: str) -> None:
     entry = orjson.dumps({"reason": reason, "record": line.decode("utf-8", "replace")})
-    with path.with_suffix(".rejected").open("ab") as f:
-        f.write(entry + b"\n")
-    warnings.warn(
-        f"trailmark: a record was refused and set aside in {path.with_suffix('.rejected')}: {reason}",
-        stacklevel=1,
-    )
+    where = f"set aside in {path.with_suffix('.rejected')}"
+    try:
+        with path.with_suffix(".rejected").open("ab") as f:
+            f.write(entry + b"\n")
+    except OSError as exc:
+        where = f"dropped (it could not be set aside: {exc}): {line[:200]!r}"
+    warnings.warn(f"trailmark: a record was refused and {where}: {reason}", stacklevel=1)
+
+
+def retry_delay(failures: int, retry_after: float | None) -> float:
+    """Exponential backoff with jitter; never sooner than the server's ``Retry-After``."""
+    backoff = min(MAX_BACKOFF, 0.2 * 2.0**failures) * (0.75 + random.random() / 2)
+    if retry_after is None:
+        return backoff
+    # The server said when to come back: not sooner, and a little later for some
+    # senders so that a crowd of them does not return all in the same instant.
+    return min(retry_after, 3600.0) * (1 + random.random() / 4)
 
 
 class Sender:
@@ -116,16 +135,24 @@ class Sender:
             while True:
                 stopping = self._stopping.is_set()
                 try:
-                    shipped, rejected = ship_available(self.path, self.header, self.transport)
+                    shipped, rejected = ship_available(
+                        self.path,
+                        self.header,
+                        self.transport,
+                        max_bytes=PROBE_BATCH_BYTES if failures else MAX_BATCH_BYTES,
+                    )
                     self.rejected += rejected
                     failures = 0
                     self.last_error = None
                 except TransientError as exc:
                     failures += 1
                     self.last_error = str(exc)
-                    delay = exc.retry_after or min(MAX_BACKOFF, 0.2 * 2**failures)
-                    self._wake.wait(delay * (0.75 + random.random() / 2))
-                    self._wake.clear()
+                    delay = retry_delay(failures, exc.retry_after)
+                    if exc.retry_after is not None:
+                        time.sleep(delay)  # the server's wish: not cut short, even by finish()
+                    else:
+                        self._wake.wait(delay)  # finish() cuts a backoff short, once
+                        self._wake.clear()
                     continue
                 if shipped or rejected:
                     continue
@@ -148,7 +175,6 @@ class Sender:
             if left is not None and left <= 0:
                 break
             self._thread.join(0.05 if left is None else min(0.05, left))
-            self._wake.set()
         if self._drained.is_set():
             self.transport.close()
         remaining = spool.count_lines_after(self.path, spool.read_ack(self.path))

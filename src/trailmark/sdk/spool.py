@@ -36,6 +36,7 @@ class SpoolWriter:
 
     def write(self, data: bytes) -> bool:
         """Append ``data``; on a full disk count it as dropped and return False."""
+        written = 0
         try:
             written = os.write(self._fd, data)
             while written < len(data):  # a short write only happens near a full disk
@@ -43,6 +44,11 @@ class SpoolWriter:
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                 raise
+            if written:
+                # Take back the torn start of the record, or the next record would be
+                # glued to it and the line refused as malformed.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, os.fstat(self._fd).st_size - written)
             self.dropped += 1
             self.last_error = exc
             return False
@@ -65,8 +71,11 @@ def read_header(path: Path) -> dict[str, Any]:
     return header
 
 
-def read_lines(path: Path, offset: int, max_bytes: int) -> tuple[list[bytes], int]:
-    """Complete record lines from ``offset`` (at most about ``max_bytes``), and the next offset.
+def read_lines(
+    path: Path, offset: int, max_bytes: int, max_lines: int | None = None
+) -> tuple[list[bytes], int]:
+    """Complete record lines from ``offset`` (at most about ``max_bytes``, and at most
+    ``max_lines`` of them), and the next offset.
 
     A trailing line without its newline (a write in progress) is left for the next read.
     """
@@ -82,7 +91,11 @@ def read_lines(path: Path, offset: int, max_bytes: int) -> tuple[list[bytes], in
     end = data.rfind(b"\n")
     if end < 0:
         return [], offset
-    lines = [line for line in data[: end + 1].split(b"\n") if line]
+    body = data[: end + 1]
+    if max_lines is not None and body.count(b"\n") > max_lines:
+        *kept, rest = body.split(b"\n", max_lines)
+        return [line for line in kept if line], offset + len(body) - len(rest)
+    lines = [line for line in body.split(b"\n") if line]
     return lines, offset + end + 1
 
 

@@ -7,13 +7,37 @@ from typing import Any
 from fastapi import FastAPI
 
 from trailmark._version import __version__
+from trailmark.blobs.location import open_blob_store
 from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
+from trailmark.server.hosts import HostCheck, allowed_host_names
+from trailmark.server.identity import anonymous
 from trailmark.server.limits import BodySizeLimit
+from trailmark.server.mlflow import artifacts as mlflow_artifacts
+from trailmark.server.mlflow import errors as mlflow_errors
+from trailmark.server.mlflow import experiments as mlflow_experiments
+from trailmark.server.mlflow import logged_models as mlflow_logged_models
+from trailmark.server.mlflow import metrics as mlflow_metrics
+from trailmark.server.mlflow import registry as mlflow_registry
+from trailmark.server.mlflow import runs as mlflow_runs
 from trailmark.server.responses import JSON
-from trailmark.server.routes import charts, ingest, metrics, projects, runs
-from trailmark.server.settings import ServerSettings
+from trailmark.server.routes import (
+    artifacts,
+    blobs,
+    charts,
+    files,
+    ingest,
+    lineage,
+    logs,
+    metrics,
+    projects,
+    registry,
+    runs,
+    webhooks,
+)
+from trailmark.server.settings import ServerSettings, is_loopback
 from trailmark.server.static import mount_dashboard
+from trailmark.server.webhook_worker import run_webhook_worker
 from trailmark.store.store import Store
 
 
@@ -26,12 +50,25 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         default_response_class=JSON,
+        lifespan=run_webhook_worker,
     )
     app.state.settings = settings
-    app.state.store = store or Store.open(settings.db_url, settings.data_dir)
+    app.state.store = store or Store.open(
+        settings.db_url, settings.data_dir, open_blob_store(settings.blobs, settings.data_dir)
+    )
+    app.state.identify = anonymous  # the hook authentication will replace
     install_error_handlers(app)
-    for module in (projects, runs, metrics, charts, ingest):
+    for module in (projects, runs, metrics, logs, charts, ingest):
         app.include_router(module.router)
+    for module in (blobs, artifacts, files, registry, webhooks, lineage):
+        app.include_router(module.router)
+    app.include_router(mlflow_experiments.router)
+    app.include_router(mlflow_runs.router)
+    app.include_router(mlflow_metrics.router)
+    app.include_router(mlflow_artifacts.router)
+    app.include_router(mlflow_logged_models.router)
+    app.include_router(mlflow_registry.router)
+    app.include_router(mlflow_errors.fallback)  # last MLflow router: ENDPOINT_NOT_FOUND
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
@@ -39,5 +76,11 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
 
     mount_dashboard(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(
+        HostCheck,
+        allowed=allowed_host_names(
+            settings.host, settings.allowed_hosts, is_loopback(settings.host)
+        ),
+    )
     app.add_middleware(SecurityHeaders)
     return app

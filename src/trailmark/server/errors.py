@@ -53,6 +53,13 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "no such endpoint; see /api/v1/openapi.json"
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
+    @app.exception_handler(OverflowError)
+    async def overflow(_request: Request, exc: OverflowError) -> JSON:
+        # A number from the request too large for the database's integers (found by fuzzing).
+        return error_response(
+            400, "invalid_input", f"a number in the request is out of range ({exc})"
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSON:
         log.exception("unexpected error")

@@ -7,6 +7,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trailmark.limits import MAX_REQUEST_BYTES
 from trailmark.server.errors import error_response
 
+STREAMED_UPLOADS = ("/api/2.0/mlflow-artifacts/artifacts/",)
+"""MLflow clients upload each artifact whole in one PUT (model weights: gigabytes); those
+handlers stream the body to disk, so no limit applies to them."""
+
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BYTES) -> None:
@@ -14,7 +18,9 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            scope["method"] == "PUT" and scope["path"].startswith(STREAMED_UPLOADS)
+        ):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")

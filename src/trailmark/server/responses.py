@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 
-class JSON(Response):
-    media_type = "application/json"
+class JSON(JSONResponse):
+    """A JSONResponse (so FastAPI documents routes' JSON bodies in the OpenAPI spec, rather
+    than calling them strings), rendered by orjson."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            # orjson refuses integers beyond 64 bits and lone surrogates, which a stored
+            # config may hold; the standard library writes both as valid JSON.
+            return json.dumps(content, separators=(",", ":")).encode()

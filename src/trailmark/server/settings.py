@@ -27,10 +27,28 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         "data_dir", "TRAILMARK_DIR", "~/.trailmark", "Data dir for the SQLite database and files."
     ),
     Setting(
+        "blobs",
+        "TRAILMARK_BLOBS",
+        "",
+        "Where file contents go: s3://bucket/prefix (endpoint and credentials from the usual AWS settings, e.g. AWS_ENDPOINT_URL) or a folder. Unset: the blobs folder in the data dir.",
+    ),
+    Setting(
+        "webhooks_allow_private",
+        "TRAILMARK_WEBHOOKS_ALLOW_PRIVATE",
+        "false",
+        "Let webhooks reach loopback, private and link-local addresses (only on a trusted network).",
+    ),
+    Setting(
         "insecure_allow_remote",
         "TRAILMARK_INSECURE_ALLOW_REMOTE",
         "false",
         "Allow a non-loopback bind without authentication.",
+    ),
+    Setting(
+        "allowed_host",
+        "TRAILMARK_ALLOWED_HOSTS",
+        "",
+        "Host names the server answers to besides localhost, 127.0.0.1, [::1] and the bound address (protection against DNS rebinding), e.g. the name a reverse proxy forwards. Repeat the option, or separate names with commas or spaces; `*.example.com` for subdomains, `*` for any. Unset on a non-loopback bind: any.",
     ),
 )
 
@@ -42,6 +60,10 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 5100
     insecure_allow_remote: bool = False
+    blobs: str | None = None
+    webhooks_allow_private: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names answered besides loopback names and the bound host (see server.hosts)."""
 
     def check_bind(self) -> None:
         """Refuse to expose an unauthenticated server beyond this machine unless told to."""

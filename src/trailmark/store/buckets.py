@@ -37,7 +37,12 @@ def validate_buckets(buckets: object) -> int:
 
 
 def downsample(
-    points: Points, buckets: int, min_step: int | None = None, max_step: int | None = None
+    points: Points,
+    buckets: int,
+    min_step: int | None = None,
+    max_step: int | None = None,
+    *,
+    span: tuple[int, int] | None = None,
 ) -> Points:
     """The points of ``points`` in the inclusive step range, at most 3 per bucket.
 
@@ -48,6 +53,10 @@ def downsample(
     each non-empty bin keeps the first point with its minimum finite value, the first with
     its maximum finite value, and its first non-finite point, if any. The result is sorted
     by step, equal steps in their original order.
+
+    ``span`` (first step, last step) fixes the bins' extent instead of the points' own: a
+    caller that bins a subset of a series (such as chunk sketches) gets the same bins as
+    binning the whole series would.
 
     Raises :class:`~trailmark.errors.InvalidInput` if ``buckets`` is not 1 to
     :data:`MAX_BUCKETS`.
@@ -62,13 +71,18 @@ def downsample(
     selected = points.take(slice(start, stop)) if (start, stop) != (0, len(steps)) else points
     if len(selected) <= 2 * buckets:
         return selected
-    return selected.take(_keep(selected.steps, selected.values, buckets))
+    return selected.take(_keep(selected.steps, selected.values, buckets, span))
 
 
-def _keep(steps: NDArray[np.int64], values: NDArray[np.float64], buckets: int) -> NDArray[np.intp]:
+def _keep(
+    steps: NDArray[np.int64],
+    values: NDArray[np.float64],
+    buckets: int,
+    span: tuple[int, int] | None = None,
+) -> NDArray[np.intp]:
     """Sorted indices of the points a downsample keeps (``len(steps) > 2 * buckets``)."""
     n = len(steps)
-    starts = _bin_starts(steps, buckets)
+    starts = _bin_starts(steps, buckets, span)
     ends = np.append(starts[1:], n)
     nonempty = starts < ends
     first = starts[nonempty]  # first index of every non-empty bin, strictly increasing
@@ -111,15 +125,18 @@ def _first_extreme(
     return out
 
 
-def _bin_starts(steps: NDArray[np.int64], buckets: int) -> NDArray[np.intp]:
+def _bin_starts(
+    steps: NDArray[np.int64], buckets: int, span: tuple[int, int] | None = None
+) -> NDArray[np.intp]:
     """Index of the first point of each of ``buckets`` equal-width bins over the steps.
 
     Bin ``k`` holds the steps ``s`` with ``floor((s - lo) * buckets / width) == k``, where
     ``lo`` and ``hi`` are the first and last steps and ``width = hi - lo + 1``. The result is
-    non-decreasing, starts at 0, and empty bins repeat the next bin's start.
+    non-decreasing, starts at 0, and empty bins repeat the next bin's start. ``span``
+    replaces the first and last steps as ``lo`` and ``hi``.
     """
     n = len(steps)
-    lo, hi = int(steps[0]), int(steps[-1])
+    lo, hi = (int(steps[0]), int(steps[-1])) if span is None else span
     width = hi - lo + 1
     k = np.arange(buckets, dtype=np.int64)
     if width <= (INT64_MAX - buckets) // buckets:

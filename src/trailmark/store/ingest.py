@@ -4,6 +4,12 @@ A batch belongs to one writer of one run. The writer's highest applied sequence 
 is kept in ``writers.last_seq``; records at or below it are skipped, so retries and
 replays (``trailmark sync``) are harmless. Everything is validated before anything is
 written: a malformed batch is refused whole with a message naming the bad record.
+
+A writer of rank 0 (or without a rank) writes the run's own series, state and metadata.
+Another rank's metrics go to ``<key>@rank<r>`` series, its metadata and end state to
+``metadata.ranks.<r>``; a failure there marks the run failed too. System metrics (``sys``)
+are filed on their own axis: milliseconds since the run was created. Neither they nor other
+ranks' series appear in the run's summary or move its ``last_step``.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from trailmark import records as rec
 from trailmark.errors import Conflict, InvalidInput, PayloadTooLarge
 from trailmark.limits import MAX_RECORDS_PER_BATCH
 from trailmark.records import json_safe, metric_from_json
+from trailmark.store.console import append_lines, check_log_record
 from trailmark.store.database import Database
 from trailmark.store.dialect import for_update, insert_ignoring_conflicts
+from trailmark.store.fork import check_fork_from, copy_history
 from trailmark.store.metrics import (
     COMPACT_AFTER_OPEN_CHUNKS,
     chunk_rows,
@@ -28,9 +36,11 @@ from trailmark.store.metrics import (
     points_from_lists,
     update_series,
 )
+from trailmark.store.run_state import RunState
 from trailmark.store.runs import ensure_project, new_run_row
-from trailmark.store.schema import chunks, runs, writers
+from trailmark.store.schema import chunks, run_metadata, runs, writers
 from trailmark.store.series_stats import merge_stats, summary_value
+from trailmark.store.upserts import upsert
 from trailmark.types import RUN_STATES
 from trailmark.validation import (
     check_json_object,
@@ -58,8 +68,8 @@ class Envelope:
         if not isinstance(data, dict):
             raise InvalidInput("the batch header must be an object with run, project and writer")
         rank = data.get("rank")
-        if rank is not None and type(rank) is not int:
-            raise InvalidInput(f"rank must be an integer, got {rank!r}")
+        if rank is not None and (type(rank) is not int or rank < 0):
+            raise InvalidInput(f"rank must be an integer from 0, got {rank!r}")
         host = data.get("host")
         return cls(
             run_id=check_run_id(data.get("run")),
@@ -112,25 +122,56 @@ def validate(records: list[Any]) -> list[dict[str, Any]]:
     return records
 
 
+def _validate_values(record: dict[str, Any], where: str) -> None:
+    wall, data = record.get("w"), record.get("d")
+    if type(wall) not in (int, float):
+        raise InvalidInput(f"{where}: wall time w must be a number, got {wall!r}")
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{where}: d must be an object of metric values")
+    system = record["t"] == rec.SYSTEM
+    for key, value in data.items():
+        problem = key_problem(key)
+        if problem:
+            raise InvalidInput(f"{where}: {problem}")
+        if system and not rec.is_system_key(key):
+            raise InvalidInput(
+                f"{where}: system metric {key!r} must start with {rec.SYSTEM_PREFIX!r}"
+            )
+        if metric_from_json(value) is None:
+            raise InvalidInput(
+                f"{where}: metric {key!r} has a non-numeric value {str(value)[:80]!r}; "
+                'metric values are numbers or "NaN", "Infinity", "-Infinity"'
+            )
+
+
+def _validate_meta(record: dict[str, Any], where: str) -> None:
+    try:
+        check_json_object("metadata", record.get("d"))
+        large = record.get("large")
+        if large is not None:
+            check_json_object("large metadata", large)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}") from exc
+    for path in record.get("large") or {}:
+        if not path or path.count(".") > 1 or "" in path.split("."):
+            raise InvalidInput(
+                f"{where}: large metadata path {path!r} must be 'key' or 'section.key'"
+            )
+
+
 def _validate_record(record: dict[str, Any], where: str) -> None:
     kind = record["t"]
     if kind == rec.METRICS:
-        step, wall, data = record.get("s"), record.get("w"), record.get("d")
+        step = record.get("s")
         if type(step) is not int or not -(2**62) <= step <= 2**62:
             raise InvalidInput(f"{where}: step must be an integer, got {step!r}")
-        if type(wall) not in (int, float):
-            raise InvalidInput(f"{where}: wall time w must be a number, got {wall!r}")
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{where}: d must be an object of metric values")
-        for key, value in data.items():
-            problem = key_problem(key)
-            if problem:
-                raise InvalidInput(f"{where}: {problem}")
-            if metric_from_json(value) is None:
-                raise InvalidInput(
-                    f"{where}: metric {key!r} has a non-numeric value {str(value)[:80]!r}; "
-                    'metric values are numbers or "NaN", "Infinity", "-Infinity"'
-                )
+        _validate_values(record, where)
+    elif kind == rec.SYSTEM:
+        _validate_values(record, where)
+    elif kind == rec.CONSOLE:
+        check_log_record(record, where)
+    elif kind == rec.META:
+        _validate_meta(record, where)
     elif kind in (rec.CONFIG, rec.SUMMARY):
         check_json_object("config" if kind == rec.CONFIG else "summary", record.get("d"))
         if kind == rec.SUMMARY:
@@ -167,6 +208,8 @@ def _validate_run_fields(record: dict[str, Any], where: str) -> None:
                 check_name(kind, record[kind])
     except InvalidInput as exc:
         raise InvalidInput(f"{where}: {exc.message}") from exc
+    if record.get("fork_from") is not None:
+        check_fork_from(record["fork_from"], where)
 
 
 class Ingestor:
@@ -183,10 +226,13 @@ class Ingestor:
 
 def _apply(conn: Connection, env: Envelope, records: list[dict[str, Any]]) -> IngestResult:
     now = time.time()
+    primary = rec.is_primary(env.rank)
     project_id = ensure_project(conn, env.project)
     run = conn.execute(for_update(conn, select(runs).where(runs.c.id == env.run_id))).first()
     if run is None:
         first = next((r for r in records if r["t"] == rec.RUN), {})
+        if not primary:  # another rank's host and metadata are its own, not the run's
+            first = {k: v for k, v in first.items() if k not in ("host", "metadata")}
         conn.execute(runs.insert().values(new_run_row(env.run_id, project_id, **first)))
         run = conn.execute(select(runs).where(runs.c.id == env.run_id)).one()
     elif run.project_id != project_id:
@@ -221,32 +267,43 @@ def _apply(conn: Connection, env: Envelope, records: list[dict[str, Any]]) -> In
     if not fresh:
         return IngestResult(0, len(records), last_seq)
 
-    state = _RunState.from_row(run)
+    state = RunState.from_row(run, env.rank)
+    suffix = rec.rank_key("", env.rank)
     metrics: dict[str, _Series] = {}
     modes: dict[str, str] = {}
+    lines: list[list[Any]] = []
+    large: dict[str, Any] = {}
     for record in fresh:
         kind = record["t"]
         if kind == rec.METRICS:
-            step, wall = record["s"], float(record["w"])
-            for key, value in record["d"].items():
-                s = metrics.get(key)
-                if s is None:
-                    s = metrics[key] = _Series()
-                s.steps.append(step)
-                s.times.append(wall)
-                s.values.append(metric_from_json(value))  # type: ignore[arg-type]
-            if state.last_step is None or step > state.last_step:
+            step = record["s"]
+            _collect(metrics, record, step, suffix)
+            if primary and (state.last_step is None or step > state.last_step):
                 state.last_step = step
+        elif kind == rec.SYSTEM:
+            _collect(metrics, record, round((record["w"] - run.created_at) * 1000), suffix)
+        elif kind == rec.CONSOLE:
+            lines.extend(record["lines"])
         elif kind == rec.DEFINE:
-            modes[record["k"]] = record["summary"]
+            modes[rec.rank_key(record["k"], env.rank)] = record["summary"]
         else:
+            if kind == rec.RUN and record.get("fork_from") and "fork" not in state.metadata:
+                state.fork(copy_history(conn, env.run_id, record["fork_from"]))
+            elif kind == rec.META and record.get("large"):
+                large.update(record["large"])
             state.apply(record)
 
     summary_changes = _apply_metrics(conn, env.run_id, metrics, modes)
+    summary_changes = {k: v for k, v in summary_changes.items() if rec.is_run_series(k)}
     state.summary.update({k: v for k, v in summary_changes.items() if v is not None})
     for key in [k for k, v in summary_changes.items() if v is None]:
         state.summary.pop(key, None)
     state.summary.update(state.user_summary)
+    append_lines(conn, env.run_id, env.rank, lines)
+    for path, value in large.items():
+        stored = path if primary else f"ranks.{env.rank}.{path}"
+        row = {"run_id": env.run_id, "path": stored, "value": json_safe(value)}
+        upsert(conn, run_metadata, row, keys=("run_id", "path"), update=("value",))
 
     values = state.changed_values()
     values.update(updated_at=now, heartbeat_at=now)
@@ -258,6 +315,19 @@ def _apply(conn: Connection, env: Envelope, records: list[dict[str, Any]]) -> In
         .values(last_seq=new_last, updated_at=now)
     )
     return IngestResult(len(fresh), len(records) - len(fresh), new_last)
+
+
+def _collect(metrics: dict[str, _Series], record: dict[str, Any], step: int, suffix: str) -> None:
+    """Add a record's values to the series they go to (``suffix``: another rank's mark)."""
+    wall = float(record["w"])
+    for key, value in record["d"].items():
+        name = key + suffix if suffix else key
+        s = metrics.get(name)
+        if s is None:
+            s = metrics[name] = _Series()
+        s.steps.append(step)
+        s.times.append(wall)
+        s.values.append(metric_from_json(value))  # type: ignore[arg-type]
 
 
 def _apply_metrics(
@@ -297,110 +367,3 @@ def _apply_metrics(
             change["new_open"] = remaining[change["sid"]]
     update_series(conn, changes)
     return summary
-
-
-@dataclass
-class _RunState:
-    """The run row's mutable fields while a batch is applied."""
-
-    name: str
-    state: str
-    config: dict[str, Any]
-    summary: dict[str, Any]
-    tags: list[str]
-    notes: str
-    group: str | None
-    job_type: str | None
-    host: str | None
-    metadata: dict[str, Any]
-    ended_at: float | None
-    exit_code: int | None
-    error: str | None
-    last_step: int | None
-    user_summary: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_row(cls, row: Any) -> _RunState:
-        return cls(
-            name=row.name,
-            state=row.state,
-            config=dict(row.config),
-            summary=dict(row.summary),
-            tags=list(row.tags),
-            notes=row.notes,
-            group=row.group_name,
-            job_type=row.job_type,
-            host=row.host,
-            metadata=dict(row.metadata),
-            ended_at=row.ended_at,
-            exit_code=row.exit_code,
-            error=row.error,
-            last_step=row.last_step,
-        )
-
-    def apply(self, record: dict[str, Any]) -> None:
-        kind = record["t"]
-        if kind == rec.RUN:
-            self._apply_run(record)
-        elif kind == rec.CONFIG:
-            _deep_merge(self.config, json_safe(record["d"]))
-        elif kind == rec.SUMMARY:
-            self.user_summary.update(json_safe(record["d"]))
-        elif kind == rec.UPDATE:
-            self._apply_fields(record)
-        elif kind == rec.FINISH:
-            self.state = record["state"]
-            self.ended_at = float(record.get("w") or time.time())
-            self.exit_code = record.get("exit_code")
-            self.error = record.get("error")
-
-    def _apply_run(self, record: dict[str, Any]) -> None:
-        self._apply_fields(record)
-        if record.get("config"):
-            _deep_merge(self.config, json_safe(record["config"]))
-        if record.get("metadata"):
-            self.metadata.update(json_safe(record["metadata"]))
-        if record.get("host"):
-            self.host = record["host"]
-        if record.get("resume"):
-            self.state, self.ended_at, self.exit_code, self.error = "running", None, None, None
-
-    def _apply_fields(self, record: dict[str, Any]) -> None:
-        if record.get("name") is not None:
-            self.name = record["name"]
-        if record.get("tags") is not None:
-            merged = list(self.tags) if record["t"] == rec.RUN else []
-            merged.extend(t for t in record["tags"] if t not in merged)
-            self.tags = merged
-        if record.get("notes") is not None:
-            self.notes = record["notes"]
-        if record.get("group") is not None:
-            self.group = record["group"]
-        if record.get("job_type") is not None:
-            self.job_type = record["job_type"]
-
-    def changed_values(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "state": self.state,
-            "config": self.config,
-            "summary": self.summary,
-            "tags": self.tags,
-            "notes": self.notes,
-            "group_name": self.group,
-            "job_type": self.job_type,
-            "host": self.host,
-            "metadata": self.metadata,
-            "ended_at": self.ended_at,
-            "exit_code": self.exit_code,
-            "error": self.error,
-            "last_step": self.last_step,
-        }
-
-
-def _deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
-    for key, value in source.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _deep_merge(target[key], value)
-        else:
-            target[key] = value

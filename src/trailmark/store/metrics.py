@@ -8,12 +8,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, delete, select, update
 
+from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
 from trailmark.store.buckets import downsample
 from trailmark.store.chunks import CHUNK_TARGET, Points, decode_chunk, encode_chunk
 from trailmark.store.database import Database
 from trailmark.store.dialect import insert_ignoring_conflicts
 from trailmark.store.schema import chunks, runs, series
+from trailmark.store.sketches import BLOCK, make_sketch, read_sketch
 
 COMPACT_AFTER_OPEN_CHUNKS = 16
 """A series with this many partly-filled chunks has them merged into full ones."""
@@ -64,6 +66,7 @@ def chunk_rows(series_id: int, points: Points) -> tuple[list[dict[str, Any]], in
                 "steps": encoded.steps,
                 "times": encoded.times,
                 "vals": encoded.vals,
+                "sketch": make_sketch(piece),
             }
         )
         partial += encoded.count < CHUNK_TARGET
@@ -104,6 +107,86 @@ def read_points(
     return Points.concat(parts).sorted_by_step().in_range(min_step, max_step)
 
 
+def read_bucketed(
+    conn: Connection, series_id: int, buckets: int, min_step: int | None, max_step: int | None
+) -> tuple[Points, bool]:
+    """Min/max buckets of one series over a step range; see :func:`read_bucketed_many`."""
+    return read_bucketed_many(conn, [series_id], buckets, min_step, max_step)[series_id]
+
+
+def read_bucketed_many(
+    conn: Connection,
+    series_ids: Sequence[int],
+    buckets: int,
+    min_step: int | None,
+    max_step: int | None,
+) -> dict[int, tuple[Points, bool]]:
+    """Min/max buckets of several series over a step range, and whether each is bucketed.
+
+    A range holding at most ``2 * buckets`` points comes back whole. Otherwise chunks that
+    lie wholly inside the range, when a bucket spans several sketch blocks, contribute
+    their sketch instead of their points (see :mod:`trailmark.store.sketches`). Three
+    statements whatever the number of series: chunk bounds, sketches, whole chunks.
+    """
+    lo = -(2**63) if min_step is None else min_step
+    hi = 2**63 - 1 if max_step is None else max_step
+    meta = conn.execute(
+        select(
+            chunks.c.id,
+            chunks.c.series_id,
+            chunks.c.npoints,
+            chunks.c.step_min,
+            chunks.c.step_max,
+            chunks.c.sketch.is_not(None).label("sketched"),
+        )
+        .where(
+            chunks.c.series_id.in_(list(series_ids)),
+            chunks.c.step_max >= lo,
+            chunks.c.step_min <= hi,
+        )
+        .order_by(chunks.c.id)
+    ).all()
+    by_series: dict[int, list[Any]] = {sid: [] for sid in series_ids}
+    for m in meta:
+        by_series[m.series_id].append(m)
+    use_sketch: set[int] = set()
+    sketched_series: list[int] = []
+    for sid, rows in by_series.items():
+        inner = [m for m in rows if m.step_min >= lo and m.step_max <= hi]
+        inner_points = sum(m.npoints for m in inner)
+        if inner_points > 2 * buckets and inner_points >= 2 * BLOCK * buckets:
+            use_sketch.update(m.id for m in inner if m.sketched)
+            sketched_series.append(sid)
+    parts: dict[int, list[Points]] = {sid: [] for sid in series_ids}
+    if sketched_series:
+        # By series and range, not by chunk id: an IN list of thousands of ids is slow.
+        query = select(chunks.c.series_id, chunks.c.sketch).where(
+            chunks.c.series_id.in_(sketched_series),
+            chunks.c.step_min >= lo,
+            chunks.c.step_max <= hi,
+            chunks.c.sketch.is_not(None),
+        )
+        for row in conn.execute(query):
+            parts[row.series_id].append(read_sketch(row.sketch))
+    whole = [m.id for m in meta if m.id not in use_sketch]
+    if whole:
+        query = select(
+            chunks.c.series_id, chunks.c.npoints, chunks.c.steps, chunks.c.times, chunks.c.vals
+        ).where(chunks.c.id.in_(whole))
+        for r in conn.execute(query.order_by(chunks.c.id)):
+            parts[r.series_id].append(decode_chunk(r.npoints, r.steps, r.times, r.vals))
+    out: dict[int, tuple[Points, bool]] = {}
+    for sid, rows in by_series.items():
+        points = Points.concat(parts[sid]).sorted_by_step().in_range(min_step, max_step)
+        sketched = any(m.id in use_sketch for m in rows)
+        if not len(points) or (not sketched and len(points) <= 2 * buckets):
+            out[sid] = (points, False)
+            continue
+        span = (max(lo, min(m.step_min for m in rows)), min(hi, max(m.step_max for m in rows)))
+        out[sid] = (downsample(points, buckets, span=span), True)
+    return out
+
+
 class MetricStore:
     """Reads of metric series."""
 
@@ -142,8 +225,19 @@ class MetricStore:
         max_step: int | None = None,
     ) -> Points:
         """Min/max-preserving buckets for a pixel budget; full resolution when few points."""
-        points = self.points(run_id, key, min_step, max_step)
-        return downsample(points, buckets, min_step, max_step)
+        return self.chart(run_id, key, buckets, min_step, max_step)[0]
+
+    def chart(
+        self,
+        run_id: str,
+        key: str,
+        buckets: int,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> tuple[Points, bool]:
+        """What a chart of ``buckets`` pixels shows of a series, and whether it is bucketed."""
+        with self.db.read() as conn:
+            return read_bucketed(conn, _series_id(conn, run_id, key), buckets, min_step, max_step)
 
     def many(
         self,
@@ -164,14 +258,14 @@ class MetricStore:
                 .where(series.c.run_id.in_(list(run_ids)), series.c.key.in_(list(keys)))
                 .order_by(series.c.run_id, series.c.key)
             ).all()
+            if buckets is not None:
+                charts = read_bucketed_many(conn, [r.id for r in rows], buckets, min_step, max_step)
             for row in rows:
-                points = read_points(conn, row.id, min_step, max_step)
-                if buckets is not None and len(points) > 2 * buckets:
-                    out.append(
-                        (row.run_id, row.key, downsample(points, buckets, min_step, max_step), True)
-                    )
+                if buckets is None:
+                    points, bucketed = read_points(conn, row.id, min_step, max_step), False
                 else:
-                    out.append((row.run_id, row.key, points, False))
+                    points, bucketed = charts[row.id]
+                out.append((row.run_id, row.key, points, bucketed))
         return out
 
     def keys_of_runs(self, run_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -193,19 +287,34 @@ class MetricStore:
         keys: Iterable[str] | None = None,
         min_step: int | None = None,
         max_step: int | None = None,
+        rank: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Rows by step: ``{"_step", "_timestamp", key: value, ...}`` for the keys asked."""
+        """Rows by step: ``{"_step", "_timestamp", key: value, ...}`` for the keys asked.
+
+        Without ``keys``: every series of the run itself (not system metrics, not other
+        ranks'). With ``rank``, that rank's series (``key@rank<r>``) under their plain names.
+        """
         with self.db.read() as conn:
             _require_run(conn, run_id)
             wanted = list(keys) if keys is not None else None
             query = select(series.c.id, series.c.key).where(series.c.run_id == run_id)
             if wanted is not None:
-                query = query.where(series.c.key.in_(wanted))
-            ids = {r.key: r.id for r in conn.execute(query)}
-            if wanted is not None:
+                names = {rec.rank_key(k, rank): k for k in wanted}
+                ids = {
+                    names[r.key]: r.id for r in conn.execute(query.where(series.c.key.in_(names)))
+                }
                 unknown = [k for k in wanted if k not in ids]
                 if unknown:
-                    raise NotFound(f"run {run_id!r} has no metric {unknown[0]!r}")
+                    whose = f" from rank {rank}" if not rec.is_primary(rank) else ""
+                    raise NotFound(f"run {run_id!r} has no metric {unknown[0]!r}{whose}")
+            else:
+                ids = {}
+                for r in conn.execute(query):
+                    base, owner = rec.split_rank_key(r.key)
+                    if not rec.is_system_key(r.key) and owner == (
+                        None if rec.is_primary(rank) else rank
+                    ):
+                        ids[base] = r.id
             by_key = {k: read_points(conn, sid, min_step, max_step) for k, sid in ids.items()}
         return join_by_step(by_key)
 

@@ -19,8 +19,18 @@ from collections.abc import Callable
 
 from sqlalchemy import Column, Connection, inspect, select, text
 
+from trailmark.store import schema_artifacts
 from trailmark.store.database import Database
-from trailmark.store.schema import metadata, migrations_table
+from trailmark.store.schema import (
+    chunks,
+    console_lines,
+    logged_models,
+    metadata,
+    migrations_table,
+    projects,
+    run_metadata,
+    runs,
+)
 
 Migration = Callable[[Connection], None]
 
@@ -31,8 +41,36 @@ def _initial(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
+def _mlflow(conn: Connection) -> None:
+    """Soft delete for projects and runs, experiment tags, MLflow 3 logged models."""
+    add_column_if_missing(conn, "projects", projects.c.deleted_at)
+    add_column_if_missing(conn, "projects", projects.c.properties)
+    add_column_if_missing(conn, "runs", runs.c.deleted_at)
+    logged_models.create(conn, checkfirst=True)
+
+
+def _artifacts(conn: Connection) -> None:
+    """Artifacts, run files, the model registry and webhooks (see :mod:`schema_artifacts`)."""
+    metadata.create_all(conn, tables=schema_artifacts.ARTIFACT_TABLES, checkfirst=True)
+
+
+def _console(conn: Connection) -> None:
+    """Console lines of runs, and bulky run metadata kept beside the runs row."""
+    console_lines.create(conn, checkfirst=True)
+    run_metadata.create(conn, checkfirst=True)
+
+
+def _chunk_sketches(conn: Connection) -> None:
+    """Sketches of chunks, so charts of long series read a few percent of the data."""
+    add_column_if_missing(conn, "chunks", chunks.c.sketch)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("0001_initial", _initial),
+    ("0002_console", _console),
+    ("0003_artifacts", _artifacts),
+    ("0004_mlflow", _mlflow),
+    ("0005_chunk_sketches", _chunk_sketches),
 ]
 
 

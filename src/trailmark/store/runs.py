@@ -11,9 +11,11 @@ from trailmark.errors import Conflict, InvalidInput, NotFound
 from trailmark.ids import new_run_id
 from trailmark.limits import MAX_PAGE_SIZE
 from trailmark.records import json_safe
+from trailmark.store.console import delete_lines
 from trailmark.store.database import Database
 from trailmark.store.dialect import insert_ignoring_conflicts
 from trailmark.store.filters import run_filter, run_order
+from trailmark.store.large_metadata import delete_large_metadata, merged_metadata
 from trailmark.store.schema import chunks, projects, runs, series, writers
 from trailmark.store.views import project_view, run_view
 from trailmark.types import RUN_STATES
@@ -108,9 +110,11 @@ class RunStore:
             row = conn.execute(select(projects).where(projects.c.name == name)).first()
             if row is None:
                 raise NotFound(f"project {name!r} does not exist")
+            if row.deleted_at is not None:
+                raise NotFound(f"project {name!r} is deleted; restore it to see it again")
             count, last = conn.execute(
                 select(func.count(runs.c.id), func.max(runs.c.updated_at)).where(
-                    runs.c.project_id == row.id
+                    runs.c.project_id == row.id, runs.c.deleted_at.is_(None)
                 )
             ).one()
         return project_view(row, int(count), last)
@@ -122,11 +126,14 @@ class RunStore:
                 func.count(runs.c.id).label("run_count"),
                 func.max(runs.c.updated_at).label("last_activity"),
             )
+            .where(runs.c.deleted_at.is_(None))
             .group_by(runs.c.project_id)
             .subquery()
         )
-        query = select(projects, stats.c.run_count, stats.c.last_activity).outerjoin(
-            stats, stats.c.project_id == projects.c.id
+        query = (
+            select(projects, stats.c.run_count, stats.c.last_activity)
+            .outerjoin(stats, stats.c.project_id == projects.c.id)
+            .where(projects.c.deleted_at.is_(None))
         )
         if search:
             escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -195,10 +202,11 @@ class RunStore:
                 .join(projects, projects.c.id == runs.c.project_id)
                 .where(runs.c.id == run_id)
             ).first()
+            large = merged_metadata(conn, run_id, row.metadata) if row is not None else None
         if row is None or (project is not None and row.project_name != project):
             where = f" in project {project!r}" if project else ""
             raise NotFound(f"run {run_id!r} does not exist{where}")
-        return run_view(row, row.project_name)
+        return {**run_view(row, row.project_name), "metadata": large}
 
     def search_runs(
         self,
@@ -217,8 +225,9 @@ class RunStore:
         order_by = run_order(order, self.db.dialect)
         with self.db.read() as conn:
             pid = project_id(conn, project)
-            query = select(runs).where(runs.c.project_id == pid)
-            count_query = select(func.count()).select_from(runs).where(runs.c.project_id == pid)
+            live = (runs.c.project_id == pid) & runs.c.deleted_at.is_(None)
+            query = select(runs).where(live)
+            count_query = select(func.count()).select_from(runs).where(live)
             if where is not None:
                 query = query.where(where)
                 count_query = count_query.where(where)
@@ -276,6 +285,8 @@ def _delete_run_data(conn: Connection, run_ids: Any) -> None:
     conn.execute(delete(chunks).where(chunks.c.series_id.in_(series_ids)))
     conn.execute(delete(series).where(series.c.run_id.in_(run_ids)))
     conn.execute(delete(writers).where(writers.c.run_id.in_(run_ids)))
+    delete_lines(conn, run_ids)
+    delete_large_metadata(conn, run_ids)
 
 
 def _check_run_fields(fields: dict[str, Any]) -> None:

@@ -40,6 +40,9 @@ projects = Table(
     Column("description", Text, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # 0004_mlflow: soft delete (MLflow's lifecycle stage) and MLflow experiment tags
+    Column("deleted_at", Float, nullable=True),
+    Column("properties", Json, nullable=True),
 )
 
 runs = Table(
@@ -65,6 +68,8 @@ runs = Table(
     Column("exit_code", Integer, nullable=True),
     Column("error", Text, nullable=True),
     Column("last_step", BigInteger, nullable=True),
+    # 0004_mlflow: soft delete (MLflow's lifecycle stage); deleted runs are hidden from listings
+    Column("deleted_at", Float, nullable=True),
     Index("ix_runs_project_created", "project_id", "created_at"),
 )
 
@@ -92,6 +97,8 @@ chunks = Table(
     Column("steps", LargeBinary, nullable=False),
     Column("times", LargeBinary, nullable=False),
     Column("vals", LargeBinary, nullable=False),
+    # the points a wide min/max bucketing can show (see trailmark.store.sketches); NULL if none
+    Column("sketch", LargeBinary, nullable=True),
     Index("ix_chunks_series_steps", "series_id", "step_min"),
 )
 
@@ -105,6 +112,52 @@ writers = Table(
     Column("host", String(MAX_NAME_LENGTH), nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+# 0004_mlflow: MLflow 3 "logged models" (what mlflow.<flavor>.log_model creates); MLflow
+# uploads their files to "<experiment>/models/<id>/artifacts/..."; once ready, they also
+# become a version of a Trailmark artifact of type "model" produced by the run.
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("model_type", String(MAX_NAME_LENGTH), nullable=True),
+    Column("tags", Json, nullable=False),
+    Column("params", Json, nullable=False),
+    # {path: {"size", "digest"}} of the files uploaded so far (contents are blobs)
+    Column("files", Json, nullable=False),
+    # the Trailmark artifact version made of those files once the model is ready
+    Column("artifact_ref", String(512), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("deleted_at", Float, nullable=True),
+    Index("ix_logged_models_project_created", "project_id", "created_at"),
+)
+
+# 0002_console: console output of runs, numbered per run in the order it was ingested.
+console_lines = Table(
+    "console_lines",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("n", BigInteger, primary_key=True, autoincrement=False),
+    Column("time", Float, nullable=False),
+    Column("stream", String(8), nullable=False),
+    Column("rank", Integer, nullable=True),
+    Column("text", Text, nullable=False),
+)
+
+# 0002_console: bulky run metadata (the uncommitted diff, the package list), kept out of the
+# runs row, which every ingest batch rewrites; merged back into metadata for one run.
+run_metadata = Table(
+    "run_metadata",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("path", String(MAX_KEY_LENGTH), primary_key=True),
+    Column("value", Json, nullable=True),
 )
 
 migrations_table = Table(

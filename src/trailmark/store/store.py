@@ -4,30 +4,58 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from trailmark.blobs.location import UnconfiguredBlobStore, open_blob_store
+from trailmark.blobs.protocol import BlobStore
+from trailmark.store.artifacts import ArtifactStore
+from trailmark.store.console import ConsoleStore
 from trailmark.store.database import Database, database_for
 from trailmark.store.ingest import Ingestor
+from trailmark.store.lineage import LineageStore
 from trailmark.store.metrics import MetricStore
 from trailmark.store.migrations import migrate
+from trailmark.store.registry import ModelRegistry
+from trailmark.store.run_files import RunFileStore
 from trailmark.store.runs import RunStore
+from trailmark.store.uploads import UploadStore
+from trailmark.store.webhooks import WebhookStore
 
 
 class Store:
-    """Runs, metrics and ingest over one migrated database."""
+    """Runs, metrics and ingest over one migrated database; artifacts, run files, the model
+    registry and webhooks over it and a blob store."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, blobs: BlobStore | None = None) -> None:
         self.db = db
         self.runs = RunStore(db)
         self.metrics = MetricStore(db)
         self.ingestor = Ingestor(db)
+        self.console = ConsoleStore(db)
+        self.blobs: BlobStore = blobs if blobs is not None else UnconfiguredBlobStore()
+        self.uploads = UploadStore(db, self.blobs)
+        self.artifacts = ArtifactStore(db)
+        self.run_files = RunFileStore(db)
+        self.registry = ModelRegistry(db)
+        self.webhooks = WebhookStore(db)
+        self.lineage = LineageStore(db, self.artifacts, self.registry)
 
     @classmethod
-    def open(cls, url: str | None = None, data_dir: Path | None = None) -> Store:
-        """Open (and migrate) the database at ``url``, or the SQLite file in ``data_dir``."""
+    def open(
+        cls,
+        url: str | None = None,
+        data_dir: Path | None = None,
+        blobs: BlobStore | None = None,
+    ) -> Store:
+        """Open (and migrate) the database at ``url``, or the SQLite file in ``data_dir``.
+
+        Blobs go to ``blobs``, or by default to the folder ``<data_dir>/blobs``.
+        """
         if url is None and data_dir is None:
             raise ValueError("give a database URL or a data dir")
         db = database_for(url, data_dir or Path("."))
         migrate(db)
-        return cls(db)
+        if blobs is None and data_dir is not None:
+            blobs = open_blob_store(None, data_dir)
+        return cls(db, blobs)
 
     def close(self) -> None:
         self.db.dispose()

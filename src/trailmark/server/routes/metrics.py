@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Depends, Query
 
-from trailmark.records import float_to_json, rows_to_json
+from trailmark.records import float_to_json, rank_key, rows_to_json
 from trailmark.server.deps import get_store
 from trailmark.store.chunks import Points
 from trailmark.store.store import Store
@@ -15,6 +15,10 @@ from trailmark.store.store import Store
 router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}", tags=["metrics"])
 
 STEP_BOUND = 2**62
+RANK_HELP = (
+    "A rank of a distributed run: its series (stored as `key@rank<r>`) under plain names; "
+    "0 is the run's own."
+)
 
 
 def values_json(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[Any]:
@@ -54,17 +58,18 @@ def series(
     buckets: int | None = Query(
         default=None, ge=1, le=100_000, description="Pixel budget: min/max buckets."
     ),
+    rank: int | None = Query(default=None, ge=0, description=RANK_HELP),
     store: Store = Depends(get_store),
 ) -> dict[str, Any]:
     """Points of one metric in a step range; with ``buckets``, min/max-preserving buckets
-    (full resolution whenever the range holds at most 2 × buckets points)."""
+    (full resolution whenever the range holds at most 2 × buckets points). System metrics
+    (``system/...``) are on their own axis: milliseconds since the run was created."""
     store.runs.get_run(project, run_id)
+    stored = rank_key(key, rank)
     if buckets is None:
-        return points_json(key, store.metrics.points(run_id, key, min_step, max_step), False)
-    full = store.metrics.points(run_id, key, min_step, max_step)
-    if len(full) <= 2 * buckets:
-        return points_json(key, full, False)
-    return points_json(key, store.metrics.bucketed(run_id, key, buckets, min_step, max_step), True)
+        return points_json(key, store.metrics.points(run_id, stored, min_step, max_step), False)
+    points, bucketed = store.metrics.chart(run_id, stored, buckets, min_step, max_step)
+    return points_json(key, points, bucketed)
 
 
 @router.get("/history")
@@ -74,8 +79,12 @@ def history(
     keys: list[str] | None = Query(default=None),
     min_step: int | None = Query(default=None, ge=-STEP_BOUND, le=STEP_BOUND),
     max_step: int | None = Query(default=None, ge=-STEP_BOUND, le=STEP_BOUND),
+    rank: int | None = Query(default=None, ge=0, description=RANK_HELP),
     store: Store = Depends(get_store),
 ) -> dict[str, Any]:
-    """Rows by step, ``{"_step", "_timestamp", key: value}``, for the keys asked (all by default)."""
+    """Rows by step, ``{"_step", "_timestamp", key: value}``, for the keys asked (all by default).
+
+    By default every series of the run itself, or of ``rank``; system metrics only when named."""
     store.runs.get_run(project, run_id)
-    return {"rows": rows_to_json(store.metrics.history(run_id, keys, min_step, max_step))}
+    rows = store.metrics.history(run_id, keys, min_step, max_step, rank=rank)
+    return {"rows": rows_to_json(rows)}

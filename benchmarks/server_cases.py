@@ -1,0 +1,167 @@
+"""Server cases: logging to ``trailmark server``, many writers at once, start time and memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.core import Figure, figure
+from benchmarks.procs import Server, clean_env, postgres_database, start_server, tree_rss_bytes
+from benchmarks.trailmark_cases import WORKERS, log_10x10k
+from benchmarks.workspace import Workspace
+
+POINTS_PER_STEP = 10
+
+
+def case_server_10x10k(ws: Workspace) -> dict[str, Figure]:
+    """10 metrics x 10,000 steps from ``init(url=...)`` to ``finish`` returned."""
+    server = ws.server()
+    ws.server_busy = True
+    reps = [log_10x10k(ws.fresh_dir("client"), url=server.url)[0] for _ in range(ws.scale.reps)]
+    return {"server_10x10k": figure(reps, "s", note="SQLite server started by the bench")}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+TARGET_RATE = 300_000.0
+"""Points a second the paced load offers in total (the target of the rate row)."""
+
+
+def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float) -> dict[str, Any]:
+    """``procs`` writer processes log ``steps`` steps of 10 metrics each, all at once.
+
+    ``rate`` > 0 paces each writer at that many steps a second; 0 logs as fast as it can.
+    """
+    go = workdir / "go"
+    writers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(WORKERS / "load_writer.py"),
+                server.url,
+                str(workdir / f"w{i}"),
+                f"load-{workdir.name}-{i}",
+                str(steps),
+                str(go),
+                str(rate),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
+        for i in range(procs)
+    ]
+    # Every writer has imported trailmark and started its run before the go signal.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if all((workdir / f"w{i}" / "spool").exists() for i in range(procs)):
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)
+    go.touch()
+    results: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for proc in writers:
+        out, err = proc.communicate(timeout=900)
+        if proc.returncode != 0:
+            errors.append(f"writer exited {proc.returncode}: {err[-500:]}")
+            continue
+        result = json.loads(out.strip().splitlines()[-1])
+        results.append(result)
+        errors.extend(result["errors"])
+    latencies = [x for r in results for x in r["latencies"]]
+    began = min((r["began"] for r in results), default=0.0)
+    ended = max((r["ended"] for r in results), default=0.0)
+    points = len(results) * steps * POINTS_PER_STEP
+    return {
+        "rate": points / (ended - began) if ended > began else 0.0,
+        "p99": _percentile(latencies, 0.99),
+        "requests": len(latencies),
+        "errors": errors,
+        "points": points,
+        "seconds": ended - began,
+    }
+
+
+def load_figures(ws: Workspace, server: Server, prefix: str) -> dict[str, Figure]:
+    """Capacity (every writer logs as fast as it can) and latency at the target rate (paced)."""
+    scale = ws.scale
+    procs = scale.load_procs
+    burst = [run_load(server, ws.fresh_dir("load"), procs, scale.load_steps, 0.0)]
+    per_writer = TARGET_RATE / POINTS_PER_STEP / procs
+    paced = run_load(
+        server,
+        ws.fresh_dir("load"),
+        procs,
+        round(per_writer * scale.load_seconds),
+        per_writer,
+    )
+    errors = [e for r in [*burst, paced] for e in r["errors"]]
+    last = burst[-1]
+    rate_note = (
+        f"one run: {procs} procs x {last['points'] // procs:,} points as fast as they can, "
+        f"{last['requests']} requests, p99 {last['p99'] * 1e3:.0f} ms"
+    )
+    p99_note = (
+        f"one run: {procs} procs paced to {TARGET_RATE / 1e3:.0f}k pts/s in total for "
+        f"{scale.load_seconds:g} s: achieved {paced['rate'] / 1e3:.0f}k pts/s, "
+        f"{paced['requests']} requests; SDK HTTP client timing"
+    )
+    return {
+        f"{prefix}_rate": figure([r["rate"] for r in burst], "pts/s", note=rate_note),
+        f"{prefix}_p99": figure([paced["p99"]], "s", note=p99_note),
+        f"{prefix}_errors": figure(
+            [float(len(errors))], "count", errors[0][:160] if errors else ""
+        ),
+    }
+
+
+def case_load_sqlite(ws: Workspace) -> dict[str, Figure]:
+    server = ws.server()
+    ws.server_busy = True
+    return load_figures(ws, server, "load_sqlite")
+
+
+def case_load_pg(ws: Workspace) -> dict[str, Figure]:
+    with postgres_database() as url:
+        server = start_server(ws.fresh_dir("pg-server"), db=url)
+        try:
+            return load_figures(ws, server, "load_pg")
+        finally:
+            server.stop()
+
+
+def case_server_start(ws: Workspace) -> dict[str, Figure]:
+    """``trailmark server`` on a new data dir: from process start to /health answering."""
+    reps: list[float] = []
+    for _ in range(ws.scale.server_start_reps):
+        server = start_server(ws.fresh_dir("start"))
+        reps.append(server.start_seconds)
+        server.stop()
+    return {"server_start": figure(reps, "s", note="SQLite, new data dir")}
+
+
+def case_server_memory(ws: Workspace) -> dict[str, Figure]:
+    """The main server's memory when idle, and after the server rows ran against it."""
+    out: dict[str, Figure] = {}
+    if not ws.server_busy:
+        for case in (case_server_10x10k, case_load_sqlite):
+            out.update(case(ws))
+    server = ws.server()
+    assert ws.server_idle_rss is not None
+    loaded, processes = tree_rss_bytes(server.process.pid)
+    note = f"{processes} process{'es' if processes > 1 else ''}"
+    out["server_rss_idle"] = figure([float(ws.server_idle_rss)], "B", note="1 s after start")
+    out["server_rss_loaded"] = figure([float(loaded)], "B", note=note)
+    return out

@@ -1,0 +1,122 @@
+"""Which cases produce which rows, and running them: Trailmark in-process, anchors in their envs."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks import server_cases as srv
+from benchmarks import store_cases as sto
+from benchmarks import trailmark_cases as cli
+from benchmarks.anchors.runner import ANCHORS, Anchor, ensure_venv, run_case
+from benchmarks.core import Figure, Scale, calibrate, figure
+from benchmarks.rows import BY_NAME
+from benchmarks.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    rows: tuple[str, ...]
+    run: Callable[[Workspace], dict[str, Figure]]
+
+
+CASES: tuple[Case, ...] = (
+    Case("import", ("import",), cli.case_import),
+    Case("init", ("init",), cli.case_init),
+    Case("log", ("log_1", "log_10"), cli.case_log),
+    Case("local", ("local_10x10k",), cli.case_local_10x10k),
+    Case("history", ("history_10k",), cli.case_history),
+    Case("server_10x10k", ("server_10x10k",), srv.case_server_10x10k),
+    Case("big_run", ("big_run_time", "big_run_rss", "bytes_per_point"), cli.case_big_run),
+    Case("series", ("buckets_store", "zoom_store", "buckets_rest", "zoom_rest"), sto.case_series),
+    Case("search", ("search_10k",), sto.case_search),
+    Case("wide", ("wide_step",), cli.case_wide_step),
+    Case(
+        "load_sqlite",
+        ("load_sqlite_rate", "load_sqlite_p99", "load_sqlite_errors"),
+        srv.case_load_sqlite,
+    ),
+    Case("load_pg", ("load_pg_rate", "load_pg_p99", "load_pg_errors"), srv.case_load_pg),
+    Case("server_start", ("server_start",), srv.case_server_start),
+    Case("server_memory", ("server_rss_idle", "server_rss_loaded"), srv.case_server_memory),
+)
+
+GUARD_SKIPS = frozenset({"load_pg"})
+"""Cases the regression guard leaves out (it must not need PostgreSQL)."""
+
+
+@dataclass
+class Results:
+    """Everything one invocation measured."""
+
+    scale: Scale
+    trailmark: dict[str, Figure] = field(default_factory=dict)
+    anchors: dict[str, dict[str, list[Figure]]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    speed: list[float] = field(default_factory=list)
+    """Calibration samples (see :func:`benchmarks.core.calibrate`), one before each case."""
+
+    def calibration(self) -> Figure | None:
+        return figure(self.speed, "s") if self.speed else None
+
+
+def select_cases(only: Iterable[str]) -> list[Case]:
+    """The cases producing the named rows or cases (all of them when ``only`` is empty)."""
+    names = set(only)
+    if not names:
+        return list(CASES)
+    known = set(BY_NAME) | {c.name for c in CASES}
+    unknown = sorted(names - known)
+    if unknown:
+        raise SystemExit(f"unknown row or case: {', '.join(unknown)}; see --list")
+    return [c for c in CASES if c.name in names or names & set(c.rows)]
+
+
+def run_trailmark(results: Results, cases: list[Case], ws: Workspace, verbose: bool) -> None:
+    for case in cases:
+        if all(row in results.trailmark for row in case.rows):
+            continue  # already measured as another case's dependency
+        results.speed.append(calibrate())
+        started = time.perf_counter()
+        if verbose:
+            print(f"  trailmark {case.name} ...", flush=True)
+        try:
+            results.trailmark.update(case.run(ws))
+        except Exception as exc:
+            results.errors[f"trailmark:{case.name}"] = f"{type(exc).__name__}: {exc}"
+            if verbose:
+                traceback.print_exc()
+        results.seconds[f"trailmark:{case.name}"] = time.perf_counter() - started
+
+
+def anchor_cases(anchor: Anchor, rows: set[str]) -> list[str]:
+    return [case for case, produced in anchor.cases.items() if rows & set(produced)]
+
+
+def run_anchors(results: Results, cases: list[Case], workdir: Path, verbose: bool) -> None:
+    rows = {row for case in cases for row in case.rows}
+    for anchor in ANCHORS:
+        wanted = anchor_cases(anchor, rows)
+        if not wanted:
+            continue
+        problem = ensure_venv(anchor)
+        if problem:
+            results.errors[f"{anchor.name}:install"] = problem
+            continue
+        by_row = results.anchors.setdefault(anchor.name, {})
+        for case in wanted:
+            if verbose:
+                print(f"  {anchor.name} {case} ...", flush=True)
+            scale = results.scale
+            reps = min(scale.import_reps, 5) if case == "import" else scale.anchor_reps
+            out = run_case(anchor, case, reps, scale.quick, workdir)
+            results.seconds[f"{anchor.name}:{case}"] = out.seconds
+            if out.error:
+                results.errors[f"{anchor.name}:{case}"] = out.error
+            for row, figures in out.figures.items():
+                by_row.setdefault(row, []).extend(figures)

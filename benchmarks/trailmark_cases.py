@@ -1,0 +1,233 @@
+"""Trailmark's client-side cases, measured through the public API as a user would call it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.core import MB, Figure, figure, repeat, scaled
+from benchmarks.procs import clean_env
+from benchmarks.workspace import PROJECT, Workspace, noise
+
+WORKERS = Path(__file__).resolve().parent / "workers"
+FULL_BIG_STEPS = 1_000_000
+BIG_RUN_BUDGET = 75.0
+"""No new repetition of the big run starts after this many seconds (a busy machine)."""
+
+
+def ten(x: float) -> dict[str, float]:
+    """A typical step of 10 scalars (building it is part of the user's code in every tool)."""
+    return {
+        "train/loss": x,
+        "train/acc": 1.0 - x,
+        "train/lr": 3e-4,
+        "train/grad_norm": x * 3.0,
+        "val/loss": x + 0.1,
+        "val/acc": 0.9 - x,
+        "m6": x + 6.0,
+        "m7": x + 7.0,
+        "m8": x + 8.0,
+        "m9": x + 9.0,
+    }
+
+
+def _finish(run: Any) -> None:
+    report = run.finish(timeout=300)
+    if report is None or not report.complete:
+        raise RuntimeError(f"finish() left records unshipped: {report}")
+
+
+def case_import(ws: Workspace) -> dict[str, Figure]:
+    """Wall time of ``python -c "import trailmark"`` (a fresh interpreter each time)."""
+    env = clean_env()
+
+    def once(code: str) -> float:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        return time.perf_counter() - started
+
+    once("import trailmark")  # warm the OS file cache, as on any second start
+    bare = [once("pass") for _ in range(ws.scale.import_reps)]
+    reps = [once("import trailmark") for _ in range(ws.scale.import_reps)]
+    bare_ms = sorted(bare)[len(bare) // 2] * 1000
+    return {"import": figure(reps, "s", note=f"bare interpreter: {bare_ms:.0f} ms")}
+
+
+def case_init(ws: Workspace) -> dict[str, Figure]:
+    """``init`` to a run ready to log, in a new data dir each time."""
+    import trailmark as tm
+
+    reps: list[float] = []
+    for _ in range(ws.scale.reps + 1):
+        data_dir = ws.fresh_dir("init")
+        started = time.perf_counter()
+        run = tm.init(project=PROJECT, dir=data_dir)
+        reps.append(time.perf_counter() - started)
+        _finish(run)
+    return {"init": figure(reps[1:], "s")}
+
+
+def _per_call(run: Any, values: list[float], wide: bool) -> float:
+    log = run.log
+    started = time.perf_counter()
+    if wide:
+        for x in values:
+            log(ten(x))
+    else:
+        for x in values:
+            log({"loss": x})
+    return (time.perf_counter() - started) / len(values)
+
+
+def case_log(ws: Workspace) -> dict[str, Figure]:
+    """Calling-thread time of ``run.log``: one scalar, and a dict of 10 (which includes ``ten()``)."""
+    import trailmark as tm
+
+    values = noise(ws.scale.log_calls)
+    out: dict[str, Figure] = {}
+    for name, wide in (("log_1", False), ("log_10", True)):
+        run = tm.init(project=PROJECT, dir=ws.fresh_dir("log"))
+        _per_call(run, values[:1000], wide)  # first calls validate the keys once
+        out[name] = figure([_per_call(run, values, wide) for _ in range(ws.scale.reps)], "s")
+        _finish(run)
+    return out
+
+
+def log_10x10k(data_dir: Path, url: str | None = None) -> tuple[float, str]:
+    """``init`` to ``finish`` returned for 10 metrics x 10,000 steps; (seconds, run id)."""
+    import trailmark as tm
+
+    values = noise(10_000)
+    started = time.perf_counter()
+    run = tm.init(project=PROJECT, dir=data_dir, url=url)
+    for x in values:
+        run.log(ten(x))
+    _finish(run)
+    return time.perf_counter() - started, run.id
+
+
+def case_local_10x10k(ws: Workspace) -> dict[str, Figure]:
+    reps: list[float] = []
+    for _ in range(ws.scale.reps):
+        data_dir = ws.fresh_dir("local")
+        seconds, run_id = log_10x10k(data_dir)
+        reps.append(seconds)
+        ws.history_source = (data_dir, run_id)
+    return {"local_10x10k": figure(reps, "s")}
+
+
+def case_history(ws: Workspace) -> dict[str, Figure]:
+    """``ApiRun.history(keys=[k])`` of a 10,000-point metric, through a local ``Api``."""
+    import trailmark as tm
+
+    if ws.history_source is None:
+        data_dir = ws.fresh_dir("local")
+        ws.history_source = (data_dir, log_10x10k(data_dir)[1])
+    data_dir, run_id = ws.history_source
+    with tm.Api(dir=data_dir) as api:
+        run = api.run(f"{PROJECT}/{run_id}")
+        reps: list[float] = []
+        for _ in range(ws.scale.reps * 4):
+            started = time.perf_counter()
+            rows = run.history(keys=["train/loss"])
+            reps.append(time.perf_counter() - started)
+            if len(rows) != 10_000:
+                raise RuntimeError(f"history returned {len(rows)} rows, not 10,000")
+    return {"history_10k": figure(reps, "s")}
+
+
+def _storage_per_point(data_dir: Path, points: int) -> float:
+    db = data_dir / "trailmark.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return db.stat().st_size / points
+
+
+def case_big_run(ws: Workspace) -> dict[str, Figure]:
+    """A training process logging 10 metrics x N steps to a local dir (its own interpreter)."""
+    steps = ws.scale.big_steps
+    growth: list[float] = []
+    peaks: list[float] = []
+    loops: list[float] = []
+    dirs: list[Path] = []
+
+    def once() -> float:
+        data_dir = ws.fresh_dir("big")
+        dirs.append(data_dir)
+        out = subprocess.run(
+            [sys.executable, str(WORKERS / "big_run.py"), str(data_dir), str(steps)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+        )
+        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        if not result["complete"]:
+            raise RuntimeError(f"the big run did not ship everything: {out.stderr[-2000:]}")
+        growth.append(float(result["rss_peak"] - result["rss_before"]))
+        loops.append(float(result["log_loop"]))
+        peaks.append(float(result["child_peak"]))
+        return float(result["wall"])
+
+    walls = repeat(once, ws.scale.big_reps, budget=BIG_RUN_BUDGET)
+    loop = statistics.median(loops)
+    wall = figure(
+        walls, "s", note=f"{len(walls)} runs; log loop {loop:.1f} s, then finish() waits for ingest"
+    )
+    worker = max(peaks) / MB
+    rss = figure(growth, "B", note=f"VmHWM - VmRSS before init; ingest worker peak {worker:.0f} MB")
+    if steps != FULL_BIG_STEPS:
+        factor = FULL_BIG_STEPS / steps
+        wall = scaled(wall, factor, f"extrapolated from {steps:,} steps; " + wall.note)
+        rss.note += f"; at {steps:,} steps"
+    per_point = _storage_per_point(dirs[-1], steps * 10)
+    note = f"{steps * 10:,} points of the big run, whole file / points"
+    return {
+        "big_run_time": wall,
+        "big_run_rss": rss,
+        "bytes_per_point": figure([per_point], "B", note=note),
+    }
+
+
+def _wide_run(ws: Workspace, batches: list[dict[str, float]]) -> float:
+    import trailmark as tm
+
+    started = time.perf_counter()
+    run = tm.init(project=PROJECT, dir=ws.fresh_dir("wide"))
+    for batch in batches:
+        run.log(batch)
+    _finish(run)
+    return time.perf_counter() - started
+
+
+def case_wide_step(ws: Workspace) -> dict[str, Figure]:
+    """10,000 distinct keys in every step, logged and shipped to the local store, per step.
+
+    The figure is (init, N steps, finish) minus (init, one step of one key, finish), over N:
+    the fixed cost of init and finish is left out (other rows measure it).
+    """
+    steps, width = ws.scale.wide_steps, ws.scale.wide_keys
+    keys = [f"layer{i // 100:03d}/weight_{i % 100:02d}" for i in range(width)]
+    values = noise(width)
+    batches = [{k: v + s for k, v in zip(keys, values, strict=True)} for s in range(steps)]
+    reps: list[float] = []
+    totals: list[float] = []
+    for _ in range(max(ws.scale.reps - 2, 1)):
+        fixed = _wide_run(ws, [{"loss": 0.5}])
+        total = _wide_run(ws, batches)
+        reps.append((total - fixed) / steps)
+        totals.append(total)
+    note = (
+        f"{steps} steps logged back to back (the sender batches them); "
+        f"init to finish {statistics.median(totals):.2f} s in all"
+    )
+    return {"wide_step": figure(reps, "s", note=note)}

@@ -1,0 +1,1 @@
+"""Scripts the benchmarks run as separate processes (a training process, a load writer)."""

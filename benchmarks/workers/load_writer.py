@@ -1,0 +1,74 @@
+"""One of many training processes logging at once to one server.
+
+Usage: ``python load_writer.py URL SPOOL_DIR RUN_ID STEPS GO_FILE RATE``. It starts its run,
+waits for ``GO_FILE`` to exist (so all processes start logging together), logs ``STEPS`` steps
+of 10 metrics (as fast as it can, or ``RATE`` steps a second when RATE > 0, as training does),
+finishes, and prints JSON: when logging began and finish returned (epoch seconds),
+every ingest request's latency as the SDK's HTTP client saw it, and the errors it met.
+Timing the requests wraps the SDK's HTTP client method; nothing else is changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+
+def main() -> None:
+    url, spool_dir, run_id, steps, go_file, rate_text = sys.argv[1:7]
+    rate = float(rate_text)
+    import trailmark as tm
+    from trailmark.client import http
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    original = http.HttpClient.request_raw
+
+    def timed(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> bytes:
+        started = time.perf_counter()
+        try:
+            return original(self, method, path, *args, **kwargs)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            raise
+        finally:
+            if path.endswith("/ingest"):
+                latencies.append(time.perf_counter() - started)
+
+    http.HttpClient.request_raw = timed  # type: ignore[method-assign]
+    run = tm.init(project="load", id=run_id, name=run_id, url=url, dir=spool_dir)
+    while not os.path.exists(go_file):
+        time.sleep(0.002)
+    began = time.time()
+    for step in range(int(steps)):
+        if rate > 0 and step % 10 == 0:
+            ahead = began + step / rate - time.time()
+            if ahead > 0:
+                time.sleep(ahead)
+        x = 1.0 / (step + 1)
+        run.log(
+            {
+                "loss": x,
+                "acc": 1 - x,
+                "lr": 3e-4,
+                "grad_norm": x * 3,
+                "m4": x + 4,
+                "m5": x + 5,
+                "m6": x + 6,
+                "m7": x + 7,
+                "m8": x + 8,
+                "m9": x + 9,
+            }
+        )
+    report = run.finish(timeout=600)
+    ended = time.time()
+    if report is None or not report.complete:
+        errors.append(f"finish left records unshipped: {report}")
+    print(json.dumps({"began": began, "ended": ended, "latencies": latencies, "errors": errors}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""MLflow metrics: log one point, read a metric's history, sample several runs' histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trailmark.errors import InvalidInput
+from trailmark.records import float_to_json
+from trailmark.server.mlflow.errors import endpoint, mlflow_router
+from trailmark.server.mlflow.mapping import Fields, metric_point, page_offset, page_token
+from trailmark.server.mlflow.runs import run_id_of
+from trailmark.store.chunks import Points
+from trailmark.store.mlflow.metrics import sample_steps
+from trailmark.store.mlflow.runs import MlflowRunStore, RunLog
+from trailmark.store.store import Store
+
+router = mlflow_router("mlflow metrics")
+
+MAX_RUNS_PER_BULK_REQUEST = 100
+MAX_RESULTS_PER_RUN = 2500
+
+
+def points_json(key: str, points: Points, run_id: str | None = None) -> list[dict[str, Any]]:
+    out = []
+    for step, when, value in zip(
+        points.steps.tolist(), points.times.tolist(), points.values.tolist(), strict=True
+    ):
+        item: dict[str, Any] = {
+            "key": key,
+            "value": float_to_json(value),
+            "timestamp": round(when * 1000),
+            "step": step,
+        }
+        if run_id is not None:
+            item["run_id"] = run_id
+        out.append(item)
+    return out
+
+
+@endpoint(router, "POST", "/api/2.0/mlflow/runs/log-metric")
+def log_metric(store: Store, fields: Fields) -> dict[str, Any]:
+    """Log one metric point (timestamp in ms); the same point sent twice is kept once."""
+    point = metric_point(fields.data)
+    MlflowRunStore(store.db).log(run_id_of(fields), RunLog(metrics=[point]))
+    return {}
+
+
+@endpoint(router, "GET", "/api/2.0/mlflow/metrics/get-history")
+def get_metric_history(store: Store, fields: Fields) -> dict[str, Any]:
+    """Every point of one metric of a run, by step, paged by ``max_results``."""
+    key = fields.required("metric_key")
+    points = MlflowRunStore(store.db).history(run_id_of(fields), key)
+    limit = fields.integer("max_results")
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"max_results must be a positive integer, got {limit}")
+    offset = page_offset(fields.text("page_token"))
+    end = len(points) if limit is None else min(len(points), offset + limit)
+    out: dict[str, Any] = {"metrics": points_json(key, points.take(slice(offset, end)))}
+    if end < len(points):
+        out["next_page_token"] = page_token(end)
+    return out
+
+
+@endpoint(router, "GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval")
+def get_metric_history_bulk_interval(store: Store, fields: Fields) -> dict[str, Any]:
+    """One metric of up to 100 runs in a step range, sampled to ``max_results`` points per run.
+
+    The points kept are spread evenly over the steps, the first and last included."""
+    run_ids = [str(r) for r in fields.items("run_ids")]
+    if not run_ids or len(run_ids) > MAX_RUNS_PER_BULK_REQUEST:
+        raise InvalidInput(
+            f"GetMetricHistoryBulkInterval needs 1 to {MAX_RUNS_PER_BULK_REQUEST} run_ids, got {len(run_ids)}"
+        )
+    key = fields.required("metric_key")
+    limit = fields.integer("max_results", MAX_RESULTS_PER_RUN) or MAX_RESULTS_PER_RUN
+    if not 1 <= limit <= MAX_RESULTS_PER_RUN:
+        raise InvalidInput(f"max_results must be between 1 and {MAX_RESULTS_PER_RUN}.")
+    start, end = fields.integer("start_step"), fields.integer("end_step")
+    if (start is None) != (end is None):
+        raise InvalidInput(
+            "If either start step or end step are specified, both must be specified."
+        )
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(
+            f"end_step must be greater than start_step. Found start_step={start} and end_step={end}."
+        )
+    runs = MlflowRunStore(store.db)
+    metrics: list[dict[str, Any]] = []
+    for run_id in sorted(set(run_ids)):
+        points = runs.history(run_id, key).in_range(start, end)
+        metrics.extend(points_json(key, sample_steps(points, limit), run_id))
+    return {"metrics": metrics}

@@ -1,0 +1,54 @@
+"""Console output of a run: pages of lines, the tail, a stream, a rank, a search."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from trailmark.limits import MAX_PAGE_SIZE
+from trailmark.server.deps import get_store
+from trailmark.store.store import Store
+
+router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}", tags=["logs"])
+
+LINE_BOUND = 2**62
+
+
+@router.get("/logs")
+def logs(
+    project: str,
+    run_id: str,
+    after: int | None = Query(
+        default=None, ge=0, le=LINE_BOUND, description="Only lines numbered above this."
+    ),
+    before: int | None = Query(
+        default=None, ge=0, le=LINE_BOUND, description="Only lines numbered below this."
+    ),
+    limit: int = Query(default=1000, ge=1, le=MAX_PAGE_SIZE),
+    search: str | None = Query(
+        default=None, max_length=1000, description="Case-insensitive substring."
+    ),
+    stream: Literal["stdout", "stderr"] | None = Query(default=None),
+    rank: int | None = Query(
+        default=None, ge=0, description="One process of a distributed run (0: the main one)."
+    ),
+    tail: bool = Query(default=False, description="The last `limit` matching lines instead."),
+    store: Store = Depends(get_store),
+) -> dict[str, Any]:
+    """Console lines ``{"lines": [{"n", "time", "stream", "rank", "text"}], "next"}``, in order.
+
+    ``next`` is the ``after`` of the following page when more lines match now, else null.
+    To follow a live run, poll with ``after`` set to the last line's ``n``; ``tail=true``
+    starts from the end, ``before`` pages back from there."""
+    store.runs.get_run(project, run_id)
+    return store.console.lines(
+        run_id,
+        after=after,
+        before=before,
+        limit=limit,
+        search=search,
+        stream=stream,
+        rank=rank,
+        tail=tail,
+    )

@@ -1,0 +1,178 @@
+"""MLflow 3 logged models: what ``mlflow.<flavor>.log_model`` records before uploading files.
+
+A logged model belongs to an experiment (project) and usually to the run that produced it;
+its files live in the artifact store under ``<experiment>/models/<model id>/artifacts``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, select, update
+
+from trailmark.errors import NotFound
+from trailmark.manifest import Entry
+from trailmark.store.database import Database
+from trailmark.store.dialect import for_update
+from trailmark.store.schema import logged_models, projects
+from trailmark.store.uploads import require_blobs
+from trailmark.validation import check_name
+
+PENDING = "LOGGED_MODEL_PENDING"
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    model_id: str
+    project_id: int
+    project_name: str
+    name: str
+    run_id: str | None
+    status: str
+    model_type: str | None
+    tags: dict[str, str]
+    params: dict[str, str]
+    created_at: float
+    updated_at: float
+    deleted_at: float | None
+    files: dict[str, dict[str, Any]]
+    artifact_ref: str | None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> LoggedModel:
+        return cls(
+            model_id=row.id,
+            project_id=int(row.project_id),
+            project_name=row.project_name,
+            name=row.name,
+            run_id=row.run_id,
+            status=row.status,
+            model_type=row.model_type,
+            tags=dict(row.tags),
+            params=dict(row.params),
+            created_at=float(row.created_at),
+            updated_at=float(row.updated_at),
+            deleted_at=row.deleted_at,
+            files=dict(row.files or {}),
+            artifact_ref=row.artifact_ref,
+        )
+
+    def entries(self, prefix: str = "") -> list[Entry]:
+        """The model's files at or under ``prefix`` (relative to the model's root)."""
+        clean = prefix.strip("/")
+        return [
+            Entry(path, int(meta["size"]), str(meta["digest"]))
+            for path, meta in sorted(self.files.items())
+            if not clean or path == clean or path.startswith(clean + "/")
+        ]
+
+
+def _query() -> Any:
+    return select(logged_models, projects.c.name.label("project_name")).join(
+        projects, projects.c.id == logged_models.c.project_id
+    )
+
+
+class LoggedModelStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(
+        self,
+        model_id: str,
+        project_id: int,
+        *,
+        name: str,
+        run_id: str | None,
+        model_type: str | None,
+        tags: dict[str, str],
+        params: dict[str, str],
+    ) -> LoggedModel:
+        check_name("model name", name)
+        now = time.time()
+        with self.db.write() as conn:
+            conn.execute(
+                logged_models.insert().values(
+                    id=model_id,
+                    project_id=project_id,
+                    run_id=run_id,
+                    name=name,
+                    status=PENDING,
+                    model_type=model_type,
+                    tags=tags,
+                    params=params,
+                    files={},
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return self.get(model_id)
+
+    def get(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:
+        with self.db.read() as conn:
+            row = conn.execute(_query().where(logged_models.c.id == model_id)).first()
+        if row is None or (row.deleted_at is not None and not allow_deleted):
+            raise NotFound(f"Logged model with ID '{model_id}' not found")
+        return LoggedModel.from_row(row)
+
+    def in_projects(
+        self, project_ids: list[int], include_deleted: bool = False
+    ) -> list[LoggedModel]:
+        query = _query().where(logged_models.c.project_id.in_(project_ids))
+        if not include_deleted:
+            query = query.where(logged_models.c.deleted_at.is_(None))
+        with self.db.read() as conn:
+            rows = conn.execute(query.order_by(logged_models.c.created_at.desc())).all()
+        return [LoggedModel.from_row(r) for r in rows]
+
+    def change(
+        self,
+        model_id: str,
+        *,
+        status: str | None = None,
+        tags: dict[str, str] | None = None,
+        delete_tag: str | None = None,
+        params: dict[str, str] | None = None,
+        deleted: bool | None = None,
+        file: Entry | None = None,
+        artifact_ref: str | None = None,
+    ) -> LoggedModel:
+        """Apply changes (status, tags, params, a file, deletion) under a row lock."""
+        with self.db.write() as conn:
+            row = self._locked(conn, model_id)
+            values: dict[str, Any] = {"updated_at": time.time()}
+            if status is not None:
+                values["status"] = status
+            if tags or delete_tag is not None:
+                merged = dict(row.tags)
+                merged.update(tags or {})
+                if delete_tag is not None:
+                    if delete_tag not in merged:
+                        raise NotFound(f"No tag with key {delete_tag!r} on logged model {model_id}")
+                    del merged[delete_tag]
+                values["tags"] = merged
+            if params:
+                values["params"] = {**row.params, **params}
+            if deleted is not None:
+                values["deleted_at"] = values["updated_at"] if deleted else None
+            if file is not None:
+                require_blobs(conn, [str(file.digest)])
+                files = dict(row.files or {})
+                files[file.path] = {"size": file.size, "digest": file.digest}
+                values["files"] = files
+                values["artifact_ref"] = None  # the files changed: make a new version when ready
+            if artifact_ref is not None:
+                values["artifact_ref"] = artifact_ref
+            conn.execute(
+                update(logged_models).where(logged_models.c.id == model_id).values(**values)
+            )
+        return self.get(model_id, allow_deleted=True)
+
+    def _locked(self, conn: Connection, model_id: str) -> Row[Any]:
+        query = select(logged_models).where(logged_models.c.id == model_id)
+        row = conn.execute(for_update(conn, query)).first()
+        if row is None or row.deleted_at is not None:
+            raise NotFound(f"Logged model with ID '{model_id}' not found")
+        return row

@@ -1,0 +1,39 @@
+"""Insert-if-new and insert-or-update, atomic on SQLite and PostgreSQL (used by artifacts and registry)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def insert_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """Insert ``row`` unless a row with the same unique key exists; whether it was inserted."""
+    # rowcount is -1 on PostgreSQL when SQLAlchemy adds RETURNING; ask for the row instead.
+    stmt = _insert(conn, table).values(row).on_conflict_do_nothing()
+    return conn.execute(stmt.returning(*table.primary_key.columns)).first() is not None
+
+
+def upsert(
+    conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[str], update: Sequence[str]
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update: one statement, so never two rows."""
+    stmt = _insert(conn, table).values(row)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
+    )
+    conn.execute(stmt)
+
+
+def insert_id(conn: Connection, stmt: Any) -> int:
+    """Run an INSERT of one row and return its new integer primary key."""
+    key = conn.execute(stmt).inserted_primary_key
+    assert key is not None
+    return int(key[0])
