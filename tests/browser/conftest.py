@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
-from tests.browser.seed import seed, seed_long
+from tests.browser.seed import seed, seed_hostile, seed_long
 from tests.e2e.conftest import ServerProcess, start_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,6 +55,7 @@ def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
     data_dir = tmp_path_factory.mktemp("browser-data")
     seed(data_dir)
     seed_long(data_dir)
+    seed_hostile(data_dir)
     server = start_server(data_dir)
     yield server
     server.stop()

@@ -108,3 +108,28 @@ def seed_long(data_dir: Path) -> None:
         store.ingestor.ingest(Envelope("longrun", LONG_PROJECT, "seed"), records)
     finally:
         store.close()
+
+
+HOSTILE_PROJECT = "hostile"
+PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
+
+
+def seed_hostile(data_dir: Path) -> None:
+    """A run whose name, tags, notes and config carry HTML and script payloads."""
+    store = Store.open(None, data_dir)
+    try:
+        records: list[dict[str, Any]] = [
+            {
+                "t": "run",
+                "q": 1,
+                "name": "x" + PAYLOAD[:200],
+                "tags": ["<b>bold</b>", "<svg onload=window.__xss=1>"],
+                "notes": PAYLOAD,
+                "config": {"html": PAYLOAD, "<i>key</i>": 1},
+            },
+            {"t": "m", "q": 2, "s": 0, "w": 1_767_225_600.0, "d": {"<b>loss</b>": 1.0}},
+            {"t": "sum", "q": 3, "d": {"note": PAYLOAD}},
+        ]
+        store.ingestor.ingest(Envelope("hostile1", HOSTILE_PROJECT, "seed"), records)
+    finally:
+        store.close()
