@@ -93,3 +93,22 @@ def test_environment_variables_and_command_lines() -> None:
         "3",
         f"--db=postgres://a:{REDACTED}@h/d",
     ]
+
+
+def test_tokenizer_settings_and_numbers_are_not_secrets() -> None:
+    from trailmark.sdk.redact import redact
+
+    config = {
+        "pad_token": "<pad>",
+        "eos_token_id": 2,
+        "max_new_tokens": 64,
+        "primary_key": 3,
+        "hf_token": "hf_secret",
+    }
+    assert redact(config) == {
+        "pad_token": "<pad>",
+        "eos_token_id": 2,
+        "max_new_tokens": 64,
+        "primary_key": 3,
+        "hf_token": "[redacted]",
+    }

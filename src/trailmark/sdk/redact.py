@@ -45,10 +45,27 @@ _URL_USERINFO = re.compile(
 )
 _NAME_SEPARATORS = re.compile(r"[\-. ]")
 
+NOT_SECRET_NAME_PATTERNS: Final = (
+    "PAD_TOKEN*",
+    "EOS_TOKEN*",
+    "BOS_TOKEN*",
+    "UNK_TOKEN*",
+    "SEP_TOKEN*",
+    "CLS_TOKEN*",
+    "MASK_TOKEN*",
+    "*_TOKEN_ID",
+    "*_TOKEN_IDS",
+    "*_TOKEN_TYPE*",
+)
+"""Names that match a secret pattern but are everyday ML settings (a tokenizer's special
+tokens and their ids), so configs of language models keep them."""
+
 
 def is_secret_name(name: str) -> bool:
     """Whether a variable, option or config key of this name probably holds a secret."""
     normal = _NAME_SEPARATORS.sub("_", name.strip().lstrip("-")).upper()
+    if any(fnmatchcase(normal, pattern) for pattern in NOT_SECRET_NAME_PATTERNS):
+        return False
     return any(fnmatchcase(normal, pattern) for pattern in SECRET_NAME_PATTERNS)
 
 
@@ -76,10 +93,12 @@ def strip_url_credentials(url: str) -> str:
 def redact(value: Any, name: str | None = None) -> Any:
     """A copy of ``value`` with secrets replaced, recursively through dicts and lists.
 
-    A value whose ``name`` (its dict key) looks secret is replaced whole; strings anywhere
-    have URL passwords replaced.
+    A string or bytes value whose ``name`` (its dict key) looks secret is replaced whole
+    (numbers and flags are never secrets: ``num_keys: 4`` stays); strings anywhere have URL
+    passwords replaced.
     """
-    if name is not None and is_secret_name(name) and value not in (None, ""):
+    secret_kind = isinstance(value, str | bytes | Mapping | list | tuple)
+    if name is not None and secret_kind and value not in ("", b"") and is_secret_name(name):
         return REDACTED
     if isinstance(value, str):
         return redact_url_passwords(value)
