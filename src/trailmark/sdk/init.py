@@ -28,7 +28,6 @@ from trailmark.sdk.redact import redact, redact_argv
 from trailmark.sdk.run import DisabledRun, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
 from trailmark.sdk.transports import HttpTransport, Transport, WorkerTransport
-from trailmark.sdk.uploader import content_for
 from trailmark.settings import MODES, ClientSettings, check_console, check_system_interval
 from trailmark.validation import (
     check_json_object,
@@ -219,7 +218,8 @@ def init(
     )
     run._captures = start_captures(run._emit, options, role, data_dir)
     if chosen_mode == "online":
-        run._content = content_for(project, run_id, data_dir, server_url)
+        # The uploader (hashing, HTTP, TLS) loads on the first file or artifact, not here.
+        run._content_source = (project, run_id, data_dir, server_url)
     remember(run)
     _make_current(run)
     _install_hooks()

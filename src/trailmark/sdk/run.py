@@ -137,7 +137,8 @@ class Run:
         self._finished = False
         self._warned_full_disk = False
         self._captures: Captures | None = None
-        self._content: RunContent | None = None  # files and artifacts; set by init()
+        self._content: RunContent | None = None  # files and artifacts, made on first use
+        self._content_source: tuple[str, str, Path, str | None] | None = None  # set by init()
         self._pid = os.getpid()
         self.config = Config(config, self._emit_config)
         self.summary = Summary(self._emit_summary, self._last)
@@ -311,6 +312,10 @@ class Run:
     def _files(self, what: str) -> RunContent | None:
         if self._finished:
             raise InvalidInput(f"run {self.id} is finished; {what} needs a run in progress")
+        if self._content is None and self._content_source is not None:
+            from trailmark.sdk.uploader import content_for
+
+            self._content = content_for(*self._content_source)
         if self._content is None and self.mode == "offline":
             warn_once(
                 self._warned,
