@@ -17,18 +17,14 @@ from trailmark.server.artifact_models import (
 from trailmark.server.deps import get_store
 from trailmark.server.downloads import file_response
 from trailmark.server.identity import current_user
+from trailmark.server.paging import page
 from trailmark.store.store import Store
 
 router = APIRouter(prefix="/api/v1/projects/{project}", tags=["artifacts"])
 
 
 def entries_page(entries: list[Entry], total: int, offset: int) -> dict[str, Any]:
-    following = offset + len(entries)
-    return {
-        "files": [e.to_json() for e in entries],
-        "total": total,
-        "next_offset": following if following < total else None,
-    }
+    return page("files", [e.to_json() for e in entries], total, offset)
 
 
 @router.get("/artifacts")
@@ -70,12 +66,7 @@ def list_versions(
 ) -> dict[str, Any]:
     """Versions of an artifact, newest first."""
     versions, total = store.artifacts.list_versions(project, name, limit, offset)
-    following = offset + len(versions)
-    return {
-        "versions": versions,
-        "total": total,
-        "next_offset": following if following < total else None,
-    }
+    return page("versions", versions, total, offset)
 
 
 @router.post("/artifacts/{name}/versions", status_code=201)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from trailmark.server.artifact_models import RunFiles
 from trailmark.server.deps import get_store
 from trailmark.server.downloads import file_response
+from trailmark.server.paging import page
 from trailmark.store.store import Store
 
 router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}/files", tags=["files"])
@@ -25,8 +26,7 @@ def list_files(
 ) -> dict[str, Any]:
     """The run's files (path, size, digest, times), sorted by path."""
     files, total = store.run_files.list_files(project, run_id, prefix, limit, offset)
-    following = offset + len(files)
-    return {"files": files, "total": total, "next_offset": following if following < total else None}
+    return page("files", files, total, offset)
 
 
 @router.post("")

@@ -20,6 +20,7 @@ from trailmark.server.artifact_models import (
 from trailmark.server.deps import get_store
 from trailmark.server.downloads import file_response
 from trailmark.server.identity import current_user
+from trailmark.server.paging import page
 from trailmark.server.routes.artifacts import entries_page
 from trailmark.store.store import Store
 
@@ -97,12 +98,7 @@ def list_versions(
 ) -> dict[str, Any]:
     """Versions, newest first (only those in ``stage`` if given)."""
     versions, total = store.registry.list_versions(name, limit, offset, stage)
-    following = offset + len(versions)
-    return {
-        "versions": versions,
-        "total": total,
-        "next_offset": following if following < total else None,
-    }
+    return page("versions", versions, total, offset)
 
 
 @router.post("/{name}/versions", status_code=201)
@@ -231,9 +227,4 @@ def events(
 ) -> dict[str, Any]:
     """The model's history: who created versions, moved aliases, changed stages, and when."""
     found, total = store.registry.events(name, limit, offset)
-    following = offset + len(found)
-    return {
-        "events": found,
-        "total": total,
-        "next_offset": following if following < total else None,
-    }
+    return page("events", found, total, offset)

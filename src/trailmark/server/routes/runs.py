@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from trailmark.limits import MAX_FILTER_LENGTH, MAX_PAGE_SIZE
 from trailmark.server.deps import get_store
 from trailmark.server.models import RunCreate, RunSearch, RunUpdate
+from trailmark.server.paging import page
 from trailmark.store.store import Store
 
 router = APIRouter(prefix="/api/v1/projects/{project}/runs", tags=["runs"])
@@ -18,8 +19,7 @@ def _page(store: Store, project: str, search: RunSearch) -> dict[str, Any]:
     runs, total = store.runs.search_runs(
         project, search.filter, search.order, search.limit, search.offset
     )
-    following = search.offset + len(runs)
-    return {"runs": runs, "total": total, "next_offset": following if following < total else None}
+    return page("runs", runs, total, search.offset)
 
 
 @router.get("")

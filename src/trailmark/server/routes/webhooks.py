@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from trailmark.server.artifact_models import WebhookCreate, WebhookUpdate
 from trailmark.server.deps import get_store
 from trailmark.server.identity import current_user
+from trailmark.server.paging import page
 from trailmark.server.routes.registry import announce
 from trailmark.server.webhook_http import resolve_target
 from trailmark.store.store import Store
@@ -95,9 +96,4 @@ def deliveries(
 ) -> dict[str, Any]:
     """The delivery log, newest first: payload, status, attempts, last answer or error."""
     found, total = store.webhooks.deliveries(webhook_id, limit, offset)
-    following = offset + len(found)
-    return {
-        "deliveries": found,
-        "total": total,
-        "next_offset": following if following < total else None,
-    }
+    return page("deliveries", found, total, offset)
