@@ -114,3 +114,26 @@ def _check_depth(kind: str, value: Any, depth: int) -> None:
     elif isinstance(value, list):
         for v in value:
             _check_depth(kind, v, depth + 1)
+
+
+def check_run_fields(fields: dict[str, Any]) -> None:
+    """The run fields present in ``fields`` (name, state, tags, notes, JSON objects, names).
+
+    Tags are normalised in place (duplicates dropped).
+    """
+    from trailmark.types import RUN_STATES
+
+    if fields.get("name") is not None:
+        check_name("run name", fields["name"])
+    if fields.get("state") is not None and fields["state"] not in RUN_STATES:
+        raise InvalidInput(f"state must be one of {', '.join(RUN_STATES)}, got {fields['state']!r}")
+    if fields.get("tags") is not None:
+        fields["tags"] = check_tags(fields["tags"])
+    if fields.get("notes") is not None:
+        check_notes(fields["notes"])
+    for kind in ("config", "summary", "properties", "metadata"):
+        if fields.get(kind) is not None:
+            check_json_object(kind, fields[kind])
+    for kind in ("group", "job_type", "host"):
+        if fields.get(kind) is not None:
+            check_name(kind, fields[kind])

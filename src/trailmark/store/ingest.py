@@ -45,10 +45,9 @@ from trailmark.types import RUN_STATES
 from trailmark.validation import (
     check_json_object,
     check_name,
-    check_notes,
     check_project_name,
+    check_run_fields,
     check_run_id,
-    check_tags,
     key_problem,
 )
 
@@ -194,18 +193,21 @@ def _validate_record(record: dict[str, Any], where: str) -> None:
 
 def _validate_run_fields(record: dict[str, Any], where: str) -> None:
     try:
-        if record.get("name") is not None:
-            check_name("run name", record["name"])
-        if record.get("tags") is not None:
-            check_tags(record["tags"])
-        if record.get("notes") is not None:
-            check_notes(record["notes"])
-        for kind in ("config", "metadata"):
-            if record.get(kind) is not None:
-                check_json_object(kind, record[kind])
-        for kind in ("group", "job_type", "host"):
-            if record.get(kind) is not None:
-                check_name(kind, record[kind])
+        check_run_fields(
+            {
+                k: record.get(k)
+                for k in (
+                    "name",
+                    "tags",
+                    "notes",
+                    "config",
+                    "metadata",
+                    "group",
+                    "job_type",
+                    "host",
+                )
+            }
+        )
     except InvalidInput as exc:
         raise InvalidInput(f"{where}: {exc.message}") from exc
     if record.get("fork_from") is not None:

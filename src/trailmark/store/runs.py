@@ -18,14 +18,10 @@ from trailmark.store.filters import run_filter, run_order
 from trailmark.store.large_metadata import delete_large_metadata, merged_metadata
 from trailmark.store.schema import chunks, projects, runs, series, writers
 from trailmark.store.views import project_view, run_view
-from trailmark.types import RUN_STATES
 from trailmark.validation import (
-    check_json_object,
-    check_name,
-    check_notes,
     check_project_name,
+    check_run_fields,
     check_run_id,
-    check_tags,
 )
 
 RUN_FIELDS_UPDATABLE = (
@@ -187,7 +183,7 @@ class RunStore:
 
     def create_run(self, project: str, fields: dict[str, Any]) -> dict[str, Any]:
         run_id = check_run_id(fields.get("id") or new_run_id())
-        _check_run_fields(fields)
+        check_run_fields(fields)
         with self.db.write() as conn:
             pid = ensure_project(conn, project)
             if conn.execute(select(runs.c.id).where(runs.c.id == run_id)).scalar() is not None:
@@ -243,7 +239,7 @@ class RunStore:
             raise InvalidInput(
                 f"cannot update {sorted(unknown)}; updatable fields: {', '.join(RUN_FIELDS_UPDATABLE)}"
             )
-        _check_run_fields(changes)
+        check_run_fields(changes)
         values: dict[str, Any] = {"updated_at": time.time()}
         for field, value in changes.items():
             column = {"group": "group_name"}.get(field, field)
@@ -287,20 +283,3 @@ def _delete_run_data(conn: Connection, run_ids: Any) -> None:
     conn.execute(delete(writers).where(writers.c.run_id.in_(run_ids)))
     delete_lines(conn, run_ids)
     delete_large_metadata(conn, run_ids)
-
-
-def _check_run_fields(fields: dict[str, Any]) -> None:
-    if fields.get("name") is not None:
-        check_name("run name", fields["name"])
-    if fields.get("state") is not None and fields["state"] not in RUN_STATES:
-        raise InvalidInput(f"state must be one of {', '.join(RUN_STATES)}, got {fields['state']!r}")
-    if fields.get("tags") is not None:
-        fields["tags"] = check_tags(fields["tags"])
-    if fields.get("notes") is not None:
-        check_notes(fields["notes"])
-    for kind in ("config", "summary", "properties", "metadata"):
-        if fields.get(kind) is not None:
-            check_json_object(kind, fields[kind])
-    for kind in ("group", "job_type", "host"):
-        if fields.get(kind) is not None:
-            check_name(kind, fields[kind])
