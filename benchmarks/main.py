@@ -80,9 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(f"Trailmark benchmarks ({scale.name}); scratch in {ws.root}", flush=True)
     try:
-        suite.run_trailmark(results, cases, ws, verbose=True)
-        if not (args.no_anchors or short):
-            suite.run_anchors(results, cases, ws.root, verbose=True)
+        anchors = not (args.no_anchors or short)
+        suite.run_all(results, cases, ws, anchors=anchors, verbose=True)
     finally:
         ws.close()
     import trailmark

@@ -1,6 +1,6 @@
 """``make bench``: every benchmark row, its target and verdict, beside MLflow and Trackio.
 
-.venv/bin/python benchmarks/run.py                 # the full suite (about 10 minutes)
+.venv/bin/python benchmarks/run.py                 # the full suite (~5 min quiet, ~14 busy)
 .venv/bin/python benchmarks/run.py --quick         # a short version
 .venv/bin/python benchmarks/run.py --only log_1    # one row (or case); see --list
 .venv/bin/python benchmarks/run.py --no-anchors    # Trailmark only

@@ -11,7 +11,8 @@ from pathlib import Path
 from benchmarks import server_cases as srv
 from benchmarks import store_cases as sto
 from benchmarks import trailmark_cases as cli
-from benchmarks.anchors.runner import ANCHORS, Anchor, ensure_venv, run_case
+from benchmarks.anchors.runner import ANCHORS, Anchor, ensure_venv
+from benchmarks.anchors.runner import run_case as run_anchor
 from benchmarks.core import Figure, Scale, calibrate, figure
 from benchmarks.rows import BY_NAME
 from benchmarks.workspace import Workspace
@@ -77,46 +78,68 @@ def select_cases(only: Iterable[str]) -> list[Case]:
     return [c for c in CASES if c.name in names or names & set(c.rows)]
 
 
-def run_trailmark(results: Results, cases: list[Case], ws: Workspace, verbose: bool) -> None:
-    for case in cases:
-        if all(row in results.trailmark for row in case.rows):
-            continue  # already measured as another case's dependency
-        results.speed.append(calibrate())
-        started = time.perf_counter()
+def run_case(results: Results, case: Case, ws: Workspace, verbose: bool) -> None:
+    if all(row in results.trailmark for row in case.rows):
+        return  # already measured as another case's dependency
+    results.speed.append(calibrate())
+    started = time.perf_counter()
+    if verbose:
+        print(f"  trailmark {case.name} ...", flush=True)
+    try:
+        results.trailmark.update(case.run(ws))
+    except Exception as exc:
+        results.errors[f"trailmark:{case.name}"] = f"{type(exc).__name__}: {exc}"
         if verbose:
-            print(f"  trailmark {case.name} ...", flush=True)
-        try:
-            results.trailmark.update(case.run(ws))
-        except Exception as exc:
-            results.errors[f"trailmark:{case.name}"] = f"{type(exc).__name__}: {exc}"
-            if verbose:
-                traceback.print_exc()
-        results.seconds[f"trailmark:{case.name}"] = time.perf_counter() - started
+            traceback.print_exc()
+    results.seconds[f"trailmark:{case.name}"] = time.perf_counter() - started
 
 
 def anchor_cases(anchor: Anchor, rows: set[str]) -> list[str]:
     return [case for case, produced in anchor.cases.items() if rows & set(produced)]
 
 
-def run_anchors(results: Results, cases: list[Case], workdir: Path, verbose: bool) -> None:
+def install_anchors(results: Results, cases: list[Case]) -> list[Anchor]:
+    """Create the anchors' envs the cases need (before anything is measured)."""
     rows = {row for case in cases for row in case.rows}
+    ready: list[Anchor] = []
     for anchor in ANCHORS:
-        wanted = anchor_cases(anchor, rows)
-        if not wanted:
+        if not anchor_cases(anchor, rows):
             continue
         problem = ensure_venv(anchor)
         if problem:
             results.errors[f"{anchor.name}:install"] = problem
-            continue
-        by_row = results.anchors.setdefault(anchor.name, {})
-        for case in wanted:
-            if verbose:
-                print(f"  {anchor.name} {case} ...", flush=True)
-            scale = results.scale
-            reps = min(scale.import_reps, 5) if case == "import" else scale.anchor_reps
-            out = run_case(anchor, case, reps, scale.quick, workdir)
-            results.seconds[f"{anchor.name}:{case}"] = out.seconds
-            if out.error:
-                results.errors[f"{anchor.name}:{case}"] = out.error
-            for row, figures in out.figures.items():
-                by_row.setdefault(row, []).extend(figures)
+        else:
+            ready.append(anchor)
+    return ready
+
+
+def run_anchor_case(
+    results: Results, anchor: Anchor, case: str, workdir: Path, verbose: bool
+) -> None:
+    if verbose:
+        print(f"  {anchor.name} {case} ...", flush=True)
+    scale = results.scale
+    reps = min(scale.import_reps, 5) if case == "import" else scale.anchor_reps
+    out = run_anchor(anchor, case, reps, scale.quick, workdir)
+    results.seconds[f"{anchor.name}:{case}"] = out.seconds
+    if out.error:
+        results.errors[f"{anchor.name}:{case}"] = out.error
+    by_row = results.anchors.setdefault(anchor.name, {})
+    for row, figures in out.figures.items():
+        by_row.setdefault(row, []).extend(figures)
+
+
+def run_all(
+    results: Results, cases: list[Case], ws: Workspace, anchors: bool, verbose: bool
+) -> None:
+    """Each Trailmark case, then at once the anchor cases doing the same work, so that the
+    figures compared were measured close together in time (the machine's load drifts)."""
+    ready = install_anchors(results, cases) if anchors else []
+    done: set[tuple[str, str]] = set()
+    for case in cases:
+        run_case(results, case, ws, verbose)
+        for anchor in ready:
+            for name in anchor_cases(anchor, set(case.rows)):
+                if (anchor.name, name) not in done:
+                    done.add((anchor.name, name))
+                    run_anchor_case(results, anchor, name, ws.root, verbose)

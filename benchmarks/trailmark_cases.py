@@ -64,7 +64,7 @@ def case_init(ws: Workspace) -> dict[str, Figure]:
     import trailmark as tm
 
     reps: list[float] = []
-    for _ in range(ws.scale.reps + 1):
+    for _ in range(ws.scale.micro_reps + 1):
         data_dir = ws.fresh_dir("init")
         started = time.perf_counter()
         run = tm.init(project=PROJECT, dir=data_dir)
@@ -94,7 +94,8 @@ def case_log(ws: Workspace) -> dict[str, Figure]:
     for name, wide in (("log_1", False), ("log_10", True)):
         run = tm.init(project=PROJECT, dir=ws.fresh_dir("log"))
         _per_call(run, values[:1000], wide)  # first calls validate the keys once
-        out[name] = figure([_per_call(run, values, wide) for _ in range(ws.scale.reps)], "s")
+        reps = [_per_call(run, values, wide) for _ in range(ws.scale.micro_reps)]
+        out[name] = figure(reps, "s", note=f"{len(values):,} calls per repetition")
         _finish(run)
     return out
 
@@ -133,7 +134,7 @@ def case_history(ws: Workspace) -> dict[str, Figure]:
     with tm.Api(dir=data_dir) as api:
         run = api.run(f"{PROJECT}/{run_id}")
         reps: list[float] = []
-        for _ in range(ws.scale.reps * 4):
+        for _ in range(ws.scale.micro_reps * 2):
             started = time.perf_counter()
             rows = run.history(keys=["train/loss"])
             reps.append(time.perf_counter() - started)
