@@ -78,6 +78,14 @@ def float_to_json(value: float) -> float | str:
     return NONFINITE_TO_TEXT[repr(value)]
 
 
+def floats_back(mapping: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object's non-finite strings (``"NaN"``, ``"Infinity"``...) back to floats."""
+    return {
+        k: (TEXT_TO_FLOAT[v] if isinstance(v, str) and v in TEXT_TO_FLOAT else v)
+        for k, v in mapping.items()
+    }
+
+
 def metric_from_json(value: Any) -> float | None:
     """The float a metric value in a record stands for; ``None`` if it is not one."""
     if type(value) is float:

@@ -15,19 +15,10 @@ from typing import Any, overload
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput
-from trailmark.records import TEXT_TO_FLOAT
 from trailmark.sdk.backends import Backend, HttpBackend, LocalBackend
 from trailmark.settings import ClientSettings
 
 LOG_PAGE = 10_000
-
-
-def _floats(mapping: dict[str, Any]) -> dict[str, Any]:
-    """Non-finite values ("NaN", "Infinity", "-Infinity") back to floats."""
-    return {
-        k: (TEXT_TO_FLOAT[v] if isinstance(v, str) and v in TEXT_TO_FLOAT else v)
-        for k, v in mapping.items()
-    }
 
 
 def _rows_or_frame(rows: list[dict[str, Any]], pandas: bool, what: str) -> Any:
@@ -172,7 +163,7 @@ class ApiRun:
     @property
     def summary(self) -> dict[str, Any]:
         """Summary values, with non-finite metric values as floats."""
-        return _floats(self.data["summary"])
+        return rec.floats_back(self.data["summary"])
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -212,7 +203,7 @@ class ApiRun:
         With ``pandas=True`` a DataFrame (needs pandas installed).
         """
         rows = self._api.backend.history(self.project, self.id, keys, min_step, max_step, rank)
-        return _rows_or_frame([_floats(r) for r in rows], pandas, "history")
+        return _rows_or_frame(rows, pandas, "history")
 
     def system_metrics(self, rank: int | None = None, pandas: bool = False) -> Any:
         """Rows of system metrics ``{"_timestamp", "_runtime", "system/...": value}``.
@@ -233,7 +224,7 @@ class ApiRun:
             found = self._api.backend.history(self.project, self.id, keys, None, None, rank)
             for row in found:
                 row["_runtime"] = row["_step"] / 1000.0
-                rows.append(_floats(row))
+                rows.append(row)
         return _rows_or_frame(rows, pandas, "system_metrics")
 
     def logs(

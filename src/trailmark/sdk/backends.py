@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from trailmark.client.http import HttpClient, quote
+from trailmark.records import floats_back
 
 
 class Backend(Protocol):
@@ -90,8 +91,9 @@ class LocalBackend:
         max_step: int | None,
         rank: int | None = None,
     ) -> list[dict[str, Any]]:
-        self.store.runs.get_run(project, run_id)
-        return self.store.metrics.history(run_id, keys, min_step, max_step, rank=rank)
+        return self.store.metrics.history(
+            run_id, keys, min_step, max_step, rank=rank, project=project
+        )
 
     def logs(
         self,
@@ -177,7 +179,7 @@ class HttpBackend:
             max_step=max_step,
             rank=rank,
         )
-        return list(answer["rows"])
+        return [floats_back(row) for row in answer["rows"]]
 
     def logs(
         self,

@@ -14,7 +14,8 @@ from trailmark.store.buckets import downsample
 from trailmark.store.chunks import CHUNK_TARGET, Points, decode_chunk, encode_chunk
 from trailmark.store.database import Database
 from trailmark.store.dialect import insert_ignoring_conflicts
-from trailmark.store.schema import chunks, runs, series
+from trailmark.store.runs import require_run
+from trailmark.store.schema import chunks, series
 from trailmark.store.sketches import BLOCK, make_sketch, read_sketch
 
 COMPACT_AFTER_OPEN_CHUNKS = 16
@@ -196,7 +197,7 @@ class MetricStore:
     def keys(self, run_id: str) -> list[dict[str, Any]]:
         """Every series of a run: key, summary mode and statistics."""
         with self.db.read() as conn:
-            _require_run(conn, run_id)
+            require_run(conn, run_id)
             rows = conn.execute(
                 select(series.c.key, series.c.summary_mode, series.c.stats)
                 .where(series.c.run_id == run_id)
@@ -288,14 +289,16 @@ class MetricStore:
         min_step: int | None = None,
         max_step: int | None = None,
         rank: int | None = None,
+        project: str | None = None,
     ) -> list[dict[str, Any]]:
         """Rows by step: ``{"_step", "_timestamp", key: value, ...}`` for the keys asked.
 
         Without ``keys``: every series of the run itself (not system metrics, not other
         ranks'). With ``rank``, that rank's series (``key@rank<r>``) under their plain names.
+        With ``project``, a run of another project is not found.
         """
         with self.db.read() as conn:
-            _require_run(conn, run_id)
+            require_run(conn, run_id, project)
             wanted = list(keys) if keys is not None else None
             query = select(series.c.id, series.c.key).where(series.c.run_id == run_id)
             if wanted is not None:
@@ -321,6 +324,17 @@ class MetricStore:
 
 def join_by_step(by_key: dict[str, Points]) -> list[dict[str, Any]]:
     """Rows keyed by step with every key's value there; a key missing at a step is absent."""
+    if len(by_key) == 1:
+        ((key, pts),) = by_key.items()
+        steps = pts.steps
+        if steps.size < 2 or bool(np.all(steps[1:] > steps[:-1])):
+            # One series with distinct steps (the usual case): one row per point.
+            return [
+                {"_step": s, "_timestamp": t, key: v}
+                for s, t, v in zip(
+                    steps.tolist(), pts.times.tolist(), pts.values.tolist(), strict=True
+                )
+            ]
     rows: dict[int, dict[str, Any]] = {}
     for key in sorted(by_key):
         pts = by_key[key]
@@ -336,17 +350,12 @@ def join_by_step(by_key: dict[str, Points]) -> list[dict[str, Any]]:
     return [rows[s] for s in sorted(rows)]
 
 
-def _require_run(conn: Connection, run_id: str) -> None:
-    if conn.execute(select(runs.c.id).where(runs.c.id == run_id)).scalar() is None:
-        raise NotFound(f"run {run_id!r} does not exist")
-
-
 def _series_id(conn: Connection, run_id: str, key: str) -> int:
     found = conn.execute(
         select(series.c.id).where(series.c.run_id == run_id, series.c.key == key)
     ).scalar()
     if found is None:
-        _require_run(conn, run_id)
+        require_run(conn, run_id)
         raise NotFound(f"run {run_id!r} has no metric {key!r}")
     return int(found)
 

@@ -258,14 +258,19 @@ class RunStore:
             conn.execute(delete(runs).where(runs.c.id == run_id))
 
     def _require_run(self, conn: Connection, project: str | None, run_id: str) -> None:
-        query = select(runs.c.id).where(runs.c.id == run_id)
-        if project is not None:
-            query = query.join(projects, projects.c.id == runs.c.project_id).where(
-                projects.c.name == project
-            )
-        if conn.execute(query).scalar() is None:
-            where = f" in project {project!r}" if project else ""
-            raise NotFound(f"run {run_id!r} does not exist{where}")
+        require_run(conn, run_id, project)
+
+
+def require_run(conn: Connection, run_id: str, project: str | None = None) -> None:
+    """NotFound unless the run exists (in ``project``, when given): one indexed lookup."""
+    query = select(runs.c.id).where(runs.c.id == run_id)
+    if project is not None:
+        query = query.join(projects, projects.c.id == runs.c.project_id).where(
+            projects.c.name == project
+        )
+    if conn.execute(query).scalar() is None:
+        where = f" in project {project!r}" if project else ""
+        raise NotFound(f"run {run_id!r} does not exist{where}")
 
 
 def _config_paths(value: Any, prefix: str, out: set[str]) -> None:

@@ -85,6 +85,5 @@ def history(
     """Rows by step, ``{"_step", "_timestamp", key: value}``, for the keys asked (all by default).
 
     By default every series of the run itself, or of ``rank``; system metrics only when named."""
-    store.runs.get_run(project, run_id)
-    rows = store.metrics.history(run_id, keys, min_step, max_step, rank=rank)
+    rows = store.metrics.history(run_id, keys, min_step, max_step, rank=rank, project=project)
     return {"rows": rows_to_json(rows)}
