@@ -25,6 +25,7 @@ from trailmark.store.chunks import (
     Points,
     decode_chunk,
     encode_chunk,
+    encode_small,
     step_bounds,
 )
 
@@ -415,3 +416,34 @@ def test_split() -> None:
     assert Points.empty().split(4) == []
     with pytest.raises(ValueError, match="at least 1"):
         points.split(0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(special_columns())
+def test_encode_small_is_the_quick_raw_encoding_of_python_lists(points: Points) -> None:
+    steps, times, values = points.steps.tolist(), points.times.tolist(), points.values.tolist()
+    small = encode_small(steps, times, values)
+    back = decode_chunk(small.count, small.steps, small.times, small.vals)
+    assert back.steps.tolist() == steps
+    assert back.times.view(np.uint64).tolist() == points.times.view(np.uint64).tolist()
+    assert back.values.view(np.uint64).tolist() == points.values.view(np.uint64).tolist()
+    assert (small.step_min, small.step_max) == (min(steps), max(steps))
+    quick = encode_chunk(points, quick=True)
+    assert small.vals == quick.vals or quick.vals[0] == TAG_ARITHMETIC
+
+
+def test_quick_encoding_skips_planes_and_still_round_trips() -> None:
+    n = 1000
+    points = Points(np.arange(n) * 3, 1.7e9 + np.arange(n) * 0.5, np.sin(np.arange(n)))
+    quick = encode_chunk(points, quick=True)
+    assert quick.vals[0] == TAG_RAW and quick.steps[0] == TAG_ARITHMETIC
+    round_trip(points)
+    back = decode_chunk(quick.count, quick.steps, quick.times, quick.vals)
+    assert back.values.tolist() == points.values.tolist()
+
+
+def test_encode_small_rejects_ragged_or_empty_lists() -> None:
+    with pytest.raises(ValueError):
+        encode_small([], [], [])
+    with pytest.raises(ValueError):
+        encode_small([1, 2], [1.0], [1.0, 2.0])

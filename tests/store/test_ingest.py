@@ -106,6 +106,27 @@ def test_many_small_batches_are_compacted_into_full_chunks(store: Store) -> None
     assert ranged.steps.tolist() == list(range(4090, 4101))
 
 
+def test_wide_steps_in_one_step_batches_keep_every_point_and_summary(store: Store) -> None:
+    keys = [f"layer{i:03d}/w" for i in range(300)]
+    steps = 40  # more than COMPACT_AFTER_OPEN_CHUNKS one-step batches: compaction runs
+    for step in range(steps):
+        values = {k: float(step * 1000 + i) for i, k in enumerate(keys)}
+        values[keys[0]] = math.nan if step == 7 else values[keys[0]]
+        store.ingestor.ingest(ENV, [metrics(step + 1, step, **values)])
+    for i in (0, 1, 299):
+        points = store.metrics.points("run1", keys[i])
+        assert points.steps.tolist() == list(range(steps))
+        expected = [float(s * 1000 + i) for s in range(steps)]
+        if i == 0:
+            expected[7] = math.nan
+        assert points.values.tolist() == pytest.approx(expected, nan_ok=True)
+    summary = store.runs.get_run("proj", "run1")["summary"]
+    assert summary[keys[299]] == float((steps - 1) * 1000 + 299)
+    stats = {m["key"]: m["stats"] for m in store.metrics.keys("run1")}
+    assert stats[keys[0]]["n"] == steps and stats[keys[0]]["nf"] == steps - 1
+    assert stats[keys[0]]["min"] == 0.0 and stats[keys[0]]["max"] == float((steps - 1) * 1000)
+
+
 def test_bucketed_read_keeps_spikes(store: Store) -> None:
     records = [metrics(i + 1, i, loss=100.0 if i == 7777 else 1.0) for i in range(20_000)]
     store.ingestor.ingest(ENV, records)

@@ -31,7 +31,10 @@ The encoder tries the formats that suit a column and keeps the smallest; raw is 
 fallback, so no column ever takes more than one byte over its raw size. Constant planes
 cost nothing per point, and planes that deflate shrinks by less than a quarter are stored
 raw, because copying a raw plane back into place is several times faster than inflating it.
-Chunks of fewer than 16 points (partial chunks, merged later) skip the plane formats.
+Chunks of fewer than 16 points skip the plane formats, and so does a ``quick`` encoding
+(used for small appends that compaction rewrites later, see :mod:`trailmark.store.metrics`):
+planes cost tens of microseconds per column however few the points, which dominates when
+one step appends a few points to each of 10,000 series.
 Every float64 bit pattern (NaN payloads, signed zeros, subnormals) survives unchanged.
 """
 
@@ -224,8 +227,11 @@ class EncodedChunk:
         return len(self.steps) + len(self.times) + len(self.vals)
 
 
-def encode_chunk(points: Points) -> EncodedChunk:
-    """Encode ``points`` (any order, at least one point); :func:`decode_chunk` is bit-exact."""
+def encode_chunk(points: Points, quick: bool = False) -> EncodedChunk:
+    """Encode ``points`` (any order, at least one point); :func:`decode_chunk` is bit-exact.
+
+    ``quick``: only the raw and arithmetic formats (no plane formats).
+    """
     n = len(points)
     if n == 0:
         raise ValueError("cannot encode a chunk with no points")
@@ -236,9 +242,29 @@ def encode_chunk(points: Points) -> EncodedChunk:
         count=n,
         step_min=int(points.steps.min()),
         step_max=int(points.steps.max()),
-        steps=_encode_words(steps, _STEPS_FORMATS),
-        times=_encode_words(times, _TIMES_FORMATS),
-        vals=_encode_words(values, _VALUES_FORMATS),
+        steps=_encode_words(steps, () if quick else _STEPS_FORMATS),
+        times=_encode_words(times, () if quick else _TIMES_FORMATS),
+        vals=_encode_words(values, () if quick else _VALUES_FORMATS),
+    )
+
+
+def encode_small(steps: list[int], times: list[float], values: list[float]) -> EncodedChunk:
+    """The quick (raw) encoding of a few points given as Python lists, without numpy.
+
+    For small appends to many series, where numpy's per-call cost would dominate; the
+    blobs are exactly what ``encode_chunk(points, quick=True)`` stores for irregular data.
+    """
+    n = len(steps)
+    if n == 0 or not n == len(times) == len(values):
+        raise ValueError(f"cannot encode {n} steps, {len(times)} times, {len(values)} values")
+    raw = bytes([TAG_RAW])
+    return EncodedChunk(
+        count=n,
+        step_min=min(steps),
+        step_max=max(steps),
+        steps=raw + struct.pack(f"<{n}q", *steps),
+        times=raw + struct.pack(f"<{n}d", *times),
+        vals=raw + struct.pack(f"<{n}d", *values),
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -32,6 +34,29 @@ def sqlite_url_for_dir(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / SQLITE_FILE_NAME}"
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' serializer: orjson (several times faster: 10,000 series stats per
+    wide step), else the standard library, whose output is ASCII-only: text holding other
+    characters, and what orjson refuses (subclasses, odd keys). Stored JSON stays escaped
+    as filters expect it (see :func:`trailmark.store.filter_sql.sqlite_json_path`)."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value)
+    return text.decode() if text.isascii() else json.dumps(value)
+
+
+def json_value(text: str | bytes) -> Any:
+    """JSON columns' deserializer: orjson, or the standard library for its extensions."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+_JSON_CODEC: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": json_value}
+
+
 class Database:
     """An engine plus the two kinds of transaction the store uses: read and write."""
 
@@ -43,11 +68,16 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(self.url, echo=echo)
+            self.engine = create_engine(self.url, echo=echo, **_JSON_CODEC)
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(
-                self.url, echo=echo, pool_pre_ping=True, pool_size=8, max_overflow=16
+                self.url,
+                echo=echo,
+                pool_pre_ping=True,
+                pool_size=8,
+                max_overflow=16,
+                **_JSON_CODEC,
             )
 
     @property

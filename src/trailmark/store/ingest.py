@@ -30,16 +30,18 @@ from trailmark.store.dialect import for_update, insert_ignoring_conflicts
 from trailmark.store.fork import check_fork_from, copy_history
 from trailmark.store.metrics import (
     COMPACT_AFTER_OPEN_CHUNKS,
+    QUICK_BELOW,
     chunk_rows,
-    compact,
+    compact_many,
     ensure_series,
     points_from_lists,
+    small_chunk_row,
     update_series,
 )
 from trailmark.store.run_state import RunState
 from trailmark.store.runs import ensure_project, new_run_row
 from trailmark.store.schema import chunks, run_metadata, runs, writers
-from trailmark.store.series_stats import merge_stats, summary_value
+from trailmark.store.series_stats import merge_stats, merge_stats_lists, summary_value
 from trailmark.store.upserts import upsert
 from trailmark.types import RUN_STATES
 from trailmark.validation import (
@@ -350,11 +352,18 @@ def _apply_metrics(
         mode = modes.get(key, row.summary_mode)
         collected = metrics.get(key)
         if collected is not None:
-            points = points_from_lists(collected.steps, collected.times, collected.values)
-            stats = merge_stats(stats, points)
-            pieces, partial = chunk_rows(row.id, points)
-            new_chunks.extend(pieces)
-            open_chunks += partial
+            steps, times, values = collected.steps, collected.times, collected.values
+            if len(steps) < QUICK_BELOW:
+                # A few points (one of many series of a wide step): no numpy per series.
+                stats = merge_stats_lists(stats, steps, times, values)
+                new_chunks.append(small_chunk_row(row.id, steps, times, values))
+                open_chunks += 1
+            else:
+                points = points_from_lists(steps, times, values)
+                stats = merge_stats(stats, points)
+                pieces, partial = chunk_rows(row.id, points)
+                new_chunks.extend(pieces)
+                open_chunks += partial
             if open_chunks >= COMPACT_AFTER_OPEN_CHUNKS:
                 to_compact.append(row.id)
         changes.append(
@@ -363,7 +372,7 @@ def _apply_metrics(
         summary[key] = summary_value(stats, mode)
     if new_chunks:
         conn.execute(chunks.insert(), new_chunks)
-    remaining = {sid: compact(conn, sid) for sid in to_compact}
+    remaining = compact_many(conn, to_compact)
     for change in changes:
         if change["sid"] in remaining:
             change["new_open"] = remaining[change["sid"]]

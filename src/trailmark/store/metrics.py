@@ -11,7 +11,13 @@ from sqlalchemy import Connection, delete, select, update
 from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
 from trailmark.store.buckets import downsample
-from trailmark.store.chunks import CHUNK_TARGET, Points, decode_chunk, encode_chunk
+from trailmark.store.chunks import (
+    CHUNK_TARGET,
+    Points,
+    decode_chunk,
+    encode_chunk,
+    encode_small,
+)
 from trailmark.store.database import Database
 from trailmark.store.dialect import insert_ignoring_conflicts
 from trailmark.store.runs import require_run
@@ -22,6 +28,10 @@ COMPACT_AFTER_OPEN_CHUNKS = 16
 """A series with this many partly-filled chunks has them merged into full ones."""
 
 _IN_BATCH = 500
+
+QUICK_BELOW = 256
+"""Fewer points than a sketch needs (:data:`~trailmark.store.sketches.MIN_POINTS`). Chunks of fewer points are encoded quickly (raw): they are partial, and compaction
+merges and re-encodes them once a series has :data:`COMPACT_AFTER_OPEN_CHUNKS`."""
 
 
 def series_rows(conn: Connection, run_id: str, keys: Sequence[str]) -> dict[str, Any]:
@@ -57,7 +67,7 @@ def chunk_rows(series_id: int, points: Points) -> tuple[list[dict[str, Any]], in
     rows: list[dict[str, Any]] = []
     partial = 0
     for piece in points.split(CHUNK_TARGET):
-        encoded = encode_chunk(piece)
+        encoded = encode_chunk(piece, quick=len(piece) < QUICK_BELOW)
         rows.append(
             {
                 "series_id": series_id,
@@ -74,19 +84,58 @@ def chunk_rows(series_id: int, points: Points) -> tuple[list[dict[str, Any]], in
     return rows, partial
 
 
+def small_chunk_row(
+    series_id: int, steps: list[int], times: list[float], values: list[float]
+) -> dict[str, Any]:
+    """The chunk row of a small append (fewer than :data:`QUICK_BELOW` points), numpy-free."""
+    encoded = encode_small(steps, times, values)
+    return {
+        "series_id": series_id,
+        "npoints": encoded.count,
+        "step_min": encoded.step_min,
+        "step_max": encoded.step_max,
+        "steps": encoded.steps,
+        "times": encoded.times,
+        "vals": encoded.vals,
+        "sketch": None,
+    }
+
+
 def compact(conn: Connection, series_id: int) -> int:
     """Merge the partly-filled chunks of a series; return how many partial chunks remain."""
-    partial = conn.execute(
-        select(chunks)
-        .where(chunks.c.series_id == series_id, chunks.c.npoints < CHUNK_TARGET)
-        .order_by(chunks.c.id)
-    ).all()
-    if len(partial) < 2:
-        return len(partial)
-    merged = Points.concat([decode_chunk(r.npoints, r.steps, r.times, r.vals) for r in partial])
-    conn.execute(delete(chunks).where(chunks.c.id.in_([r.id for r in partial])))
-    rows, remaining = chunk_rows(series_id, merged)
-    conn.execute(chunks.insert(), rows)
+    return compact_many(conn, [series_id])[series_id]
+
+
+def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
+    """Merge the partly-filled chunks of each series; how many partial chunks remain, by id.
+
+    A few statements whatever the number of series (a wide run compacts 10,000 at once).
+    """
+    partial: dict[int, list[Any]] = {sid: [] for sid in series_ids}
+    for start in range(0, len(series_ids), _IN_BATCH):
+        part = series_ids[start : start + _IN_BATCH]
+        query = (
+            select(chunks)
+            .where(chunks.c.series_id.in_(part), chunks.c.npoints < CHUNK_TARGET)
+            .order_by(chunks.c.id)
+        )
+        for row in conn.execute(query):
+            partial[row.series_id].append(row)
+    remaining: dict[int, int] = {}
+    stale: list[int] = []
+    fresh: list[dict[str, Any]] = []
+    for sid, found in partial.items():
+        if len(found) < 2:
+            remaining[sid] = len(found)
+            continue
+        merged = Points.concat([decode_chunk(r.npoints, r.steps, r.times, r.vals) for r in found])
+        stale.extend(r.id for r in found)
+        rows, remaining[sid] = chunk_rows(sid, merged)
+        fresh.extend(rows)
+    for start in range(0, len(stale), _IN_BATCH):
+        conn.execute(delete(chunks).where(chunks.c.id.in_(stale[start : start + _IN_BATCH])))
+    if fresh:
+        conn.execute(chunks.insert(), fresh)
     return remaining
 
 

@@ -22,22 +22,56 @@ def merge_stats(stats: dict[str, Any], points: Points) -> dict[str, Any]:
         return stats
     values = points.values
     finite = values[np.isfinite(values)]
+    bounds = (
+        (float(finite.min()), float(finite.max()), float(finite.sum())) if len(finite) else None
+    )
+    first = (float(values[0]), int(points.steps[0]))
+    last = (float(values[-1]), int(points.steps[-1]), float(points.times[-1]))
+    return _merged(stats, len(values), len(finite), bounds, first, last)
+
+
+def merge_stats_lists(
+    stats: dict[str, Any], steps: list[int], times: list[float], values: list[float]
+) -> dict[str, Any]:
+    """:func:`merge_stats` for a few points given as Python lists (no numpy per call)."""
+    if not values:
+        return stats
+    finite = [v for v in values if math.isfinite(v)]
+    bounds = (min(finite), max(finite), sum(finite)) if finite else None
+    return _merged(
+        stats,
+        len(values),
+        len(finite),
+        bounds,
+        (values[0], steps[0]),
+        (values[-1], steps[-1], times[-1]),
+    )
+
+
+def _merged(
+    stats: dict[str, Any],
+    n: int,
+    nf: int,
+    bounds: tuple[float, float, float] | None,
+    first: tuple[float, int],
+    last: tuple[float, int, float],
+) -> dict[str, Any]:
     out = dict(stats)
     n_before = int(stats.get("n", 0))
-    out["n"] = n_before + len(values)
-    out["nf"] = int(stats.get("nf", 0)) + len(finite)
-    if len(finite):
-        fmin, fmax, fsum = float(finite.min()), float(finite.max()), float(finite.sum())
+    out["n"] = n_before + n
+    out["nf"] = int(stats.get("nf", 0)) + nf
+    if bounds is not None:
+        fmin, fmax, fsum = bounds
         old_min, old_max = stats.get("min"), stats.get("max")
         out["min"] = fmin if old_min is None else min(float(old_min), fmin)
         out["max"] = fmax if old_max is None else max(float(old_max), fmax)
         out["sum"] = float(stats.get("sum", 0.0)) + fsum
     if n_before == 0:
-        out["first"] = float_to_json(float(values[0]))
-        out["first_step"] = int(points.steps[0])
-    out["last"] = float_to_json(float(values[-1]))
-    out["last_step"] = int(points.steps[-1])
-    out["last_time"] = float(points.times[-1])
+        out["first"] = float_to_json(first[0])
+        out["first_step"] = first[1]
+    out["last"] = float_to_json(last[0])
+    out["last_step"] = last[1]
+    out["last_time"] = last[2]
     return out
 
 

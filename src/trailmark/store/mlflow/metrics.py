@@ -27,7 +27,7 @@ from trailmark.store.chunks import Points
 from trailmark.store.metrics import (
     COMPACT_AFTER_OPEN_CHUNKS,
     chunk_rows,
-    compact,
+    compact_many,
     ensure_series,
     read_points,
     update_series,
@@ -171,7 +171,7 @@ def append_points(conn: Connection, run_id: str, points: Sequence[MetricPoint]) 
         summary[key] = stats["latest"] if mode == "last" else summary_value(stats, mode)
     if new_chunks:
         conn.execute(chunks.insert(), new_chunks)
-    remaining = {sid: compact(conn, sid) for sid in to_compact}
+    remaining = compact_many(conn, to_compact)
     for change in changes:
         if change["sid"] in remaining:
             change["new_open"] = remaining[change["sid"]]
