@@ -73,6 +73,7 @@ def routes_md() -> str:
         lineage,
         logs,
         metrics,
+        previews,
         projects,
         registry,
         runs,
@@ -90,6 +91,7 @@ def routes_md() -> str:
         artifacts.router,
         files.router,
         registry.router,
+        previews.router,
         webhooks.router,
         lineage.router,
     ]

@@ -91,6 +91,13 @@ class Unavailable(TrailmarkError):
     code = "unavailable"
 
 
+class NotInstalled(TrailmarkError):
+    """The feature needs an optional package the server does not have (the message names it)."""
+
+    status = 501
+    code = "not_installed"
+
+
 ERRORS_BY_CODE: dict[str, type[TrailmarkError]] = {
     cls.code: cls
     for cls in (
@@ -106,6 +113,7 @@ ERRORS_BY_CODE: dict[str, type[TrailmarkError]] = {
         PayloadTooLarge,
         StorageFull,
         Unavailable,
+        NotInstalled,
     )
 }
 

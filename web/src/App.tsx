@@ -3,10 +3,16 @@ import { EmptyState } from "./components/common";
 import { Header } from "./components/Header";
 import { useSlashFocus } from "./hooks/useDom";
 import { ThemeContext, useTheme } from "./hooks/useTheme";
+import { ArtifactPage } from "./pages/ArtifactPage";
+import { ArtifactsPage } from "./pages/ArtifactsPage";
 import { ComparePage } from "./pages/ComparePage";
+import { LineagePage } from "./pages/LineagePage";
+import { ModelPage } from "./pages/ModelPage";
+import { ModelsPage } from "./pages/ModelsPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
 import { RunPage } from "./pages/RunPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
+import { artifactsPath, modelsPath } from "./lib/registryPaths";
 import { Link, matchPath, projectPath, usePathname } from "./router";
 
 export function App() {
@@ -19,7 +25,7 @@ export function App() {
   let m;
   if ((m = matchPath("/", path))) {
     page = <ProjectsPage />;
-    crumbs[0] = { label: "Projects" };
+    crumbs.length = 0; // the section link in the header says where we are
   } else if ((m = matchPath("/projects/:project", path))) {
     const project = m.project as string;
     crumbs.push({ label: project });
@@ -32,6 +38,30 @@ export function App() {
     const project = m.project as string;
     crumbs.push({ label: project, to: projectPath(project) }, { label: "Run" });
     page = <RunPage key={`${project}/${m.runId}`} project={project} runId={m.runId as string} />;
+  } else if ((m = matchPath("/projects/:project/artifacts", path))) {
+    const project = m.project as string;
+    crumbs.push({ label: project, to: projectPath(project) }, { label: "Artifacts" });
+    page = <ArtifactsPage key={project} project={project} />;
+  } else if ((m = matchPath("/projects/:project/artifacts/:name", path))) {
+    const project = m.project as string;
+    const name = m.name as string;
+    crumbs.push({ label: project, to: projectPath(project) }, { label: "Artifacts", to: artifactsPath(project) }, { label: name });
+    page = <ArtifactPage key={`${project}/${name}`} project={project} name={name} />;
+  } else if ((m = matchPath("/projects/:project/lineage", path))) {
+    const project = m.project as string;
+    crumbs.push({ label: project, to: projectPath(project) }, { label: "Lineage" });
+    page = <LineagePage key={project} project={project} />;
+  } else if ((m = matchPath("/lineage", path))) {
+    crumbs.push({ label: "Lineage" });
+    page = <LineagePage project={null} />;
+  } else if ((m = matchPath("/models", path))) {
+    crumbs.length = 0;
+    page = <ModelsPage />;
+  } else if ((m = matchPath("/models/:name", path))) {
+    const name = m.name as string;
+    crumbs[0] = { label: "Models", to: modelsPath() };
+    crumbs.push({ label: name });
+    page = <ModelPage key={name} name={name} />;
   } else {
     page = (
       <main className="page">

@@ -30,6 +30,7 @@ from trailmark.server.routes import (
     lineage,
     logs,
     metrics,
+    previews,
     projects,
     registry,
     runs,
@@ -60,7 +61,7 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (projects, runs, metrics, logs, charts, ingest):
         app.include_router(module.router)
-    for module in (blobs, artifacts, files, registry, webhooks, lineage):
+    for module in (blobs, artifacts, files, registry, previews, webhooks, lineage):
         app.include_router(module.router)
     app.include_router(mlflow_experiments.router)
     app.include_router(mlflow_runs.router)

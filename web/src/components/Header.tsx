@@ -1,8 +1,61 @@
 import type { ReactNode } from "react";
+import "../styles/registry.css";
+import { artifactsPath, lineagePath, modelsPath, projectBase } from "../lib/registryPaths";
 import type { Theme } from "../lib/urlState";
-import { Link } from "../router";
+import { Link, matchPath, usePathname } from "../router";
+
+/** The project the current page belongs to, if any (its first two path segments). */
+function currentProject(path: string): string | null {
+  const parts = path.split("/").filter(Boolean);
+  if (parts[0] !== "projects" || !parts[1]) return null;
+  return matchPath("/projects/:project", `/projects/${parts[1]}`)?.project ?? null;
+}
+
+function NavLink({ to, active, testId, children }: { to: string; active: boolean; testId: string; children: ReactNode }) {
+  return (
+    <Link to={to} className={active ? "nav-link active" : "nav-link"} aria-current={active ? "page" : undefined} data-testid={testId}>
+      {children}
+    </Link>
+  );
+}
+
+/** Sections of the app. */
+function SectionNav({ path }: { path: string }) {
+  const inModels = path === "/models" || path.startsWith("/models/");
+  return (
+    <nav className="topnav" aria-label="Sections">
+      <NavLink to="/" active={!inModels && path !== "/lineage"} testId="nav-projects">
+        Projects
+      </NavLink>
+      <NavLink to={modelsPath()} active={inModels} testId="nav-models">
+        Models
+      </NavLink>
+    </nav>
+  );
+}
+
+/** The pages of the current project: its runs, artifacts and lineage. */
+function ProjectNav({ path }: { path: string }) {
+  const project = currentProject(path);
+  if (!project) return null;
+  const section = path.split("/").filter(Boolean)[2] ?? "";
+  return (
+    <nav className="topnav project-nav" aria-label={`Project ${project}`}>
+      <NavLink to={projectBase(project)} active={section === "" || section === "runs" || section === "compare"} testId="nav-runs">
+        Runs
+      </NavLink>
+      <NavLink to={artifactsPath(project)} active={section === "artifacts"} testId="nav-artifacts">
+        Artifacts
+      </NavLink>
+      <NavLink to={lineagePath(project, {})} active={section === "lineage"} testId="nav-lineage">
+        Lineage
+      </NavLink>
+    </nav>
+  );
+}
 
 export function Header({ theme, onToggleTheme, crumbs }: { theme: Theme; onToggleTheme: () => void; crumbs: ReactNode }) {
+  const path = usePathname();
   return (
     <header className="topbar">
       <Link to="/" className="brand" aria-label="Trailmark home">
@@ -12,10 +65,12 @@ export function Header({ theme, onToggleTheme, crumbs }: { theme: Theme; onToggl
         </svg>
         <span>Trailmark</span>
       </Link>
+      <SectionNav path={path} />
       <nav className="crumbs" aria-label="Breadcrumbs">
         {crumbs}
       </nav>
       <div className="topbar-right">
+        <ProjectNav path={path} />
         <button
           type="button"
           className="icon-btn"

@@ -1,0 +1,61 @@
+/** Small labels of the registry pages: aliases, stages, artifact types, digests. */
+import type { MouseEvent } from "react";
+import "../../styles/registry.css";
+import { shortDigest } from "../../lib/files";
+
+export function AliasChip({ alias, version, onClick, active }: { alias: string; version?: number; onClick?: () => void; active?: boolean }) {
+  const text = version === undefined ? alias : `${alias} → v${version}`;
+  if (!onClick)
+    return (
+      <span className="alias-chip" data-testid="alias-chip" data-alias={alias} title={`alias ${alias}`}>
+        {text}
+      </span>
+    );
+  return (
+    <button
+      type="button"
+      className={active ? "alias-chip clickable active" : "alias-chip clickable"}
+      data-testid="alias-chip"
+      data-alias={alias}
+      title={version === undefined ? `alias ${alias}` : `Show version ${version}, which ${alias} names`}
+      onClick={(e: MouseEvent) => {
+        e.stopPropagation();
+        onClick();
+      }}
+    >
+      {text}
+    </button>
+  );
+}
+
+export function AliasList({ aliases, onClick }: { aliases: readonly string[]; onClick?: (alias: string) => void }) {
+  if (aliases.length === 0) return null;
+  return (
+    <span className="alias-list">
+      {aliases.map((a) => (
+        <AliasChip key={a} alias={a} onClick={onClick ? () => onClick(a) : undefined} />
+      ))}
+    </span>
+  );
+}
+
+export function StageBadge({ stage }: { stage: string }) {
+  return (
+    <span className={`stage-badge stage-${stage.toLowerCase()}`} data-testid="stage-badge" data-stage={stage}>
+      {stage === "None" ? "no stage" : stage}
+    </span>
+  );
+}
+
+export function TypeChip({ type }: { type: string }) {
+  return <span className="type-chip">{type}</span>;
+}
+
+export function Digest({ digest }: { digest: string | null | undefined }) {
+  if (!digest) return <span className="muted">—</span>;
+  return (
+    <code className="digest" title={`sha256 ${digest}`}>
+      {shortDigest(digest)}
+    </code>
+  );
+}
