@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCount, formatDuration, formatNumber, formatRelative, formatValue, toNumber } from "./format";
+import { formatCount, formatDuration, formatElapsed, formatNumber, formatRelative, formatValue, toNumber } from "./format";
 
 describe("toNumber", () => {
   it("maps the API's special strings", () => {
@@ -79,5 +79,18 @@ describe("formatRelative", () => {
 describe("formatCount", () => {
   it("groups thousands", () => {
     expect(formatCount(10000)).toBe("10,000");
+  });
+});
+
+describe("formatElapsed", () => {
+  it("reads like a clock", () => {
+    expect(formatElapsed(0)).toBe("0:00");
+    expect(formatElapsed(7)).toBe("0:07");
+    expect(formatElapsed(754)).toBe("12:34");
+    expect(formatElapsed(3723)).toBe("1:02:03");
+    expect(formatElapsed(90000)).toBe("25:00:00");
+    expect(formatElapsed(2.5)).toBe("0:02.5");
+    expect(formatElapsed(-5)).toBe("-0:05");
+    expect(formatElapsed(NaN)).toBe("");
   });
 });

@@ -88,3 +88,18 @@ export function formatDate(epochSeconds: number | null | undefined, withSeconds 
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
 }
+
+/** Elapsed seconds as a clock: "0:07", "12:34", "1:02:03" (tenths for sub-second values under a minute). */
+export function formatElapsed(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "";
+  const negative = seconds < 0;
+  const abs = Math.abs(seconds);
+  const fractional = abs < 60 && Math.abs(abs - Math.round(abs)) >= 0.05;
+  const whole = fractional ? Math.floor(abs) : Math.round(abs);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  const sec = fractional ? `${String(s).padStart(2, "0")}.${Math.min(9, Math.floor((abs - whole) * 10))}` : String(s).padStart(2, "0");
+  const text = h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+  return negative && text !== "0:00" ? `-${text}` : text;
+}

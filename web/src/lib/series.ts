@@ -98,6 +98,7 @@ export function downsampleMinMax(p: Points, buckets: number): Points {
 export function xValues(p: Points, mode: XAxis, start: number): number[] {
   if (mode === "step") return p.steps;
   if (mode === "time") return p.times;
+  if (mode === "elapsed") return p.steps.map((ms) => ms / 1000);
   return p.times.map((t) => t - start);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_WORKSPACE, decodeList, decodeWorkspace, encodeList, encodeWorkspace, formatOrder, parseOrder,
+  DEFAULT_CHART_STATE, DEFAULT_WORKSPACE, SYSTEM_X_MODES, decodeChartState, decodeList, encodeChartState, decodeWorkspace, encodeList, encodeWorkspace, formatOrder, parseOrder,
   type WorkspaceState,
 } from "./urlState";
 
@@ -64,5 +64,18 @@ describe("order", () => {
     expect(o).toEqual([{ field: "summary.`a,b`", desc: true }, { field: "name", desc: false }]);
     expect(formatOrder(o)).toBe("-summary.`a,b`,name");
     expect(parseOrder("")).toEqual([]);
+  });
+});
+
+describe("chart x modes", () => {
+  it("accepts elapsed only where offered, with its own default", () => {
+    expect(decodeChartState(new URLSearchParams("x=elapsed")).xAxis).toBe("step");
+    expect(decodeChartState(new URLSearchParams(""), "elapsed", SYSTEM_X_MODES).xAxis).toBe("elapsed");
+    expect(decodeChartState(new URLSearchParams("x=step"), "elapsed", SYSTEM_X_MODES).xAxis).toBe("step");
+    const p = new URLSearchParams();
+    encodeChartState({ ...DEFAULT_CHART_STATE, xAxis: "elapsed" }, p, "elapsed");
+    expect(p.toString()).toBe("");
+    encodeChartState({ ...DEFAULT_CHART_STATE, xAxis: "step" }, p, "elapsed");
+    expect(p.toString()).toBe("x=step");
   });
 });

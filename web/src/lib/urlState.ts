@@ -3,7 +3,11 @@
  * reproduces the view. Defaults are left out of the URL to keep links short.
  */
 
-export type XAxis = "step" | "time" | "relative";
+/** "elapsed": steps read as milliseconds since the run started (the steps of system metrics). */
+export type XAxis = "step" | "time" | "relative" | "elapsed";
+/** The x modes of metric charts; the run page's System tab adds "elapsed" and makes it the default. */
+export const CHART_X_MODES: readonly XAxis[] = ["step", "time", "relative"];
+export const SYSTEM_X_MODES: readonly XAxis[] = ["elapsed", "relative", "time", "step"];
 export type Theme = "light" | "dark";
 
 export interface ChartState {
@@ -89,11 +93,11 @@ function decodeZoom(text: string | null): [number, number] | null {
   return a < b ? [a, b] : null;
 }
 
-export function decodeChartState(params: URLSearchParams): ChartState {
+export function decodeChartState(params: URLSearchParams, xDefault: XAxis = "step", xModes: readonly XAxis[] = CHART_X_MODES): ChartState {
   const x = params.get("x");
   return {
     smoothing: num(params.get("smooth"), 0, 0, 0.99),
-    xAxis: x === "time" || x === "relative" ? x : "step",
+    xAxis: xModes.find((m) => m === x) ?? xDefault,
     logScale: params.get("log") === "1",
     zoom: decodeZoom(params.get("zoom")),
     panelSearch: params.get("q") ?? "",
@@ -101,9 +105,9 @@ export function decodeChartState(params: URLSearchParams): ChartState {
   };
 }
 
-export function encodeChartState(s: ChartState, params: URLSearchParams): void {
+export function encodeChartState(s: ChartState, params: URLSearchParams, xDefault: XAxis = "step"): void {
   setOrDelete(params, "smooth", s.smoothing > 0 ? String(Math.round(s.smoothing * 100) / 100) : "");
-  setOrDelete(params, "x", s.xAxis === "step" ? "" : s.xAxis);
+  setOrDelete(params, "x", s.xAxis === xDefault ? "" : s.xAxis);
   setOrDelete(params, "log", s.logScale ? "1" : "");
   setOrDelete(params, "zoom", s.zoom ? `${Math.round(s.zoom[0])}:${Math.round(s.zoom[1])}` : "");
   setOrDelete(params, "q", s.panelSearch);

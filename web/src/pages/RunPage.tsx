@@ -6,29 +6,39 @@ import { PanelGrid, type ChartRun } from "../components/charts/PanelGrid";
 import { EmptyState, ErrorMessage, LiveIndicator, Loading, Swatch } from "../components/common";
 import { ConfigTree } from "../components/run/ConfigTree";
 import { NotesEditor, TagsEditor } from "../components/run/Editors";
-import { FilesTab, LogsTab } from "../components/run/OptionalTab";
+import { CodeCard } from "../components/run/CodeCard";
+import { DiffView } from "../components/run/DiffView";
+import { EnvironmentCard } from "../components/run/EnvironmentCard";
+import { LogViewer } from "../components/run/LogViewer";
+import { FilesTab } from "../components/run/OptionalTab";
 import { RunOverview } from "../components/run/RunOverview";
 import { SummaryTable } from "../components/run/SummaryTable";
+import { SystemCharts } from "../components/run/SystemCharts";
 import { useAsync } from "../hooks/useAsync";
 import { useInterval, usePageVisible } from "../hooks/useDom";
 import { POLL_MS } from "../hooks/useSeriesData";
 import { useCurrentTheme } from "../hooks/useTheme";
 import { colorFor } from "../lib/colors";
-import { decodeChartState, encodeChartState, type ChartState } from "../lib/urlState";
+import { decodeLogView, encodeLogView, type LogViewState } from "../lib/logView";
+import { readCode, readEnvironment } from "../lib/runMetadata";
+import { SYSTEM_X_MODES, decodeChartState, encodeChartState, type ChartState, type XAxis } from "../lib/urlState";
 import { Link, projectPath, useSearch, useSetSearch } from "../router";
 
 const TABS = ["overview", "system", "logs", "files"] as const;
 type Tab = (typeof TABS)[number];
 const isSystem = (k: string) => k.startsWith("system/");
 const notSystem = (k: string) => !k.startsWith("system/");
+/** System series are charted against elapsed time unless the URL says otherwise. */
+const chartDefaults = (tab: Tab): [XAxis, readonly XAxis[] | undefined] => (tab === "system" ? ["elapsed", SYSTEM_X_MODES] : ["step", undefined]);
 
 export function RunPage({ project, runId }: { project: string; runId: string }) {
   const search = useSearch();
   const setSearch = useSetSearch();
   const params = useMemo(() => new URLSearchParams(search), [search]);
-  const chart = useMemo(() => decodeChartState(params), [params]);
   const tabParam = params.get("tab");
   const tab: Tab = (TABS as readonly string[]).includes(tabParam ?? "") ? (tabParam as Tab) : "overview";
+  const chart = useMemo(() => decodeChartState(params, ...chartDefaults(tab)), [params, tab]);
+  const logView = useMemo(() => decodeLogView(params), [params]);
   const theme = useCurrentTheme();
   const visible = usePageVisible();
 
@@ -51,9 +61,19 @@ export function RunPage({ project, runId }: { project: string; runId: string }) 
     [setSearch],
   );
   const onChartChange = useCallback(
-    (patch: Partial<ChartState>) => setParams((p) => encodeChartState({ ...decodeChartState(p), ...patch }, p)),
+    (patch: Partial<ChartState>) =>
+      setParams((p) => {
+        const [xDefault, xModes] = chartDefaults(tab);
+        encodeChartState({ ...decodeChartState(p, xDefault, xModes), ...patch }, p, xDefault);
+      }),
+    [setParams, tab],
+  );
+  const onLogViewChange = useCallback(
+    (patch: Partial<LogViewState>) => setParams((p) => encodeLogView({ ...decodeLogView(p), ...patch }, p)),
     [setParams],
   );
+  const code = useMemo(() => readCode(run?.metadata), [run?.metadata]);
+  const environment = useMemo(() => readEnvironment(run?.metadata, run?.host ?? null), [run?.metadata, run?.host]);
   const save = useCallback(
     async (patch: RunPatch) => {
       const updated = await patchRun(project, runId, patch);
@@ -101,7 +121,14 @@ export function RunPage({ project, runId }: { project: string; runId: string }) 
             role="tab"
             aria-selected={tab === t}
             className={tab === t ? "tab active" : "tab"}
-            onClick={() => setParams((p) => (t === "overview" ? p.delete("tab") : p.set("tab", t)))}
+            data-testid={`tab-${t}`}
+            onClick={() =>
+              setParams((p) => {
+                if (t === "overview") p.delete("tab");
+                else p.set("tab", t);
+                p.delete("zoom"); // a step range of one tab means nothing on the other (system steps are ms)
+              })
+            }
           >
             {t === "overview" ? "Overview" : t === "system" ? "System" : t === "logs" ? "Logs" : "Files"}
           </button>
@@ -130,6 +157,12 @@ export function RunPage({ project, runId }: { project: string; runId: string }) 
               </div>
             </div>
           </div>
+          <h2 className="section-heading">Code and environment</h2>
+          <div className="capture-grid">
+            <CodeCard code={code} />
+            <EnvironmentCard env={environment} />
+          </div>
+          {code?.diff && <DiffView diff={code.diff} cut={code.diffCut} />}
           <h2 className="section-heading">Charts</h2>
           <PanelGrid
             project={project}
@@ -144,16 +177,20 @@ export function RunPage({ project, runId }: { project: string; runId: string }) 
         </>
       )}
       {tab === "system" &&
-        (hasSystem ? (
-          <PanelGrid project={project} runs={chartRuns} chart={chart} onChange={onChartChange} live={!!live} theme={theme} keyFilter={isSystem} slashFocus />
+        (hasSystem && chartRuns[0] ? (
+          <SystemCharts project={project} run={chartRuns[0]} chart={chart} onChange={onChartChange} live={!!live} theme={theme} />
+        ) : metricsAsync.loading && !metricsAsync.data ? (
+          <Loading label="Loading system metrics…" />
         ) : (
-          <EmptyState title="No system metrics captured yet">
+          <EmptyState title="No system metrics captured">
             <p>
-              GPU, CPU and memory usage will show here once they are logged under <code>system/…</code> keys.
+              The SDK samples CPU, memory, disk, network and GPU usage (every 10 seconds by default) while a run is live, as{" "}
+              <code>system/…</code> series. It was off if the run was started with <code>TRAILMARK_SYSTEM_INTERVAL=0</code> or{" "}
+              <code>init(system_interval=0)</code>; system metrics also need <code>psutil</code> (and <code>nvidia-ml-py</code> for GPUs).
             </p>
           </EmptyState>
         ))}
-      {tab === "logs" && <LogsTab path={`${runPath(project, runId)}/logs`} />}
+      {tab === "logs" && <LogViewer project={project} run={run} live={!!live} view={logView} onViewChange={onLogViewChange} />}
       {tab === "files" && <FilesTab path={`${runPath(project, runId)}/files`} />}
     </main>
   );

@@ -1,15 +1,24 @@
 /** Panel search, smoothing, x-axis and log-scale controls above the charts. */
 import { useEffect, useState } from "react";
-import type { ChartState, XAxis } from "../../lib/urlState";
+import { CHART_X_MODES, type ChartState, type XAxis } from "../../lib/urlState";
+
+const X_LABELS: Record<XAxis, string> = {
+  step: "Step",
+  time: "Wall time",
+  relative: "Relative time",
+  elapsed: "Elapsed time",
+};
 
 interface Props {
   chart: ChartState;
   onChange: (patch: Partial<ChartState>) => void;
   searchError: string | null;
   slashFocus?: boolean;
+  /** The x modes offered (the System tab adds "elapsed"). */
+  xModes?: readonly XAxis[];
 }
 
-export function ChartControls({ chart, onChange, searchError, slashFocus }: Props) {
+export function ChartControls({ chart, onChange, searchError, slashFocus, xModes = CHART_X_MODES }: Props) {
   const [search, setSearch] = useState(chart.panelSearch);
   useEffect(() => setSearch(chart.panelSearch), [chart.panelSearch]);
   useEffect(() => {
@@ -57,9 +66,11 @@ export function ChartControls({ chart, onChange, searchError, slashFocus }: Prop
           data-testid="x-axis"
           onChange={(e) => onChange({ xAxis: e.target.value as XAxis })}
         >
-          <option value="step">Step</option>
-          <option value="time">Wall time</option>
-          <option value="relative">Relative time</option>
+          {xModes.map((m) => (
+            <option key={m} value={m}>
+              {X_LABELS[m]}
+            </option>
+          ))}
         </select>
       </label>
       <label className="control checkbox">

@@ -3,13 +3,19 @@ import { memo, useCallback, useEffect, useMemo, useRef } from "react";
 import type uPlot from "uplot";
 import { buildChart, stepRangeForX, type LineInput } from "../../lib/chartData";
 import { withAlpha } from "../../lib/colors";
-import { formatDuration, formatNumber } from "../../lib/format";
+import { formatDuration, formatElapsed, formatNumber } from "../../lib/format";
+import { ELAPSED_INCREMENTS } from "../../lib/systemPanels";
 import type { Theme, XAxis } from "../../lib/urlState";
 import { LineChart } from "./LineChart";
 import { tooltipPlugin, type TooltipLine } from "./tooltip";
 
 export interface PanelProps {
   metricKey: string;
+  /** Shown instead of the key (which stays the tooltip), with an optional unit beside it. */
+  title?: string;
+  unit?: string;
+  /** Name the lines under the chart (for panels whose lines are GPUs or ranks, not runs). */
+  legend?: boolean;
   lines: LineInput[];
   xAxis: XAxis;
   smoothing: number;
@@ -39,11 +45,12 @@ function formatStep(v: number): string {
 export function formatX(xAxis: XAxis, v: number): string {
   if (xAxis === "step") return `step ${Math.round(v).toLocaleString("en-US")}`;
   if (xAxis === "relative") return formatDuration(v) || "0s";
+  if (xAxis === "elapsed") return formatElapsed(v);
   return new Date(v * 1000).toLocaleString();
 }
 
 export const Panel = memo(function Panel(props: PanelProps) {
-  const { metricKey, lines, xAxis, smoothing, logScale, zoom, bucketed, loading, width, theme, onZoom, onDrawn } = props;
+  const { metricKey, title, unit, legend, lines, xAxis, smoothing, logScale, zoom, bucketed, loading, width, theme, onZoom, onDrawn } = props;
   const bins = Math.max(32, Math.floor(width / 3));
   const built = useMemo(() => buildChart(lines, { xAxis, smoothing, logScale, bins }), [lines, xAxis, smoothing, logScale, bins]);
   const builtRef = useRef(built);
@@ -87,10 +94,12 @@ export const Panel = memo(function Panel(props: PanelProps) {
           font,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1, size: 4 },
+          incrs: xAxis === "elapsed" ? [...ELAPSED_INCREMENTS] : undefined,
           values:
             xAxis === "time"
               ? undefined
-              : (_u: uPlot, splits: number[]) => splits.map((v) => (xAxis === "step" ? formatStep(v) : formatDuration(v) || "0s")),
+              : (_u: uPlot, splits: number[]) =>
+                  splits.map((v) => (xAxis === "step" ? formatStep(v) : xAxis === "elapsed" ? formatElapsed(v) : formatDuration(v) || "0s")),
         },
         {
           stroke: axis,
@@ -109,7 +118,11 @@ export const Panel = memo(function Panel(props: PanelProps) {
   }, [signature, xAxis, logScale, theme]);
 
   const data = useMemo(() => [built.x, ...built.ys] as uPlot.AlignedData, [built]);
-  const xRange = zoom && xAxis === "step" ? zoom : null;
+  // Zoom is a step range; on the elapsed axis steps are milliseconds.
+  const xRange = useMemo<[number, number] | null>(
+    () => (zoom && xAxis === "step" ? zoom : zoom && xAxis === "elapsed" ? [zoom[0] / 1000, zoom[1] / 1000] : null),
+    [zoom, xAxis],
+  );
 
   const onSelect = useCallback(
     (min: number, max: number) => {
@@ -141,9 +154,13 @@ export const Panel = memo(function Panel(props: PanelProps) {
       data-bucketed={bucketed ? "true" : "false"}
       data-min-step={minStep ?? ""}
       data-max-step={maxStep ?? ""}
+      data-x-axis={xAxis}
     >
       <div className="panel-head">
-        <h4 title={metricKey}>{metricKey}</h4>
+        <h4 title={metricKey}>
+          {title ?? metricKey}
+          {unit && <span className="panel-unit"> {unit}</span>}
+        </h4>
         <div className="panel-badges">
           {bucketed && (
             <span className="chip" title="More points than pixels: each pixel column shows the min and max. Drag to zoom in for full resolution.">
@@ -152,7 +169,10 @@ export const Panel = memo(function Panel(props: PanelProps) {
           )}
           {zoom && (
             <button type="button" className="chip chip-btn" onClick={onReset} title="Show all steps (or double-click the chart)">
-              steps {formatStep(zoom[0])}–{formatStep(zoom[1])} ✕
+              {xAxis === "elapsed"
+                ? `${formatElapsed(zoom[0] / 1000)}–${formatElapsed(zoom[1] / 1000)}`
+                : `steps ${formatStep(zoom[0])}–${formatStep(zoom[1])}`}{" "}
+              ✕
             </button>
           )}
         </div>
@@ -173,6 +193,16 @@ export const Panel = memo(function Panel(props: PanelProps) {
           />
         )}
       </div>
+      {legend && lines.length > 1 && (
+        <div className="panel-legend" data-testid="panel-legend">
+          {lines.map((l) => (
+            <span key={l.id} className="panel-legend-item">
+              <span className="swatch" style={{ background: l.color }} aria-hidden="true" />
+              {l.label}
+            </span>
+          ))}
+        </div>
+      )}
     </div>
   );
 });

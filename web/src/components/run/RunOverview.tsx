@@ -1,12 +1,7 @@
-/** The facts of a run: state, times, host, command, exit code and error. */
+/** The facts of a run: state, times, host, exit code and error (code and environment have their own cards). */
 import type { Run } from "../../api/types";
 import { formatDate, formatDuration } from "../../lib/format";
 import { StateBadge } from "../common";
-
-function commandText(cmd: unknown): string | null {
-  if (Array.isArray(cmd)) return cmd.map((a) => (/^[\w@%+=:,./-]+$/.test(String(a)) ? String(a) : `'${String(a).replace(/'/g, "'\\''")}'`)).join(" ");
-  return typeof cmd === "string" ? cmd : null;
-}
 
 export function RunOverview({ run, now }: { run: Run; now: number }) {
   const md = run.metadata ?? {};
@@ -19,15 +14,11 @@ export function RunOverview({ run, now }: { run: Run; now: number }) {
     ["Last step", run.last_step === null ? null : run.last_step.toLocaleString("en-US")],
     ["Host", run.host],
     ["User", typeof md.user === "string" ? md.user : null],
-    ["Python", typeof md.python === "string" ? md.python : null],
-    ["Platform", typeof md.platform === "string" ? md.platform : null],
-    ["Directory", typeof md.cwd === "string" ? md.cwd : null],
     ["Group", run.group],
     ["Job type", run.job_type],
     ["Exit code", run.exit_code === null ? null : String(run.exit_code)],
     ["Last heartbeat", run.state === "running" && run.heartbeat ? formatDate(run.heartbeat, true) : null],
   ];
-  const cmd = commandText(md.command);
   return (
     <div className="card run-overview" data-testid="run-overview">
       <div className="card-title">
@@ -40,16 +31,10 @@ export function RunOverview({ run, now }: { run: Run; now: number }) {
           .map(([k, v]) => (
             <div key={k} className="fact">
               <dt>{k}</dt>
-              <dd className={k === "Run id" || k === "Directory" ? "mono" : ""}>{v}</dd>
+              <dd className={k === "Run id" ? "mono" : ""}>{v}</dd>
             </div>
           ))}
       </dl>
-      {cmd && (
-        <div className="fact-block">
-          <div className="label">Command</div>
-          <pre className="code small">{cmd}</pre>
-        </div>
-      )}
       {run.error && (
         <div className="fact-block">
           <div className="label error-text">Error</div>
