@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks import guard, suite, table
+from benchmarks import guard, readme, suite, table
 from benchmarks.anchors.runner import ANCHORS
 from benchmarks.core import FULL, GUARD, QUICK
 from benchmarks.rows import ROWS
@@ -35,6 +35,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="list the rows and cases")
     parser.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="with --show: write that table into README.md (a full run does it by itself)",
+    )
     parser.add_argument("--out", type=Path, help="where to write the JSON (default: see below)")
     parser.add_argument(
         "--guard",
@@ -69,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.show:
         saved = orjson.loads(args.show.read_bytes())
         print(table.render(table.from_json(saved), saved, markdown=args.markdown))
+        if args.readme and readme.update(saved):
+            print(f"Wrote the table into {readme.README}")
         return 0
     short = args.guard or args.record_baseline
     scale = GUARD if short else QUICK if args.quick else FULL
@@ -94,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{time.perf_counter() - started:.0f} s in all.")
     default = "latest.json" if scale is FULL and not args.only else "partial.tmp.json"
     out = args.out or RESULTS / default
-    table.write_json(out, table.to_json(results, meta))
+    saved = table.to_json(results, meta)
+    table.write_json(out, saved)
     print(f"Wrote {out}")
+    if default == "latest.json" and not args.out and readme.update(saved):
+        print(f"Wrote the table into {readme.README}")
     if args.record_baseline:
         baseline = guard.baseline_of(results.trailmark, results.calibration())
         table.write_json(guard.BASELINE, baseline)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -34,6 +37,10 @@ class Workspace:
     server_busy: bool = False
     history_source: tuple[Path, str] | None = None
 
+    def __post_init__(self) -> None:
+        # Runs of this process get an ingest service of their own, stopped by close().
+        os.environ["TRAILMARK_RUNTIME_DIR"] = str(self.root / "runtime")
+
     def fresh_dir(self, prefix: str) -> Path:
         self._count += 1
         path = self.root / f"{prefix}-{self._count}"
@@ -63,7 +70,23 @@ class Workspace:
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
+        stop_ingest_services(self.root / "runtime")
+        os.environ.pop("TRAILMARK_RUNTIME_DIR", None)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def stop_ingest_services(runtime: Path) -> None:
+    """Stop the ingest services whose socket is in ``runtime``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"trailmark.sdk.ingest_service" in cmdline and str(runtime).encode() in cmdline:
+            with contextlib.suppress(OSError):
+                os.kill(int(entry.name), signal.SIGTERM)
 
 
 def noise(n: int, seed: int = 7) -> list[float]:

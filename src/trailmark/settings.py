@@ -80,6 +80,20 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "Record Python, platform, host, GPUs, installed packages and selected environment "
         "variables, secrets redacted (true/false).",
     ),
+    Setting(
+        "ingest_service",
+        "TRAILMARK_INGEST_SERVICE",
+        "true",
+        "Local runs hand their records to one shared ingest process per user, started by "
+        "the first run and left running 2 minutes after the last, so that later runs find "
+        "it warm (true); false: each run starts its own (slower finish() for short runs).",
+    ),
+    Setting(
+        "runtime_dir",
+        "TRAILMARK_RUNTIME_DIR",
+        "$XDG_RUNTIME_DIR/trailmark or $TMPDIR/trailmark-<uid>",
+        "Private (0700) dir for the ingest service's socket.",
+    ),
 )
 
 MODES = ("online", "offline", "disabled")
@@ -101,6 +115,18 @@ def check_console(value: object, source: str = "console") -> str:
     if value not in CONSOLE_MODES:
         raise InvalidInput(f"{source} must be one of {', '.join(CONSOLE_MODES)}, got {value!r}")
     return str(value)
+
+
+def runtime_dir(env: Mapping[str, str]) -> Path:
+    """Where the ingest service's socket lives: ``$TRAILMARK_RUNTIME_DIR``, else
+    ``$XDG_RUNTIME_DIR/trailmark``, else ``$TMPDIR/trailmark-<uid>`` (made private, 0700)."""
+    if env.get("TRAILMARK_RUNTIME_DIR"):
+        return Path(env["TRAILMARK_RUNTIME_DIR"]).expanduser()
+    if env.get("XDG_RUNTIME_DIR"):
+        return Path(env["XDG_RUNTIME_DIR"]) / "trailmark"
+    import tempfile  # not at import time: it costs 2.5 ms of `import trailmark`
+
+    return Path(tempfile.gettempdir()) / f"trailmark-{os.getuid()}"
 
 
 def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -128,6 +154,8 @@ class ClientSettings:
     console: str = "auto"
     capture_code: bool = True
     capture_env: bool = True
+    ingest_service: bool = True
+    runtime_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
@@ -160,4 +188,6 @@ class ClientSettings:
             console=check_console(env.get("TRAILMARK_CONSOLE") or "auto", "TRAILMARK_CONSOLE"),
             capture_code=_env_bool(env, "TRAILMARK_CAPTURE_CODE", True),
             capture_env=_env_bool(env, "TRAILMARK_CAPTURE_ENV", True),
+            ingest_service=_env_bool(env, "TRAILMARK_INGEST_SERVICE", True),
+            runtime_dir=runtime_dir(env),
         )

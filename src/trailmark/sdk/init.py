@@ -28,7 +28,13 @@ from trailmark.sdk.redact import redact, redact_argv
 from trailmark.sdk.run import DisabledRun, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
 from trailmark.sdk.transports import HttpTransport, Transport, WorkerTransport
-from trailmark.settings import MODES, ClientSettings, check_console, check_system_interval
+from trailmark.settings import (
+    MODES,
+    ClientSettings,
+    check_console,
+    check_system_interval,
+    runtime_dir,
+)
 from trailmark.validation import (
     check_json_object,
     check_name,
@@ -199,7 +205,9 @@ def init(
     sender = None
     if chosen_mode == "online":
         transport: Transport = (
-            HttpTransport(server_url) if server_url else WorkerTransport(data_dir)
+            HttpTransport(server_url)
+            if server_url
+            else WorkerTransport(data_dir, service_dir=_service_dir(cfg))
         )
         sender = Sender(path, header, transport)
         sender.start()
@@ -294,6 +302,13 @@ def _check_fork_parent(
                 f"cannot fork from run {fork.run_id!r}: it does not exist in project "
                 f"{parent_project!r} (name another project as 'PROJECT/RUN_ID?step=N')"
             ) from None
+
+
+def _service_dir(cfg: ClientSettings) -> Path | None:
+    """The ingest service's runtime dir, or None when the service is switched off."""
+    if not cfg.ingest_service:
+        return None
+    return cfg.runtime_dir or runtime_dir(os.environ)
 
 
 def _basic_metadata(ranks: RankInfo) -> dict[str, Any]:

@@ -7,6 +7,7 @@ A transport raises :class:`TransientError` for what a retry may fix (server down
 from __future__ import annotations
 
 import contextlib
+import socket
 import subprocess
 import sys
 import threading
@@ -112,37 +113,127 @@ class MemoryTransport:
         pass
 
 
+class _Channel(Protocol):
+    def send(self, data: bytes) -> None: ...
+    def readline(self) -> bytes: ...
+    def close(self) -> None: ...
+
+
+class _ChildChannel:
+    """A worker child process of our own, over its stdin and stdout."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "trailmark.sdk.worker", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def send(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        if self.process.poll() is not None:
+            raise OSError("the worker exited")
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def readline(self) -> bytes:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline()
+
+    def close(self) -> None:
+        process = self.process
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+class _ServiceChannel:
+    """A connection to the user's shared ingest service (:mod:`trailmark.sdk.ingest_service`)."""
+
+    def __init__(self, sock: socket.socket, hello: dict[str, Any]) -> None:
+        self.sock = sock
+        self.reader = sock.makefile("rb")
+        sock.sendall(orjson.dumps(hello) + b"\n")
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def readline(self) -> bytes:
+        return self.reader.readline()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.reader.close()
+            self.sock.close()
+
+
 class WorkerTransport:
-    """The local store, written by a child process (see :mod:`trailmark.sdk.worker`)."""
+    """The local store, written by the shared ingest service or else a child worker process.
 
-    def __init__(self, data_dir: Path, db_url: str | None = None) -> None:
-        self._args = [str(data_dir), db_url or ""]
-        self._process: subprocess.Popen[bytes] | None = None
+    ``service_dir``: the runtime dir of the ingest service (None: always a child worker).
+    """
 
-    def _worker(self) -> subprocess.Popen[bytes]:
-        if self._process is None or self._process.poll() is not None:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "trailmark.sdk.worker", *self._args],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        return self._process
+    def __init__(
+        self, data_dir: Path, db_url: str | None = None, service_dir: Path | None = None
+    ) -> None:
+        self._data_dir = data_dir
+        self._db_url = db_url
+        self._service_dir = service_dir
+        self._channel: _Channel | None = None
+        self.via_service = False
+
+    def _open(self) -> _Channel:
+        if self._channel is not None:
+            return self._channel
+        hello = {"data_dir": str(self._data_dir.resolve()), "db_url": self._db_url or ""}
+        sock = self._service_socket()
+        if sock is not None:
+            try:
+                self._channel = _ServiceChannel(sock, hello)
+                self.via_service = True
+                return self._channel
+            except OSError:
+                sock.close()
+        self._channel = _ChildChannel([hello["data_dir"], hello["db_url"]])
+        self.via_service = False
+        return self._channel
+
+    def _service_socket(self) -> socket.socket | None:
+        if self._service_dir is None:
+            return None
+        from trailmark.sdk import ingest_service
+
+        try:
+            if not ingest_service.private_dir(self._service_dir):
+                return None
+            path = ingest_service.socket_path(self._service_dir)
+            sock = ingest_service.connect(path)
+            if sock is None:
+                ingest_service.start(path)
+                sock = ingest_service.connect(path, wait=3.0)
+            return sock
+        except (OSError, subprocess.SubprocessError):
+            return None
 
     def prepare(self) -> None:
-        """Start the worker now, so its imports overlap with training instead of finish()."""
+        """Connect now (starting the service or a worker), so start-up overlaps training."""
         with contextlib.suppress(OSError):
-            self._worker()
+            self._open()
 
     def deliver(self, header: dict[str, Any], lines: list[bytes]) -> None:
         from trailmark.sdk.worker import encode_frame
 
         try:
-            worker = self._worker()
-            assert worker.stdin is not None
-            assert worker.stdout is not None
-            worker.stdin.write(encode_frame(orjson.dumps(envelope_json(header)), lines))
-            worker.stdin.flush()
-            answer_line = worker.stdout.readline()
+            channel = self._open()
+            channel.send(encode_frame(orjson.dumps(envelope_json(header)), lines))
+            answer_line = channel.readline()
         except OSError as exc:
             self._stop()
             raise TransientError(f"the local ingest worker failed: {exc}") from exc
@@ -157,19 +248,9 @@ class WorkerTransport:
         raise TransientError(answer.get("error", "failed"))
 
     def _stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            channel.close()
 
     def close(self) -> None:
         self._stop()

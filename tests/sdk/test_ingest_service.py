@@ -1,0 +1,170 @@
+"""The shared local ingest service: reused by later runs, replaceable, never required."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import trailmark as tm
+from trailmark.sdk import ingest_service
+from trailmark.settings import ClientSettings
+
+
+def service_pids(runtime: Path) -> list[int]:
+    """Live ingest services whose socket is in ``runtime``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        ours = any(str(runtime).encode() in part for part in cmdline)
+        if b"trailmark.sdk.ingest_service" in cmdline and state != "Z" and ours:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Path]:
+    directory = tmp_path / "runtime"
+    yield directory
+    for pid in service_pids(directory):
+        os.kill(pid, signal.SIGKILL)
+
+
+def settings(data_dir: Path, runtime: Path, service: bool = True) -> ClientSettings:
+    return ClientSettings(
+        data_dir=data_dir,
+        ingest_service=service,
+        runtime_dir=runtime,
+        system_interval=0,
+        console="off",
+        capture_code=False,
+        capture_env=False,
+    )
+
+
+def one_run(data_dir: Path, runtime: Path, steps: int = 50, service: bool = True) -> tm.Run:
+    run = tm.init(project="svc", settings=settings(data_dir, runtime, service))
+    for i in range(steps):
+        run.log({"loss": float(i)})
+    report = run.finish(timeout=60)
+    assert report is not None and report.complete, report
+    return run
+
+
+def points(data_dir: Path, run: tm.Run) -> list[float]:
+    with tm.Api(dir=data_dir) as api:
+        return [row["loss"] for row in api.run(f"svc/{run.id}").history(keys=["loss"])]
+
+
+def via_service(run: tm.Run) -> bool:
+    return bool(run._sender.transport.via_service)  # type: ignore[union-attr]
+
+
+def test_later_runs_in_other_dirs_share_one_warm_service(tmp_path: Path, runtime: Path) -> None:
+    first = one_run(tmp_path / "a", runtime)
+    assert via_service(first)
+    (pid,) = service_pids(runtime)
+    second = one_run(tmp_path / "b", runtime, steps=70)
+    assert via_service(second)
+    assert service_pids(runtime) == [pid]
+    assert points(tmp_path / "a", first) == [float(i) for i in range(50)]
+    assert points(tmp_path / "b", second) == [float(i) for i in range(70)]
+    assert os.stat(runtime).st_mode & 0o777 == 0o700
+
+
+def test_a_killed_service_is_replaced_and_nothing_is_lost(tmp_path: Path, runtime: Path) -> None:
+    one_run(tmp_path / "a", runtime)
+    (pid,) = service_pids(runtime)
+    run = tm.init(project="svc", settings=settings(tmp_path / "b", runtime))
+    for i in range(200):
+        run.log({"loss": float(i)})
+        if i == 100:
+            os.kill(pid, signal.SIGKILL)
+    report = run.finish(timeout=60)
+    assert report is not None and report.complete
+    assert points(tmp_path / "b", run) == [float(i) for i in range(200)]
+
+
+def test_switched_off_each_run_has_its_own_worker(tmp_path: Path, runtime: Path) -> None:
+    run = one_run(tmp_path / "a", runtime, service=False)
+    assert not via_service(run)
+    assert service_pids(runtime) == []
+    assert points(tmp_path / "a", run) == [float(i) for i in range(50)]
+
+
+def test_a_runtime_dir_others_can_enter_is_not_used(tmp_path: Path, runtime: Path) -> None:
+    runtime.mkdir(mode=0o755)
+    os.chmod(runtime, 0o755)
+    run = one_run(tmp_path / "a", runtime)
+    assert not via_service(run)
+    assert points(tmp_path / "a", run) == [float(i) for i in range(50)]
+
+
+def test_a_stale_socket_file_is_replaced(tmp_path: Path, runtime: Path) -> None:
+    assert ingest_service.private_dir(runtime)
+    path = ingest_service.socket_path(runtime)
+    path.write_text("not a socket")
+    run = one_run(tmp_path / "a", runtime)
+    assert via_service(run)
+    assert points(tmp_path / "a", run) == [float(i) for i in range(50)]
+
+
+def test_runs_starting_together_start_one_service(tmp_path: Path, runtime: Path) -> None:
+    script = (
+        "import sys, trailmark as tm\n"
+        "run = tm.init(project='svc', dir=sys.argv[1])\n"
+        "run.log({'loss': 1.0})\n"
+        "assert run.finish(timeout=60).complete\n"
+    )
+    env = {
+        **os.environ,
+        "TRAILMARK_RUNTIME_DIR": str(runtime),
+        "TRAILMARK_SYSTEM_INTERVAL": "0",
+        "TRAILMARK_CONSOLE": "off",
+    }
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path / f"d{i}")], env=env)
+        for i in range(4)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    assert len(service_pids(runtime)) == 1
+
+
+def test_an_idle_service_exits_and_removes_its_socket(tmp_path: Path, runtime: Path) -> None:
+    assert ingest_service.private_dir(runtime)
+    path = ingest_service.socket_path(runtime)
+    command = [sys.executable, "-m", "trailmark.sdk.ingest_service", str(path)]
+    service = subprocess.Popen([*command, "--idle", "0.5", "--foreground"])
+    sock = ingest_service.connect(path, wait=10)
+    assert sock is not None
+    sock.close()
+    assert service.wait(timeout=30) == 0
+    assert not path.exists()
+
+
+def test_a_second_service_on_a_live_socket_steps_aside(tmp_path: Path, runtime: Path) -> None:
+    assert ingest_service.private_dir(runtime)
+    path = ingest_service.socket_path(runtime)
+    command = [sys.executable, "-m", "trailmark.sdk.ingest_service", str(path), "--foreground"]
+    first = subprocess.Popen(command)
+    try:
+        assert ingest_service.connect(path, wait=10) is not None
+        started = time.monotonic()
+        assert subprocess.run(command, timeout=60).returncode == 0
+        assert time.monotonic() - started < 30
+        assert first.poll() is None
+    finally:
+        first.kill()
+        first.wait()
