@@ -21,7 +21,7 @@ from trailmark.store.chunks import (
 from trailmark.store.database import Database
 from trailmark.store.dialect import insert_ignoring_conflicts
 from trailmark.store.runs import require_run
-from trailmark.store.schema import chunks, series
+from trailmark.store.schema import chunks, projects, runs, series
 from trailmark.store.sketches import BLOCK, make_sketch, read_sketch
 
 COMPACT_AFTER_OPEN_CHUNKS = 16
@@ -347,6 +347,11 @@ class MetricStore:
         With ``project``, a run of another project is not found.
         """
         with self.db.read() as conn:
+            if keys is not None:
+                names = {rec.rank_key(k, rank): k for k in keys}
+                found = _points_by_key(conn, run_id, project, list(names), min_step, max_step)
+                if len(found) == len(names):  # the usual case: one statement in all
+                    return join_by_step({names[k]: pts for k, pts in found.items()})
             require_run(conn, run_id, project)
             wanted = list(keys) if keys is not None else None
             query = select(series.c.id, series.c.key).where(series.c.run_id == run_id)
@@ -369,6 +374,44 @@ class MetricStore:
                         ids[base] = r.id
             by_key = {k: read_points(conn, sid, min_step, max_step) for k, sid in ids.items()}
         return join_by_step(by_key)
+
+
+def _points_by_key(
+    conn: Connection,
+    run_id: str,
+    project: str | None,
+    keys: list[str],
+    min_step: int | None,
+    max_step: int | None,
+) -> dict[str, Points]:
+    """Points in the step range of each of ``keys`` that has a chunk there, in one statement
+    (run, project, series and chunks joined). A key absent from the answer may not exist,
+    or may have no point in the range: the caller tells which the slower way."""
+    query = (
+        select(series.c.key, chunks.c.npoints, chunks.c.steps, chunks.c.times, chunks.c.vals)
+        .select_from(series.join(chunks, chunks.c.series_id == series.c.id))
+        .where(series.c.run_id == run_id, series.c.key.in_(keys))
+    )
+    if project is not None:
+        in_project = (
+            select(runs.c.id)
+            .join(projects, projects.c.id == runs.c.project_id)
+            .where(runs.c.id == run_id, projects.c.name == project)
+        )
+        query = query.where(series.c.run_id.in_(in_project))
+    if min_step is not None:
+        query = query.where(chunks.c.step_max >= min_step)
+    if max_step is not None:
+        query = query.where(chunks.c.step_min <= max_step)
+    parts: dict[str, list[Points]] = {}
+    for r in conn.execute(query.order_by(chunks.c.id)):
+        parts.setdefault(r.key, []).append(decode_chunk(r.npoints, r.steps, r.times, r.vals))
+    found = {}
+    for key, pieces in parts.items():
+        points = Points.concat(pieces).sorted_by_step().in_range(min_step, max_step)
+        if len(points):
+            found[key] = points
+    return found
 
 
 def join_by_step(by_key: dict[str, Points]) -> list[dict[str, Any]]:
