@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, select
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
@@ -18,8 +18,8 @@ from trailmark.store.chunks import (
     encode_chunk,
     encode_small,
 )
-from trailmark.store.database import Database
-from trailmark.store.dialect import insert_ignoring_conflicts
+from trailmark.store.database import Database, json_text
+from trailmark.store.dialect import execute_many, insert_ignoring_conflicts
 from trailmark.store.runs import require_run
 from trailmark.store.schema import chunks, projects, runs, series
 from trailmark.store.sketches import BLOCK, make_sketch, read_sketch
@@ -134,8 +134,7 @@ def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
         fresh.extend(rows)
     for start in range(0, len(stale), _IN_BATCH):
         conn.execute(delete(chunks).where(chunks.c.id.in_(stale[start : start + _IN_BATCH])))
-    if fresh:
-        conn.execute(chunks.insert(), fresh)
+    insert_chunks(conn, fresh)
     return remaining
 
 
@@ -454,19 +453,34 @@ def _series_id(conn: Connection, run_id: str, key: str) -> int:
 
 def update_series(conn: Connection, changes: list[dict[str, Any]]) -> None:
     """Write back stats, open-chunk counts and summary modes, one statement for all."""
-    if not changes:
-        return
-    from sqlalchemy import bindparam
+    stats = "CAST(? AS JSONB)" if conn.dialect.name == "postgresql" else "?"
+    execute_many(
+        conn,
+        f"UPDATE {series.name} SET stats = {stats}, open_chunks = ?, summary_mode = ? WHERE id = ?",
+        [(json_text(c["new_stats"]), c["new_open"], c["new_mode"], c["sid"]) for c in changes],
+    )
 
-    conn.execute(
-        update(series)
-        .where(series.c.id == bindparam("sid"))
-        .values(
-            stats=bindparam("new_stats"),
-            open_chunks=bindparam("new_open"),
-            summary_mode=bindparam("new_mode"),
-        ),
-        changes,
+
+_CHUNK_COLUMNS = (
+    "series_id",
+    "npoints",
+    "step_min",
+    "step_max",
+    "steps",
+    "times",
+    "vals",
+    "sketch",
+)
+
+
+def insert_chunks(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert chunk rows (as :func:`chunk_rows` makes them), one statement for all."""
+    names = ", ".join(_CHUNK_COLUMNS)
+    marks = ", ".join("?" * len(_CHUNK_COLUMNS))
+    execute_many(
+        conn,
+        f"INSERT INTO {chunks.name} ({names}) VALUES ({marks})",
+        [tuple(row[c] for c in _CHUNK_COLUMNS) for row in rows],
     )
 
 
