@@ -13,6 +13,7 @@ from trailmark.errors import InvalidInput, NotFound
 from trailmark.store.buckets import downsample
 from trailmark.store.chunks import (
     CHUNK_TARGET,
+    EncodedChunk,
     Points,
     decode_chunk,
     encode_chunk,
@@ -68,27 +69,12 @@ def chunk_rows(series_id: int, points: Points) -> tuple[list[dict[str, Any]], in
     partial = 0
     for piece in points.split(CHUNK_TARGET):
         encoded = encode_chunk(piece, quick=len(piece) < QUICK_BELOW)
-        rows.append(
-            {
-                "series_id": series_id,
-                "npoints": encoded.count,
-                "step_min": encoded.step_min,
-                "step_max": encoded.step_max,
-                "steps": encoded.steps,
-                "times": encoded.times,
-                "vals": encoded.vals,
-                "sketch": make_sketch(piece),
-            }
-        )
+        rows.append(_chunk_row(series_id, encoded, make_sketch(piece)))
         partial += encoded.count < CHUNK_TARGET
     return rows, partial
 
 
-def small_chunk_row(
-    series_id: int, steps: list[int], times: list[float], values: list[float]
-) -> dict[str, Any]:
-    """The chunk row of a small append (fewer than :data:`QUICK_BELOW` points), numpy-free."""
-    encoded = encode_small(steps, times, values)
+def _chunk_row(series_id: int, encoded: EncodedChunk, sketch: bytes | None) -> dict[str, Any]:
     return {
         "series_id": series_id,
         "npoints": encoded.count,
@@ -97,8 +83,15 @@ def small_chunk_row(
         "steps": encoded.steps,
         "times": encoded.times,
         "vals": encoded.vals,
-        "sketch": None,
+        "sketch": sketch,
     }
+
+
+def small_chunk_row(
+    series_id: int, steps: list[int], times: list[float], values: list[float]
+) -> dict[str, Any]:
+    """The chunk row of a small append (fewer than :data:`QUICK_BELOW` points), numpy-free."""
+    return _chunk_row(series_id, encode_small(steps, times, values), None)
 
 
 def compact(conn: Connection, series_id: int) -> int:
