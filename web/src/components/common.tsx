@@ -1,6 +1,6 @@
 /** Small shared pieces: error and empty states, state badges, loading indicator. */
 import type { ReactNode } from "react";
-import { ApiError } from "../api/client";
+import { ApiError, isNotFound } from "../api/client";
 import type { RunState } from "../api/types";
 
 /** The error in words, with what to do about it. */
@@ -45,6 +45,26 @@ export function EmptyState({ title, children, icon }: { title: string; children?
       <h3>{title}</h3>
       {children}
     </div>
+  );
+}
+
+/** A 404 as an empty state that says what is missing (`title`, `children`); any other error as an error message. */
+export function NotFoundOrError({ error, onRetry, title, children }: { error: unknown; onRetry?: () => void; title: string; children?: ReactNode }) {
+  if (isNotFound(error)) return <EmptyState title={title}>{children}</EmptyState>;
+  return <ErrorMessage error={error} onRetry={onRetry} />;
+}
+
+/** Nothing passes the search or filter: says so (`children`) and offers to clear it. */
+export function NoMatches({ title, clearLabel, onClear, children }: { title: string; clearLabel: string; onClear: () => void; children: ReactNode }) {
+  return (
+    <EmptyState title={title}>
+      <p>
+        {children}{" "}
+        <button type="button" className="link-btn" onClick={onClear}>
+          {clearLabel}
+        </button>
+      </p>
+    </EmptyState>
   );
 }
 

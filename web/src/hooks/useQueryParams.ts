@@ -1,5 +1,6 @@
 import { useCallback, useMemo } from "react";
 import { navigate, useSearch } from "../router";
+import { useDraft } from "./useDraft";
 
 export type QueryChanges = Record<string, string | number | null | undefined>;
 
@@ -20,4 +21,18 @@ export function useQueryParams(): [URLSearchParams, (changes: QueryChanges, opts
     navigate(window.location.pathname + (qs ? `?${qs}` : ""), { replace: !opts?.push });
   }, []);
   return [params, set];
+}
+
+/**
+ * A search box's text kept in the query parameter `name`: what is typed shows at once and goes
+ * to the URL; a change of the URL (back, a link) replaces it.
+ */
+export function useQueryText(name: string): [string, (text: string) => void] {
+  const [params, setParams] = useQueryParams();
+  const [text, setText] = useDraft(params.get(name) ?? "");
+  const change = (v: string) => {
+    setText(v);
+    setParams({ [name]: v });
+  };
+  return [text, change];
 }

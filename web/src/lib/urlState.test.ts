@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_CHART_STATE, DEFAULT_WORKSPACE, SYSTEM_X_MODES, decodeChartState, decodeList, encodeChartState, decodeWorkspace, encodeList, encodeWorkspace, formatOrder, parseOrder,
+  DEFAULT_CHART_STATE, DEFAULT_WORKSPACE, SYSTEM_X_MODES, decodeChartState, decodeList, encodeChartState, decodeWorkspace, encodeList, encodeWorkspace, formatOrder, parseOrder, toggleCollapsed,
   type WorkspaceState,
 } from "./urlState";
 
@@ -12,6 +12,13 @@ describe("list encoding", () => {
   it("decodes empty input", () => {
     expect(decodeList(null)).toEqual([]);
     expect(decodeList("")).toEqual([]);
+  });
+});
+
+describe("collapsed sections", () => {
+  it("collapses an open section and opens a collapsed one, keeping the others", () => {
+    expect(toggleCollapsed(["train"], "val")).toEqual(["train", "val"]);
+    expect(toggleCollapsed(["train", "val"], "train")).toEqual(["val"]);
   });
 });
 

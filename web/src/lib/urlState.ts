@@ -55,6 +55,11 @@ export const DEFAULT_WORKSPACE: WorkspaceState = {
 };
 
 /** Join list items with commas; commas and backslashes inside items are escaped with "\". */
+/** The collapsed sections with `id` opened if it was collapsed, else collapsed. */
+export function toggleCollapsed(collapsed: readonly string[], id: string): string[] {
+  return collapsed.includes(id) ? collapsed.filter((c) => c !== id) : [...collapsed, id];
+}
+
 export function encodeList(items: readonly string[]): string {
   return items.map((s) => s.replace(/\\/g, "\\\\").replace(/,/g, "\\,")).join(",");
 }

@@ -9,10 +9,14 @@ import {
   listArtifactVersions,
   type ArtifactVersion,
 } from "../api/registry";
-import { EmptyState, ErrorMessage, Loading } from "../components/common";
-import { AliasChip, AliasList, Digest, TypeChip } from "../components/registry/Chips";
+import type { Column } from "../components/DataTable";
+import { ErrorMessage, Loading, NotFoundOrError } from "../components/common";
+import { AliasBar, AliasList, TypeChip } from "../components/registry/Chips";
+import { EntityHeader, VersionHeading } from "../components/registry/EntityHeader";
 import { MetadataView } from "../components/registry/JsonTree";
+import { DescriptionBlock, Fact, VersionFacts } from "../components/registry/VersionFacts";
 import { VersionFiles } from "../components/registry/VersionFiles";
+import { MissingVersion, VersionRow, VersionsCard } from "../components/registry/VersionList";
 import { useAsync } from "../hooks/useAsync";
 import { useQueryParams } from "../hooks/useQueryParams";
 import { formatBytes } from "../lib/files";
@@ -21,6 +25,7 @@ import { artifactNodeId, artifactsPath, lineagePath, runLink, versionNumber } fr
 import { Link } from "../router";
 
 const VERSIONS_PAGE = 100;
+const VERSION_COLUMNS: Column[] = ["Version", "Aliases", { label: "Size", num: true }, { label: "Files", num: true }, "Produced by", { label: "Used by", num: true }, "Created"];
 
 /** One artifact: its versions (aliases, size, producer), and the selected version's details and files. */
 export function ArtifactPage({ project, name }: { project: string; name: string }) {
@@ -35,16 +40,12 @@ export function ArtifactPage({ project, name }: { project: string; name: string 
   if (artifact.error)
     return (
       <main className="page registry-page">
-        {isNotFound(artifact.error) ? (
-          <EmptyState title="No such artifact">
-            <p>
-              <code>{project}</code> has no artifact named <code>{name}</code>.{" "}
-              <Link to={artifactsPath(project)}>See the project's artifacts</Link>.
-            </p>
-          </EmptyState>
-        ) : (
-          <ErrorMessage error={artifact.error} onRetry={artifact.reload} />
-        )}
+        <NotFoundOrError error={artifact.error} onRetry={artifact.reload} title="No such artifact">
+          <p>
+            <code>{project}</code> has no artifact named <code>{name}</code>.{" "}
+            <Link to={artifactsPath(project)}>See the project's artifacts</Link>.
+          </p>
+        </NotFoundOrError>
       </main>
     );
   const a = artifact.data;
@@ -54,12 +55,7 @@ export function ArtifactPage({ project, name }: { project: string; name: string 
   return (
     <main className="page registry-page" data-testid="artifact-page">
       <div className="page-head">
-        <div className="entity-head" data-testid="artifact-header">
-          <div className="title-row">
-            <h1 className="entity-title">{name}</h1>
-            {a ? <TypeChip type={a.type} /> : null}
-          </div>
-          {a?.description ? <p className="entity-description">{a.description}</p> : null}
+        <EntityHeader name={name} chip={a ? <TypeChip type={a.type} /> : null} description={a?.description} testId="artifact-header">
           {a ? (
             <p className="muted small">
               {formatCount(a.version_count)} {a.version_count === 1 ? "version" : "versions"} · updated{" "}
@@ -67,76 +63,31 @@ export function ArtifactPage({ project, name }: { project: string; name: string 
               <Link to={artifactsPath(project)}>{project}</Link>
             </p>
           ) : null}
-        </div>
-        {aliases.size > 0 ? (
-          <div className="alias-bar" data-testid="artifact-aliases">
-            {[...aliases.entries()].map(([al, v]) => (
-              <AliasChip key={al} alias={al} version={v} active={v === selectedNumber} onClick={() => select(v)} />
-            ))}
-          </div>
-        ) : null}
+        </EntityHeader>
+        <AliasBar aliases={[...aliases.entries()]} selected={selectedNumber} onSelect={select} testId="artifact-aliases" />
       </div>
       {artifact.loading && !a ? <Loading label="Loading the artifact…" /> : null}
 
-      <section className="card table-card">
-        <div className="card-title pad-title">
-          <h3>Versions</h3>
-          <span className="muted small">newest first; click one to see its files</span>
-        </div>
-        {versions.error ? <ErrorMessage error={versions.error} onRetry={versions.reload} compact /> : null}
-        {versions.data && versions.data.versions.length === 0 ? <p className="muted pad">This artifact has no versions left.</p> : null}
-        {versions.data && versions.data.versions.length > 0 ? (
-          <table className="reg-table" data-testid="artifact-versions">
-            <thead>
-              <tr>
-                <th>Version</th>
-                <th>Aliases</th>
-                <th className="num">Size</th>
-                <th className="num">Files</th>
-                <th>Produced by</th>
-                <th className="num">Used by</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.data.versions.map((v) => (
-                <VersionRow key={v.version} v={v} project={project} selected={v.version === selectedNumber} onSelect={() => select(v.version)} />
-              ))}
-            </tbody>
-          </table>
-        ) : null}
-        {versions.data && versions.data.next_offset !== null ? (
-          <div className="pager">
-            <button type="button" className="btn small" onClick={() => setLimit(limit + VERSIONS_PAGE)}>
-              Show older versions ({formatCount(versions.data.total - versions.data.versions.length)})
-            </button>
-          </div>
-        ) : null}
-      </section>
+      <VersionsCard
+        hint="newest first; click one to see its files"
+        list={versions}
+        empty="This artifact has no versions left."
+        columns={VERSION_COLUMNS}
+        testId="artifact-versions"
+        onMore={() => setLimit(limit + VERSIONS_PAGE)}
+        row={(v) => (
+          <ArtifactVersionRow key={v.version} v={v} project={project} selected={v.version === selectedNumber} onSelect={() => select(v.version)} />
+        )}
+      />
 
       {selectedNumber !== null ? <VersionDetail key={selectedNumber} project={project} name={name} version={selectedNumber} /> : null}
     </main>
   );
 }
 
-function VersionRow({ v, project, selected, onSelect }: { v: ArtifactVersion; project: string; selected: boolean; onSelect: () => void }) {
+function ArtifactVersionRow({ v, project, selected, onSelect }: { v: ArtifactVersion; project: string; selected: boolean; onSelect: () => void }) {
   return (
-    <tr
-      className={selected ? "clickable selected" : "clickable"}
-      data-testid="artifact-version-row"
-      data-version={v.version}
-      data-selected={selected ? "true" : "false"}
-      aria-selected={selected}
-      onClick={(e) => {
-        if ((e.target as HTMLElement).closest("a,button")) return;
-        onSelect();
-      }}
-    >
-      <td>
-        <button type="button" className="link-btn mono strong" onClick={onSelect}>
-          v{v.version}
-        </button>
-      </td>
+    <VersionRow version={v.version} selected={selected} onSelect={onSelect} data-testid="artifact-version-row">
       <td>
         <AliasList aliases={v.aliases} />
       </td>
@@ -153,7 +104,7 @@ function VersionRow({ v, project, selected, onSelect }: { v: ArtifactVersion; pr
       </td>
       <td className="num">{v.used_by ? `${formatCount(v.used_by)} ${v.used_by === 1 ? "run" : "runs"}` : ""}</td>
       <td title={formatDate(v.created, true)}>{formatRelative(v.created)}</td>
-    </tr>
+    </VersionRow>
   );
 }
 
@@ -161,71 +112,29 @@ function VersionDetail({ project, name, version }: { project: string; name: stri
   const { data: v, error, reload } = useAsync((signal) => getArtifactVersion(project, name, `v${version}`, signal), [project, name, version]);
   const users = useAsync((signal) => artifactUsers(project, name, version, signal), [project, name, version]);
   if (error)
-    return isNotFound(error) ? (
-      <EmptyState title={`There is no version ${version}`}>
-        <p>It may have been deleted. Pick one of the versions above.</p>
-      </EmptyState>
-    ) : (
-      <ErrorMessage error={error} onRetry={reload} />
-    );
+    return isNotFound(error) ? <MissingVersion version={version} /> : <ErrorMessage error={error} onRetry={reload} />;
   if (!v) return <Loading label="Loading the version…" />;
   const lineage = lineagePath(project, { node: artifactNodeId(project, name, version) });
   return (
     <section className="version-detail" data-testid="version-detail" data-version={version}>
-      <div className="section-head-row">
-        <h2 className="section-title-lg">
-          {name}:v{version}
-        </h2>
+      <VersionHeading title={`${name}:v${version}`} lineage={lineage}>
         <AliasList aliases={v.aliases} />
-        <Link to={lineage} className="btn small" data-testid="lineage-link">
-          Lineage
-        </Link>
-      </div>
+      </VersionHeading>
       <div className="detail-grid">
         <div className="card">
           <dl className="facts">
-            <div className="fact">
-              <dt>Size</dt>
-              <dd>
-                {formatBytes(v.size)} in {formatCount(v.file_count)} {v.file_count === 1 ? "file" : "files"}
-              </dd>
-            </div>
-            <div className="fact">
-              <dt>Digest</dt>
-              <dd>
-                <Digest digest={v.digest} />
-              </dd>
-            </div>
-            <div className="fact">
-              <dt>Created</dt>
-              <dd title={formatDate(v.created, true)}>
-                {formatDate(v.created)}
-                {v.created_by ? ` by ${v.created_by}` : ""}
-              </dd>
-            </div>
-            <div className="fact">
-              <dt>Produced by</dt>
-              <dd>
-                {v.run ? (
-                  <Link to={runLink(project, v.run)} className="mono">
-                    run {v.run}
-                  </Link>
-                ) : (
-                  <span className="muted">no run (uploaded directly)</span>
-                )}
-              </dd>
-            </div>
+            <VersionFacts version={v} createdLabel="Created" />
+            <Fact label="Produced by">
+              {v.run ? (
+                <Link to={runLink(project, v.run)} className="mono">
+                  run {v.run}
+                </Link>
+              ) : (
+                <span className="muted">no run (uploaded directly)</span>
+              )}
+            </Fact>
           </dl>
-          <div className="fact-block">
-            <div className="label">Description</div>
-            {v.description ? (
-              <p className="entity-description" data-testid="version-description">
-                {v.description}
-              </p>
-            ) : (
-              <p className="muted small">No description.</p>
-            )}
-          </div>
+          <DescriptionBlock text={v.description} testId="version-description" />
         </div>
         <div className="card">
           <div className="label-row">Metadata</div>

@@ -1,15 +1,17 @@
-import { useEffect, useState } from "react";
 import "../styles/registry.css";
-import { isNotFound } from "../api/client";
 import { listArtifacts, type Artifact } from "../api/registry";
-import { EmptyState, ErrorMessage, Loading } from "../components/common";
+import { ClickableRow, DataTable, type Column } from "../components/DataTable";
+import { PageHead, SearchBox } from "../components/PageHead";
+import { EmptyState, Loading, NoMatches, NotFoundOrError } from "../components/common";
 import { AliasList, TypeChip } from "../components/registry/Chips";
 import { useAsync } from "../hooks/useAsync";
-import { useQueryParams } from "../hooks/useQueryParams";
+import { useQueryParams, useQueryText } from "../hooks/useQueryParams";
 import { formatBytes } from "../lib/files";
 import { formatCount, formatDate, formatRelative } from "../lib/format";
 import { artifactPath, projectBase } from "../lib/registryPaths";
 import { Link, navigate } from "../router";
+
+const COLUMNS: Column[] = ["Name", "Type", { label: "Versions", num: true }, "Newest version", { label: "Size", num: true }, "Updated"];
 
 function matches(a: Artifact, text: string): boolean {
   if (!text) return true;
@@ -26,28 +28,23 @@ function describe(a: Artifact): string {
 export function ArtifactsPage({ project }: { project: string }) {
   const [params, setParams] = useQueryParams();
   const type = params.get("type") ?? "";
-  const q = params.get("q") ?? "";
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
+  const [text, setText] = useQueryText("q");
   const { data, error, loading, reload } = useAsync((signal) => listArtifacts(project, signal), [project]);
 
   const all = data?.artifacts ?? [];
   const types = [...new Set(all.map((a) => a.type))].sort();
   const shown = all.filter((a) => (!type || a.type === type) && matches(a, text));
-  const onText = (v: string) => {
-    setText(v);
-    setParams({ q: v });
-  };
 
   return (
     <main className="page registry-page" data-testid="artifacts-page">
-      <div className="page-head">
-        <div>
-          <h1>Artifacts</h1>
-          <p className="muted">
+      <PageHead
+        title="Artifacts"
+        intro={
+          <>
             Versioned datasets, models and other files logged by the runs of <Link to={projectBase(project)}>{project}</Link>.
-          </p>
-        </div>
+          </>
+        }
+      >
         {all.length > 0 ? (
           <div className="toolbar-row">
             <select
@@ -64,106 +61,70 @@ export function ArtifactsPage({ project }: { project: string }) {
                 </option>
               ))}
             </select>
-            <input
-              type="search"
-              className="input search"
-              placeholder="Search artifacts  ( / )"
-              aria-label="Search artifacts"
-              data-testid="artifact-search"
-              data-slash-focus
-              value={text}
-              onChange={(e) => onText(e.target.value)}
-            />
+            <SearchBox noun="artifacts" testId="artifact-search" value={text} onChange={setText} />
           </div>
         ) : null}
-      </div>
-      {error ? isNotFound(error) ? <NoProject project={project} /> : <ErrorMessage error={error} onRetry={reload} /> : null}
+      </PageHead>
+      {error ? (
+        <NotFoundOrError error={error} onRetry={reload} title="No such project">
+          <p>
+            There is no project named <code>{project}</code> on this server. <Link to="/">See the projects</Link>.
+          </p>
+        </NotFoundOrError>
+      ) : null}
       {loading && !data ? <Loading label="Loading artifacts…" /> : null}
       {data && all.length === 0 ? <NoArtifacts project={project} /> : null}
       {data && all.length > 0 && shown.length === 0 ? (
-        <EmptyState title="No artifact matches">
-          <p>
-            Nothing {type ? <>of type <code>{type}</code> </> : null}
-            {text ? <>is named like “{text}”</> : null}.{" "}
-            <button type="button" className="link-btn" onClick={() => {
-                setText("");
-                setParams({ q: null, type: null });
-              }}>
-              Clear the filters
-            </button>
-          </p>
-        </EmptyState>
+        <NoMatches
+          title="No artifact matches"
+          clearLabel="Clear the filters"
+          onClear={() => {
+            setText("");
+            setParams({ type: null });
+          }}
+        >
+          Nothing {type ? <>of type <code>{type}</code> </> : null}
+          {text ? <>is named like “{text}”</> : null}.
+        </NoMatches>
       ) : null}
       {shown.length > 0 ? (
         <div className="card table-card">
-          <table className="reg-table" data-testid="artifacts-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th className="num">Versions</th>
-                <th>Newest version</th>
-                <th className="num">Size</th>
-                <th>Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((a) => {
-                const href = artifactPath(project, a.name);
-                return (
-                  <tr
-                    key={a.name}
-                    className="clickable"
-                    data-testid="artifact-row"
-                    data-artifact={a.name}
-                    data-type={a.type}
-                    onClick={(e) => {
-                      if ((e.target as HTMLElement).closest("a,button")) return;
-                      navigate(href);
-                    }}
-                  >
-                    <td>
-                      <Link to={href} className="entity-name">
-                        {a.name}
-                      </Link>
-                      {describe(a) ? <div className="muted small clamp">{describe(a)}</div> : null}
-                    </td>
-                    <td>
-                      <TypeChip type={a.type} />
-                    </td>
-                    <td className="num">{formatCount(a.version_count)}</td>
-                    <td>
-                      {a.latest ? (
-                        <span className="version-cell">
-                          <Link to={artifactPath(project, a.name, { version: a.latest.version })} className="mono">
-                            v{a.latest.version}
-                          </Link>
-                          <AliasList aliases={a.latest.aliases} />
-                        </span>
-                      ) : (
-                        <span className="muted">none</span>
-                      )}
-                    </td>
-                    <td className="num">{a.latest ? formatBytes(a.latest.size) : ""}</td>
-                    <td title={formatDate(a.updated, true)}>{formatRelative(a.updated)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <DataTable className="reg-table" testId="artifacts-table" columns={COLUMNS}>
+            {shown.map((a) => {
+              const href = artifactPath(project, a.name);
+              return (
+                <ClickableRow key={a.name} onActivate={() => navigate(href)} data-testid="artifact-row" data-artifact={a.name} data-type={a.type}>
+                  <td>
+                    <Link to={href} className="entity-name">
+                      {a.name}
+                    </Link>
+                    {describe(a) ? <div className="muted small clamp">{describe(a)}</div> : null}
+                  </td>
+                  <td>
+                    <TypeChip type={a.type} />
+                  </td>
+                  <td className="num">{formatCount(a.version_count)}</td>
+                  <td>
+                    {a.latest ? (
+                      <span className="version-cell">
+                        <Link to={artifactPath(project, a.name, { version: a.latest.version })} className="mono">
+                          v{a.latest.version}
+                        </Link>
+                        <AliasList aliases={a.latest.aliases} />
+                      </span>
+                    ) : (
+                      <span className="muted">none</span>
+                    )}
+                  </td>
+                  <td className="num">{a.latest ? formatBytes(a.latest.size) : ""}</td>
+                  <td title={formatDate(a.updated, true)}>{formatRelative(a.updated)}</td>
+                </ClickableRow>
+              );
+            })}
+          </DataTable>
         </div>
       ) : null}
     </main>
-  );
-}
-
-function NoProject({ project }: { project: string }) {
-  return (
-    <EmptyState title="No such project">
-      <p>
-        There is no project named <code>{project}</code> on this server. <Link to="/">See the projects</Link>.
-      </p>
-    </EmptyState>
   );
 }
 

@@ -1,8 +1,9 @@
-import { useEffect, useState } from "react";
+import type { ReactNode } from "react";
 import "../styles/registry.css";
-import { isNotFound } from "../api/client";
 import { getLineage, listArtifacts, listModels, type LineageNode } from "../api/registry";
-import { EmptyState, ErrorMessage, Loading } from "../components/common";
+import { EnterInput } from "../components/EnterInput";
+import { PageHead } from "../components/PageHead";
+import { EmptyState, ErrorMessage, Loading, NotFoundOrError } from "../components/common";
 import { LineageGraph, LineageLegend, nodeCaption } from "../components/registry/LineageGraph";
 import { useAsync } from "../hooks/useAsync";
 import { artifactNodeId, lineagePath, modelNodeId, nodePagePath, parseLineageView, type Direction, type LineageView } from "../lib/registryPaths";
@@ -22,8 +23,6 @@ export function LineagePage({ project }: { project: string | null }) {
     const path = lineagePath(project, next);
     navigate(theme ? `${path}${path.includes("?") ? "&" : "?"}theme=${theme}` : path, { replace: !push });
   };
-  const [typed, setTyped] = useState(view.node);
-  useEffect(() => setTyped(view.node), [view.node]);
 
   const { data, error, loading, reload } = useAsync(
     (signal) => (view.node ? getLineage(view.node, view.direction, view.hops, signal) : Promise.resolve(null)),
@@ -33,28 +32,16 @@ export function LineagePage({ project }: { project: string | null }) {
 
   return (
     <main className="page registry-page lineage-page" data-testid="lineage-page">
-      <div className="page-head">
-        <div>
-          <h1>Lineage</h1>
-          <p className="muted">Which runs produced and used which artifact versions, and which model versions came of them.</p>
-        </div>
-      </div>
+      <PageHead title="Lineage" intro="Which runs produced and used which artifact versions, and which model versions came of them." />
       <div className="lineage-controls">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            go({ node: typed.trim() });
-          }}
-        >
-          <input
-            className="input node-input"
-            data-testid="lineage-node-input"
-            aria-label="Node"
-            placeholder="run:ID, artifact:PROJECT/NAME:v3, model:NAME@champion"
-            value={typed}
-            onChange={(e) => setTyped(e.target.value)}
-          />
-        </form>
+        <EnterInput
+          className="input node-input"
+          data-testid="lineage-node-input"
+          aria-label="Node"
+          placeholder="run:ID, artifact:PROJECT/NAME:v3, model:NAME@champion"
+          value={view.node}
+          onEnter={(typed) => go({ node: typed.trim() })}
+        />
         <label className="control">
           Direction
           <select
@@ -82,16 +69,12 @@ export function LineagePage({ project }: { project: string | null }) {
 
       {!view.node ? <StartingPoints project={project} onPick={(node) => go({ node })} /> : null}
       {error ? (
-        isNotFound(error) ? (
-          <EmptyState title="Nothing by that name">
-            <p>
-              <code>{view.node}</code> does not exist (any more). Node names look like <code>run:a1b2c3d4</code>,{" "}
-              <code>artifact:vision/train-data:v3</code> or <code>model:classifier@champion</code>.
-            </p>
-          </EmptyState>
-        ) : (
-          <ErrorMessage error={error} onRetry={reload} />
-        )
+        <NotFoundOrError error={error} onRetry={reload} title="Nothing by that name">
+          <p>
+            <code>{view.node}</code> does not exist (any more). Node names look like <code>run:a1b2c3d4</code>,{" "}
+            <code>artifact:vision/train-data:v3</code> or <code>model:classifier@champion</code>.
+          </p>
+        </NotFoundOrError>
       ) : null}
       {loading && view.node && !data ? <Loading label="Tracing the lineage…" /> : null}
       {data ? (
@@ -135,6 +118,14 @@ function NodeDetails({ node }: { node: LineageNode }) {
   );
 }
 
+function StartChip({ onPick, children }: { onPick: () => void; children: ReactNode }) {
+  return (
+    <button type="button" className="chip chip-btn start-chip" data-testid="lineage-start" onClick={onPick}>
+      {children}
+    </button>
+  );
+}
+
 /** With no node chosen: recent artifact versions of the project and registered models to start from. */
 function StartingPoints({ project, onPick }: { project: string | null; onPick: (node: string) => void }) {
   const { data, error } = useAsync(
@@ -159,26 +150,14 @@ function StartingPoints({ project, onPick }: { project: string | null; onPick: (
       {artifacts.length + models.length > 0 ? (
         <div className="start-points">
           {artifacts.map((a) => (
-            <button
-              key={a.name}
-              type="button"
-              className="chip chip-btn start-chip"
-              data-testid="lineage-start"
-              onClick={() => onPick(artifactNodeId(a.project, a.name, a.latest?.version ?? 0))}
-            >
+            <StartChip key={a.name} onPick={() => onPick(artifactNodeId(a.project, a.name, a.latest?.version ?? 0))}>
               {a.name}:v{a.latest?.version}
-            </button>
+            </StartChip>
           ))}
           {models.map((m) => (
-            <button
-              key={m.name}
-              type="button"
-              className="chip chip-btn start-chip"
-              data-testid="lineage-start"
-              onClick={() => onPick(modelNodeId(m.name, m.latest_version ?? 1))}
-            >
+            <StartChip key={m.name} onPick={() => onPick(modelNodeId(m.name, m.latest_version ?? 1))}>
               model {m.name} v{m.latest_version}
-            </button>
+            </StartChip>
           ))}
         </div>
       ) : data ? (

@@ -1,130 +1,87 @@
-import { useEffect, useState } from "react";
 import "../styles/registry.css";
 import { listModels } from "../api/registry";
-import { EmptyState, ErrorMessage, Loading } from "../components/common";
+import { ClickableRow, DataTable, type Column } from "../components/DataTable";
+import { PageHead, SearchBox } from "../components/PageHead";
+import { EmptyState, ErrorMessage, Loading, NoMatches } from "../components/common";
 import { AliasChip, StageBadge } from "../components/registry/Chips";
 import { useAsync } from "../hooks/useAsync";
 import { useDebounced } from "../hooks/useDom";
-import { useQueryParams } from "../hooks/useQueryParams";
+import { useQueryText } from "../hooks/useQueryParams";
 import { formatCount, formatDate, formatRelative } from "../lib/format";
 import { modelPath } from "../lib/registryPaths";
 import { Link, navigate } from "../router";
 
+const COLUMNS: Column[] = ["Name", { label: "Versions", num: true }, "Latest", "Aliases", "Production", "Updated"];
+
 /** Registered models: latest version, aliases, the Production version; search by name. */
 export function ModelsPage() {
-  const [params, setParams] = useQueryParams();
-  const q = params.get("q") ?? "";
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
+  const [text, setText] = useQueryText("q");
   const query = useDebounced(text, 200);
   const { data, error, loading, reload } = useAsync((signal) => listModels(query, signal), [query]);
   const models = data?.models ?? [];
-  const onText = (v: string) => {
-    setText(v);
-    setParams({ q: v });
-  };
 
   return (
     <main className="page registry-page" data-testid="models-page">
-      <div className="page-head">
-        <div>
-          <h1>Models</h1>
-          <p className="muted">The model registry: named models, their versions, aliases and stages, shared by every project.</p>
-        </div>
-        <input
-          type="search"
-          className="input search"
-          placeholder="Search models  ( / )"
-          aria-label="Search models"
-          data-testid="model-search"
-          data-slash-focus
-          value={text}
-          onChange={(e) => onText(e.target.value)}
-        />
-      </div>
+      <PageHead title="Models" intro="The model registry: named models, their versions, aliases and stages, shared by every project.">
+        <SearchBox noun="models" testId="model-search" value={text} onChange={setText} />
+      </PageHead>
       {error ? <ErrorMessage error={error} onRetry={reload} /> : null}
       {loading && !data ? <Loading label="Loading models…" /> : null}
       {data && models.length === 0 && !query ? <NoModels /> : null}
       {data && models.length === 0 && query ? (
-        <EmptyState title="No model matches">
-          <p>
-            No model name contains “{query}”.{" "}
-            <button type="button" className="link-btn" onClick={() => onText("")}>
-              Clear the search
-            </button>
-          </p>
-        </EmptyState>
+        <NoMatches title="No model matches" clearLabel="Clear the search" onClear={() => setText("")}>
+          No model name contains “{query}”.
+        </NoMatches>
       ) : null}
       {models.length > 0 ? (
         <div className="card table-card">
-          <table className="reg-table" data-testid="models-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th className="num">Versions</th>
-                <th>Latest</th>
-                <th>Aliases</th>
-                <th>Production</th>
-                <th>Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {models.map((m) => {
-                const production = m.stages.Production ?? [];
-                return (
-                  <tr
-                    key={m.name}
-                    className="clickable"
-                    data-testid="model-row"
-                    data-model={m.name}
-                    onClick={(e) => {
-                      if ((e.target as HTMLElement).closest("a,button")) return;
-                      navigate(modelPath(m.name));
-                    }}
-                  >
-                    <td>
-                      <Link to={modelPath(m.name)} className="entity-name">
-                        {m.name}
+          <DataTable className="reg-table" testId="models-table" columns={COLUMNS}>
+            {models.map((m) => {
+              const production = m.stages.Production ?? [];
+              return (
+                <ClickableRow key={m.name} onActivate={() => navigate(modelPath(m.name))} data-testid="model-row" data-model={m.name}>
+                  <td>
+                    <Link to={modelPath(m.name)} className="entity-name">
+                      {m.name}
+                    </Link>
+                    {m.description ? <div className="muted small clamp">{m.description}</div> : null}
+                  </td>
+                  <td className="num">{formatCount(m.version_count)}</td>
+                  <td>
+                    {m.latest_version !== null ? (
+                      <Link to={modelPath(m.name, { version: m.latest_version })} className="mono">
+                        v{m.latest_version}
                       </Link>
-                      {m.description ? <div className="muted small clamp">{m.description}</div> : null}
-                    </td>
-                    <td className="num">{formatCount(m.version_count)}</td>
-                    <td>
-                      {m.latest_version !== null ? (
-                        <Link to={modelPath(m.name, { version: m.latest_version })} className="mono">
-                          v{m.latest_version}
-                        </Link>
-                      ) : (
-                        <span className="muted">none</span>
-                      )}
-                    </td>
-                    <td>
-                      <span className="alias-list">
-                        {Object.entries(m.aliases).map(([alias, v]) => (
-                          <AliasChip key={alias} alias={alias} version={v} onClick={() => navigate(modelPath(m.name, { version: v }))} />
+                    ) : (
+                      <span className="muted">none</span>
+                    )}
+                  </td>
+                  <td>
+                    <span className="alias-list">
+                      {Object.entries(m.aliases).map(([alias, v]) => (
+                        <AliasChip key={alias} alias={alias} version={v} onClick={() => navigate(modelPath(m.name, { version: v }))} />
+                      ))}
+                    </span>
+                  </td>
+                  <td data-testid="production-version">
+                    {production.length > 0 ? (
+                      <span className="version-cell">
+                        <StageBadge stage="Production" />
+                        {production.map((v) => (
+                          <Link key={v} to={modelPath(m.name, { version: v })} className="mono">
+                            v{v}
+                          </Link>
                         ))}
                       </span>
-                    </td>
-                    <td data-testid="production-version">
-                      {production.length > 0 ? (
-                        <span className="version-cell">
-                          <StageBadge stage="Production" />
-                          {production.map((v) => (
-                            <Link key={v} to={modelPath(m.name, { version: v })} className="mono">
-                              v{v}
-                            </Link>
-                          ))}
-                        </span>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                    <td title={formatDate(m.updated, true)}>{formatRelative(m.updated)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                  <td title={formatDate(m.updated, true)}>{formatRelative(m.updated)}</td>
+                </ClickableRow>
+              );
+            })}
+          </DataTable>
         </div>
       ) : null}
     </main>

@@ -1,10 +1,14 @@
 import { useState } from "react";
 import { listProjects } from "../api/endpoints";
-import { EmptyState, ErrorMessage, Loading } from "../components/common";
+import { ClickableRow, DataTable, type Column } from "../components/DataTable";
+import { PageHead, SearchBox } from "../components/PageHead";
+import { EmptyState, ErrorMessage, Loading, NoMatches } from "../components/common";
 import { useAsync } from "../hooks/useAsync";
 import { useDebounced } from "../hooks/useDom";
 import { formatCount, formatDate, formatRelative } from "../lib/format";
 import { Link, navigate, projectPath, useSearch, useSetSearch } from "../router";
+
+const COLUMNS: Column[] = ["Name", { label: "Runs", num: true }, "Last activity", "Created"];
 
 export function ProjectsPage() {
   const search = useSearch();
@@ -27,72 +31,36 @@ export function ProjectsPage() {
 
   return (
     <main className="page projects-page">
-      <div className="page-head">
-        <div>
-          <h1>Projects</h1>
-          <p className="muted">Every project on this server, most recently active first.</p>
-        </div>
-        {(
-          <input
-            type="search"
-            className="input search"
-            placeholder="Search projects  ( / )"
-            aria-label="Search projects"
-            data-testid="project-search"
-            data-slash-focus
-            value={text}
-            onChange={(e) => onChange(e.target.value)}
-          />
-        )}
-      </div>
+      <PageHead title="Projects" intro="Every project on this server, most recently active first.">
+        <SearchBox noun="projects" testId="project-search" value={text} onChange={onChange} />
+      </PageHead>
       {error ? <ErrorMessage error={error} onRetry={reload} /> : null}
       {loading && !data ? <Loading label="Loading projects…" /> : null}
       {noProjectsAtAll ? <GettingStarted /> : null}
       {!loading && !error && projects.length === 0 && query ? (
-        <EmptyState title="No project matches">
-          <p>
-            Nothing is named like “{query}”. <button type="button" className="link-btn" onClick={() => onChange("")}>Clear the search</button>
-          </p>
-        </EmptyState>
+        <NoMatches title="No project matches" clearLabel="Clear the search" onClear={() => onChange("")}>
+          Nothing is named like “{query}”.
+        </NoMatches>
       ) : null}
       {projects.length > 0 && (
         <div className="card table-card">
-          <table className="projects-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th className="num">Runs</th>
-                <th>Last activity</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {projects.map((p) => (
-                <tr
-                  key={p.name}
-                  data-testid="project-row"
-                  data-project={p.name}
-                  className="clickable"
-                  onClick={(e) => {
-                    if ((e.target as HTMLElement).closest("a")) return;
-                    navigate(projectPath(p.name));
-                  }}
-                >
-                  <td>
-                    <Link to={projectPath(p.name)} className="project-name">
-                      {p.name}
-                    </Link>
-                    {p.description && <div className="muted small">{p.description}</div>}
-                  </td>
-                  <td className="num">{formatCount(p.run_count)}</td>
-                  <td title={formatDate(p.last_activity, true)}>{formatRelative(p.last_activity) || "—"}</td>
-                  <td className="muted" title={formatDate(p.created, true)}>
-                    {formatDate(p.created)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable className="projects-table" columns={COLUMNS}>
+            {projects.map((p) => (
+              <ClickableRow key={p.name} onActivate={() => navigate(projectPath(p.name))} data-testid="project-row" data-project={p.name}>
+                <td>
+                  <Link to={projectPath(p.name)} className="project-name">
+                    {p.name}
+                  </Link>
+                  {p.description && <div className="muted small">{p.description}</div>}
+                </td>
+                <td className="num">{formatCount(p.run_count)}</td>
+                <td title={formatDate(p.last_activity, true)}>{formatRelative(p.last_activity) || "—"}</td>
+                <td className="muted" title={formatDate(p.created, true)}>
+                  {formatDate(p.created)}
+                </td>
+              </ClickableRow>
+            ))}
+          </DataTable>
         </div>
       )}
     </main>

@@ -5,7 +5,7 @@ import { buildChart, stepRangeForX, type LineInput } from "../../lib/chartData";
 import { withAlpha } from "../../lib/colors";
 import { formatDuration, formatElapsed, formatNumber } from "../../lib/format";
 import { ELAPSED_INCREMENTS } from "../../lib/systemPanels";
-import type { Theme, XAxis } from "../../lib/urlState";
+import type { ChartState, Theme, XAxis } from "../../lib/urlState";
 import { LineChart } from "./LineChart";
 import { tooltipPlugin, type TooltipLine } from "./tooltip";
 
@@ -27,6 +27,15 @@ export interface PanelProps {
   theme: Theme;
   onZoom: (range: [number, number] | null) => void;
   onDrawn: (key: string, lines: LineInput[]) => void;
+}
+
+/** The props all the panels of a grid have in common. */
+export type GridPanelProps = Pick<PanelProps, "xAxis" | "smoothing" | "logScale" | "zoom" | "loading" | "width" | "theme" | "onZoom" | "onDrawn">;
+
+/** The chart's settings (x axis, smoothing, log scale, zoom) with the grid's own props, for each panel of a grid. */
+export function gridPanelProps(chart: ChartState, grid: Omit<GridPanelProps, "xAxis" | "smoothing" | "logScale" | "zoom">): GridPanelProps {
+  const { xAxis, smoothing, logScale, zoom } = chart;
+  return { xAxis, smoothing, logScale, zoom, ...grid };
 }
 
 const HEIGHT = 210;

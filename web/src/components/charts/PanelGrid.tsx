@@ -10,10 +10,11 @@ import type { LineInput } from "../../lib/chartData";
 import { groupPanels } from "../../lib/panels";
 import { compileSearch } from "../../lib/regex";
 import type { Points } from "../../lib/series";
-import type { ChartState, Theme } from "../../lib/urlState";
-import { EmptyState, ErrorMessage, Loading } from "../common";
+import { toggleCollapsed, type ChartState, type Theme } from "../../lib/urlState";
+import { EmptyState, ErrorMessage, Loading, NoMatches } from "../common";
 import { ChartControls } from "./ChartControls";
-import { Panel } from "./Panel";
+import { ChartSection } from "./ChartSection";
+import { gridPanelProps, Panel } from "./Panel";
 
 export interface ChartRun {
   id: string;
@@ -47,14 +48,15 @@ interface Props {
 const GAP = 12;
 const MIN_PANEL = 360;
 
-function layout(width: number): { cols: number; panelWidth: number } {
+/** How many panels fit side by side in `width`, and how wide each is. */
+export function panelLayout(width: number): { cols: number; panelWidth: number } {
   const cols = Math.max(1, Math.floor((width + GAP) / (MIN_PANEL + GAP)));
   return { cols, panelWidth: Math.floor((width - GAP * (cols - 1)) / cols) };
 }
 
 export function PanelGrid({ project, runs, groups, chart, onChange, live, theme, keyFilter, empty, slashFocus }: Props) {
   const [ref, width] = useWidth<HTMLDivElement>();
-  const { cols, panelWidth } = layout(width || 800);
+  const { cols, panelWidth } = panelLayout(width || 800);
   const buckets = Math.max(100, Math.round(panelWidth / 100) * 100);
   const runIds = useMemo(() => runs.map((r) => r.id), [runs]);
   const metricKeys = useMetricKeys(project, runIds, live);
@@ -132,10 +134,10 @@ export function PanelGrid({ project, runs, groups, chart, onChange, live, theme,
   useEffect(check, [check, data.version, data.loading, metricKeys.loading, shownKeys]);
 
   const onZoom = useCallback((zoom: [number, number] | null) => onChange({ zoom }), [onChange]);
-  const toggleSection = (id: string) =>
-    onChange({ collapsed: chart.collapsed.includes(id) ? chart.collapsed.filter((c) => c !== id) : [...chart.collapsed, id] });
+  const toggleSection = (id: string) => onChange({ collapsed: toggleCollapsed(chart.collapsed, id) });
 
   const noRuns = runs.length === 0;
+  const shared = gridPanelProps(chart, { loading: data.loading, width: panelWidth, theme, onZoom, onDrawn });
   return (
     <div className="panel-grid-wrap" ref={ref}>
       <ChartControls chart={chart} onChange={onChange} searchError={searchError} slashFocus={slashFocus} />
@@ -158,49 +160,19 @@ export function PanelGrid({ project, runs, groups, chart, onChange, live, theme,
           </EmptyState>
         ))
       ) : sections.length === 0 ? (
-        <EmptyState title="No chart matches the filter">
-          <p>
-            Nothing matches “{chart.panelSearch}”.{" "}
-            <button type="button" className="link-btn" onClick={() => onChange({ panelSearch: "" })}>
-              Clear the filter
-            </button>
-          </p>
-        </EmptyState>
+        <NoMatches title="No chart matches the filter" clearLabel="Clear the filter" onClear={() => onChange({ panelSearch: "" })}>
+          Nothing matches “{chart.panelSearch}”.
+        </NoMatches>
       ) : (
         sections.map((s) => {
           const id = s.prefix || "other";
           const collapsed = chart.collapsed.includes(id);
           return (
-            <section key={id} className="panel-section" data-testid="panel-section" data-prefix={id}>
-              <button type="button" className="section-head" aria-expanded={!collapsed} onClick={() => toggleSection(id)}>
-                <span className={collapsed ? "chevron" : "chevron open"} aria-hidden="true">
-                  ▸
-                </span>
-                <span className="section-title">{s.title}</span>
-                <span className="count">{s.keys.length}</span>
-              </button>
-              {!collapsed && (
-                <div className="panel-grid" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))` }}>
-                  {s.keys.map((key) => (
-                    <Panel
-                      key={key}
-                      metricKey={key}
-                      lines={linesFor(key)}
-                      xAxis={chart.xAxis}
-                      smoothing={chart.smoothing}
-                      logScale={chart.logScale}
-                      zoom={chart.zoom}
-                      bucketed={data.isBucketed(key)}
-                      loading={data.loading}
-                      width={panelWidth}
-                      theme={theme}
-                      onZoom={onZoom}
-                      onDrawn={onDrawn}
-                    />
-                  ))}
-                </div>
-              )}
-            </section>
+            <ChartSection key={id} id={id} title={s.title} count={s.keys.length} collapsed={collapsed} onToggle={() => toggleSection(id)} cols={cols}>
+              {s.keys.map((key) => (
+                <Panel key={key} metricKey={key} lines={linesFor(key)} bucketed={data.isBucketed(key)} {...shared} />
+              ))}
+            </ChartSection>
           );
         })
       )}

@@ -59,3 +59,40 @@ export function Digest({ digest }: { digest: string | null | undefined }) {
     </code>
   );
 }
+
+/** The aliases of an entity as chips `alias → vN`; clicking one selects its version. */
+export function AliasBar({
+  aliases,
+  selected,
+  onSelect,
+  testId,
+}: {
+  aliases: readonly [string, number][];
+  selected: number | null;
+  onSelect: (version: number) => void;
+  testId: string;
+}) {
+  if (aliases.length === 0) return null;
+  return (
+    <div className="alias-bar" data-testid={testId}>
+      {aliases.map(([alias, v]) => (
+        <AliasChip key={alias} alias={alias} version={v} active={v === selected} onClick={() => onSelect(v)} />
+      ))}
+    </div>
+  );
+}
+
+/** `key=value` tags; nothing when there are none. */
+export function TagList({ tags, className = "tags", testId }: { tags: Record<string, string>; className?: string; testId?: string }) {
+  const entries = Object.entries(tags);
+  if (entries.length === 0) return null;
+  return (
+    <div className={className} data-testid={testId}>
+      {entries.map(([k, v]) => (
+        <span key={k} className="tag">
+          {k}={v}
+        </span>
+      ))}
+    </div>
+  );
+}

@@ -2,12 +2,12 @@
  * The files of a version as a folder tree: one page of the manifest (under the open folder)
  * grouped into sub-folders and files. Big manifests are paged on the server.
  */
-import { useEffect, useState } from "react";
 import "../../styles/registry.css";
 import { listFiles, type FileSource } from "../../api/registry";
 import { useAsync } from "../../hooks/useAsync";
 import { folderCrumbs, formatBytes, listFolder, parentFolder } from "../../lib/files";
 import { formatCount } from "../../lib/format";
+import { EnterInput } from "../EnterInput";
 import { EmptyState, ErrorMessage, Loading } from "../common";
 import { Digest } from "./Chips";
 
@@ -27,8 +27,6 @@ export function Manifest({ source, prefix, offset, selected, onNavigate, onSelec
     (signal) => listFiles(source, { prefix, limit: MANIFEST_PAGE, offset }, signal),
     [source.base, prefix, offset],
   );
-  const [typed, setTyped] = useState(prefix);
-  useEffect(() => setTyped(prefix), [prefix]);
 
   const rows = data ? listFolder(data.files, prefix) : [];
   const total = data?.total ?? 0;
@@ -51,22 +49,15 @@ export function Manifest({ source, prefix, offset, selected, onNavigate, onSelec
             </span>
           ))}
         </nav>
-        <form
-          className="manifest-prefix"
-          onSubmit={(e) => {
-            e.preventDefault();
-            go(typed);
-          }}
-        >
-          <input
-            className="input small-input-inline"
-            data-testid="manifest-prefix"
-            aria-label="Open a folder by path"
-            placeholder="folder/path, Enter"
-            value={typed}
-            onChange={(e) => setTyped(e.target.value)}
-          />
-        </form>
+        <EnterInput
+          formClassName="manifest-prefix"
+          className="input small-input-inline"
+          data-testid="manifest-prefix"
+          aria-label="Open a folder by path"
+          placeholder="folder/path, Enter"
+          value={prefix}
+          onEnter={go}
+        />
       </div>
       {error ? <ErrorMessage error={error} onRetry={reload} compact /> : null}
       {loading && !data ? <Loading label="Loading files…" /> : null}

@@ -12,11 +12,12 @@ import { PALETTE } from "../../lib/colors";
 import { compileSearch } from "../../lib/regex";
 import type { Points } from "../../lib/series";
 import { groupSystemKeys, type SystemPanel } from "../../lib/systemPanels";
-import { SYSTEM_X_MODES, type ChartState, type Theme } from "../../lib/urlState";
+import { SYSTEM_X_MODES, toggleCollapsed, type ChartState, type Theme } from "../../lib/urlState";
 import { ChartControls } from "../charts/ChartControls";
-import { Panel } from "../charts/Panel";
-import type { ChartRun } from "../charts/PanelGrid";
-import { EmptyState, ErrorMessage, Loading } from "../common";
+import { ChartSection } from "../charts/ChartSection";
+import { gridPanelProps, Panel } from "../charts/Panel";
+import { panelLayout, type ChartRun } from "../charts/PanelGrid";
+import { ErrorMessage, Loading, NoMatches } from "../common";
 import "../../styles/capture.css";
 
 interface Props {
@@ -28,14 +29,11 @@ interface Props {
   theme: Theme;
 }
 
-const GAP = 12;
-const MIN_PANEL = 360;
 const isSystem = (k: string) => k.startsWith("system/");
 
 export function SystemCharts({ project, run, chart, onChange, live, theme }: Props) {
   const [ref, width] = useWidth<HTMLDivElement>();
-  const cols = Math.max(1, Math.floor(((width || 800) + GAP) / (MIN_PANEL + GAP)));
-  const panelWidth = Math.floor(((width || 800) - GAP * (cols - 1)) / cols);
+  const { cols, panelWidth } = panelLayout(width || 800);
   const buckets = Math.max(100, Math.round(panelWidth / 100) * 100);
   const runIds = useMemo(() => [run.id], [run.id]);
   const metricKeys = useMetricKeys(project, runIds, live);
@@ -78,8 +76,8 @@ export function SystemCharts({ project, run, chart, onChange, live, theme }: Pro
   const onDrawn = useCallback(() => {
     window.__trailmark.chartsDrawnAt = performance.now();
   }, []);
-  const toggle = (id: string) =>
-    onChange({ collapsed: chart.collapsed.includes(id) ? chart.collapsed.filter((c) => c !== id) : [...chart.collapsed, id] });
+  const shared = gridPanelProps(chart, { loading: data.loading, width: panelWidth, theme, onZoom, onDrawn });
+  const toggle = (id: string) => onChange({ collapsed: toggleCollapsed(chart.collapsed, id) });
 
   return (
     <div className="panel-grid-wrap system-charts" ref={ref} data-testid="system-charts">
@@ -89,54 +87,37 @@ export function SystemCharts({ project, run, chart, onChange, live, theme }: Pro
       {metricKeys.loading && keys.length === 0 ? (
         <Loading label="Loading system metrics…" />
       ) : sections.length === 0 ? (
-        <EmptyState title="No system chart matches the filter">
-          <p>
-            Nothing matches “{chart.panelSearch}”.{" "}
-            <button type="button" className="link-btn" onClick={() => onChange({ panelSearch: "" })}>
-              Clear the filter
-            </button>
-          </p>
-        </EmptyState>
+        <NoMatches title="No system chart matches the filter" clearLabel="Clear the filter" onClear={() => onChange({ panelSearch: "" })}>
+          Nothing matches “{chart.panelSearch}”.
+        </NoMatches>
       ) : (
         sections.map((s) => {
           const collapsed = chart.collapsed.includes(s.id);
           const lines = s.panels.reduce((n, p) => n + p.series.length, 0);
           return (
-            <section key={s.id} className="panel-section" data-testid="panel-section" data-prefix={s.id}>
-              <button type="button" className="section-head" aria-expanded={!collapsed} onClick={() => toggle(s.id)}>
-                <span className={collapsed ? "chevron" : "chevron open"} aria-hidden="true">
-                  ▸
-                </span>
-                <span className="section-title">{s.title}</span>
-                <span className="count" title={`${lines} series`}>
-                  {s.panels.length}
-                </span>
-              </button>
-              {!collapsed && (
-                <div className="panel-grid" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))` }}>
-                  {s.panels.map((p) => (
-                    <Panel
-                      key={p.id}
-                      metricKey={p.id}
-                      title={p.title}
-                      unit={p.unit}
-                      legend
-                      lines={linesFor(p)}
-                      xAxis={chart.xAxis}
-                      smoothing={chart.smoothing}
-                      logScale={chart.logScale}
-                      zoom={chart.zoom}
-                      bucketed={p.series.some((x) => data.isBucketed(x.key))}
-                      loading={data.loading}
-                      width={panelWidth}
-                      theme={theme}
-                      onZoom={onZoom}
-                      onDrawn={onDrawn}
-                    />
-                  ))}
-                </div>
-              )}
-            </section>
+            <ChartSection
+              key={s.id}
+              id={s.id}
+              title={s.title}
+              count={s.panels.length}
+              countTitle={`${lines} series`}
+              collapsed={collapsed}
+              onToggle={() => toggle(s.id)}
+              cols={cols}
+            >
+              {s.panels.map((p) => (
+                <Panel
+                  key={p.id}
+                  metricKey={p.id}
+                  title={p.title}
+                  unit={p.unit}
+                  legend
+                  lines={linesFor(p)}
+                  bucketed={p.series.some((x) => data.isBucketed(x.key))}
+                  {...shared}
+                />
+              ))}
+            </ChartSection>
           );
         })
       )}
