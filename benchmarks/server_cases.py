@@ -81,6 +81,7 @@ def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float)
         results.append(result)
         errors.extend(result["errors"])
     latencies = [x for r in results for x in r["latencies"]]
+    throttled = [x for r in results for x in r["throttled"]]
     began = min((r["began"] for r in results), default=0.0)
     ended = max((r["ended"] for r in results), default=0.0)
     points = len(results) * steps * POINTS_PER_STEP
@@ -88,10 +89,21 @@ def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float)
         "rate": points / (ended - began) if ended > began else 0.0,
         "p99": _percentile(latencies, 0.99),
         "requests": len(latencies),
+        "throttled": len(throttled),
         "errors": errors,
         "points": points,
         "seconds": ended - began,
     }
+
+
+def _throttled(result: dict[str, Any]) -> str:
+    """How many requests the server answered 429 (each sent again after Retry-After: not
+    an error, not in the p99, which is over the requests whose batch was stored)."""
+    count = result["throttled"]
+    if not count:
+        return "none throttled"
+    share = count / (count + result["requests"])
+    return f"{count} more answered 429 and sent again after Retry-After ({share:.0%} of all)"
 
 
 def load_figures(ws: Workspace, server: Server, prefix: str) -> dict[str, Figure]:
@@ -110,13 +122,13 @@ def load_figures(ws: Workspace, server: Server, prefix: str) -> dict[str, Figure
     errors = [e for r in [*burst, paced] for e in r["errors"]]
     last = burst[-1]
     rate_note = (
-        f"one run: {procs} procs x {last['points'] // procs:,} points as fast as they can, "
-        f"{last['requests']} requests, p99 {last['p99'] * 1e3:.0f} ms"
+        f"{procs} procs, a run each, x {last['points'] // procs:,} points as fast as they can, "
+        f"{last['requests']} requests stored, p99 {last['p99'] * 1e3:.0f} ms; {_throttled(last)}"
     )
     p99_note = (
-        f"one run: {procs} procs paced to {TARGET_RATE / 1e3:.0f}k pts/s in total for "
+        f"{procs} procs, a run each, paced to {TARGET_RATE / 1e3:.0f}k pts/s in total for "
         f"{scale.load_seconds:g} s: achieved {paced['rate'] / 1e3:.0f}k pts/s, "
-        f"{paced['requests']} requests; SDK HTTP client timing"
+        f"{paced['requests']} requests stored; {_throttled(paced)}; SDK HTTP client timing"
     )
     return {
         f"{prefix}_rate": figure([r["rate"] for r in burst], "pts/s", note=rate_note),

@@ -4,8 +4,10 @@ Usage: ``python load_writer.py URL SPOOL_DIR RUN_ID STEPS GO_FILE RATE``. It sta
 waits for ``GO_FILE`` to exist (so all processes start logging together), logs ``STEPS`` steps
 of 10 metrics (as fast as it can, or ``RATE`` steps a second when RATE > 0, as training does),
 finishes, and prints JSON: when logging began and finish returned (epoch seconds),
-every ingest request's latency as the SDK's HTTP client saw it, and the errors it met.
-Timing the requests wraps the SDK's HTTP client method; nothing else is changed.
+every ingest request's latency as the SDK's HTTP client saw it (apart: those the server
+throttled with 429, which the sender sends again after Retry-After, so they are not errors)
+and the errors it met. Timing the requests wraps the SDK's HTTP client method; nothing else
+is changed.
 """
 
 from __future__ import annotations
@@ -24,19 +26,27 @@ def main() -> None:
     from trailmark.client import http
 
     latencies: list[float] = []
+    throttled: list[float] = []
     errors: list[str] = []
     original = http.HttpClient.request_raw
 
     def timed(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> bytes:
         started = time.perf_counter()
+        answered = latencies
         try:
             return original(self, method, path, *args, **kwargs)
+        except http.HttpError as exc:
+            if exc.status == 429:
+                answered = throttled
+            else:
+                errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            raise
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}"[:300])
             raise
         finally:
             if path.endswith("/ingest"):
-                latencies.append(time.perf_counter() - started)
+                answered.append(time.perf_counter() - started)
 
     http.HttpClient.request_raw = timed  # type: ignore[method-assign]
     run = tm.init(project="load", id=run_id, name=run_id, url=url, dir=spool_dir)
@@ -67,7 +77,17 @@ def main() -> None:
     ended = time.time()
     if report is None or not report.complete:
         errors.append(f"finish left records unshipped: {report}")
-    print(json.dumps({"began": began, "ended": ended, "latencies": latencies, "errors": errors}))
+    print(
+        json.dumps(
+            {
+                "began": began,
+                "ended": ended,
+                "latencies": latencies,
+                "throttled": throttled,
+                "errors": errors,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

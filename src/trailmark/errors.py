@@ -7,6 +7,7 @@ same class, so a caller sees one exception type whether the store is local or re
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 
@@ -22,6 +23,10 @@ class TrailmarkError(Exception):
 
     def to_body(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the body (e.g. ``Retry-After``)."""
+        return {}
 
 
 class InvalidInput(TrailmarkError):
@@ -91,6 +96,21 @@ class Unavailable(TrailmarkError):
     code = "unavailable"
 
 
+class TooManyRequests(TrailmarkError):
+    """The server is too busy to take the request now; retry after ``retry_after`` seconds
+    (sent as ``Retry-After``, whole seconds)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after)))}
+
+
 class NotInstalled(TrailmarkError):
     """The feature needs an optional package the server does not have (the message names it)."""
 
@@ -113,6 +133,7 @@ ERRORS_BY_CODE: dict[str, type[TrailmarkError]] = {
         PayloadTooLarge,
         StorageFull,
         Unavailable,
+        TooManyRequests,
         NotInstalled,
     )
 }

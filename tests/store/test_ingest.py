@@ -9,7 +9,7 @@ import pytest
 
 from trailmark.errors import Conflict, InvalidInput, NotFound
 from trailmark.store.database import Database
-from trailmark.store.ingest import Envelope
+from trailmark.store.ingest import Envelope, IngestResult
 from trailmark.store.store import Store
 
 ENV = Envelope(run_id="run1", project="proj", writer="w1")
@@ -183,3 +183,174 @@ def test_finish_and_resume_records_set_the_state(store: Store) -> None:
     )
     run = store.runs.get_run("proj", "run1")
     assert (run["state"], run["ended"], run["tags"]) == ("running", None, ["again"])
+
+
+# Group commit: many writers' batches in one transaction (what the server's writer does)
+
+
+def _writer_batches(run: str) -> list[tuple[Envelope, list[dict[str, Any]]]]:
+    """A distributed run's batches: rank 0 and rank 1, with every kind of record."""
+    rank0 = Envelope(run, "proj", f"{run}-r0", rank=0, host="node0")
+    rank1 = Envelope(run, "proj", f"{run}-r1", rank=1, host="node1")
+    return [
+        (
+            rank0,
+            [
+                {"t": "run", "q": 1, "name": "dist", "config": {"lr": 0.1}, "tags": ["a"]},
+                {"t": "def", "q": 2, "k": "loss", "summary": "min"},
+                metrics(3, 0, loss=3.0, acc=0.1),
+                {"t": "log", "q": 4, "lines": [[1.0, "stdout", "epoch 0"]]},
+            ],
+        ),
+        (rank1, [{"t": "run", "q": 1, "host": "node1"}, metrics(2, 0, loss=2.5)]),
+        (
+            rank0,
+            [
+                metrics(5, 1, loss=1.0, acc=0.5),
+                metrics(6, 2, loss=2.0, acc=0.7),
+                {"t": "sys", "q": 7, "w": 1_700_000_003.0, "d": {"system/cpu": 50.0}},
+                {"t": "sum", "q": 8, "d": {"best": 0.7}},
+                {"t": "meta", "q": 9, "d": {"python": "3.11"}, "large": {"packages": ["x"]}},
+            ],
+        ),
+        (
+            rank1,
+            [metrics(3, 1, loss=1.5), {"t": "fin", "q": 4, "state": "finished", "w": 9.0}],
+        ),
+        (rank0, [{"t": "fin", "q": 10, "state": "finished", "exit_code": 0, "w": 10.0}]),
+    ]
+
+
+def _stored(store: Store, run: str) -> dict[str, Any]:
+    """What a reader sees of a run, without what differs between two runs by nature."""
+    view = store.runs.get_run("proj", run)
+    for key in ("id", "created", "updated", "heartbeat", "name"):
+        view.pop(key, None)
+    series = {
+        m["key"]: store.metrics.points(run, m["key"]).values.tolist()
+        for m in store.metrics.keys(run)
+    }
+    lines = [(x["n"], x["text"], x["rank"]) for x in store.console.lines(run)["lines"]]
+    return {"run": view, "series": series, "lines": lines}
+
+
+def test_a_group_stores_what_the_same_batches_one_by_one_store(store: Store) -> None:
+    for env, records in _writer_batches("seq"):
+        store.ingestor.ingest(env, records)
+    outcomes = store.ingestor.ingest_many(_writer_batches("grp"))
+    assert [o.to_json() for o in outcomes if not isinstance(o, Exception)] == [
+        {"accepted": 4, "duplicates": 0, "last_seq": 4},
+        {"accepted": 2, "duplicates": 0, "last_seq": 2},
+        {"accepted": 5, "duplicates": 0, "last_seq": 9},
+        {"accepted": 2, "duplicates": 0, "last_seq": 4},
+        {"accepted": 1, "duplicates": 0, "last_seq": 10},
+    ]
+    grouped, sequential = _stored(store, "grp"), _stored(store, "seq")
+    assert grouped == sequential
+    assert grouped["series"]["loss"] == [3.0, 1.0, 2.0]
+    assert grouped["series"]["loss@rank1"] == [2.5, 1.5]
+    assert grouped["run"]["summary"]["loss"] == 1.0
+    assert grouped["run"]["state"] == "finished"
+
+
+def test_a_group_applies_each_writers_records_once(store: Store) -> None:
+    w1, w2 = ENV, Envelope("run1", "proj", "w2")
+    other = Envelope("run2", "proj", "w1")
+    first = [metrics(q, q - 1, loss=float(q)) for q in range(1, 4)]
+    group = [
+        (w1, first),
+        (w2, [metrics(1, 10, b=1.0)]),
+        (other, [metrics(1, 0, loss=9.0)]),
+        (w1, [*first[1:], metrics(4, 3, loss=4.0)]),  # a retry overlapping the first batch
+    ]
+    outcomes = store.ingestor.ingest_many(group)
+    assert [(o.accepted, o.duplicates) for o in outcomes if not isinstance(o, Exception)] == [
+        (3, 0),
+        (1, 0),
+        (1, 0),
+        (1, 2),
+    ]
+    again = store.ingestor.ingest_many(group)
+    assert [(o.accepted, o.duplicates) for o in again if not isinstance(o, Exception)] == [
+        (0, 3),
+        (0, 1),
+        (0, 1),
+        (0, 3),
+    ]
+    assert store.metrics.points("run1", "loss").values.tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert store.metrics.points("run1", "b").steps.tolist() == [10]
+    assert store.metrics.points("run2", "loss").values.tolist() == [9.0]
+
+
+def test_a_group_appends_one_chunk_per_series(store: Store, database: Database) -> None:
+    from sqlalchemy import func, select
+
+    from trailmark.store.schema import chunks
+
+    writers = [Envelope("run1", "proj", f"w{i}") for i in range(8)]
+    store.ingestor.ingest_many([(w, [metrics(1, i, loss=float(i))]) for i, w in enumerate(writers)])
+    with database.read() as conn:
+        assert conn.execute(select(func.count()).select_from(chunks)).scalar() == 1
+    assert store.metrics.points("run1", "loss").steps.tolist() == list(range(8))
+
+
+def test_a_bad_batch_in_a_group_is_refused_alone(store: Store) -> None:
+    good = [metrics(1, 0, loss=1.0)]
+    outcomes = store.ingestor.ingest_many(
+        [
+            (ENV, good),
+            (Envelope("run2", "proj", "w1"), [metrics(1, 0, loss="abc")]),  # invalid
+            (Envelope("run1", "elsewhere", "w2"), good),  # refused when applied
+            (Envelope("run3", "proj", "w1"), good),
+        ]
+    )
+    assert isinstance(outcomes[1], InvalidInput) and "non-numeric" in outcomes[1].message
+    assert isinstance(outcomes[2], Conflict)
+    assert [outcomes[0], outcomes[3]] == [IngestResult(1, 0, 1), IngestResult(1, 0, 1)]
+    assert store.metrics.points("run1", "loss").values.tolist() == [1.0]
+    assert store.metrics.points("run3", "loss").values.tolist() == [1.0]
+    with pytest.raises(NotFound):
+        store.runs.get_run("proj", "run2")
+
+
+def test_a_failing_database_fails_the_group_without_retrying_each_batch(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from trailmark.store import ingest
+
+    attempts: list[int] = []
+
+    def locked(_conn: Any, batches: Any) -> Any:
+        attempts.append(len(batches))
+        raise OperationalError("BEGIN", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(ingest, "_apply_group", locked)
+    writers = [Envelope(f"run{i}", "proj", "w1") for i in range(3)]
+    outcomes = store.ingestor.ingest_many([(w, [metrics(1, 0, a=1.0)]) for w in writers])
+    assert all(isinstance(o, OperationalError) for o in outcomes)
+    assert attempts == [3, 1]  # the group, then one alone: the database, not a batch, fails
+
+
+def test_series_logged_in_step_are_compacted_a_few_per_group(
+    store: Store, database: Database
+) -> None:
+    from sqlalchemy import func, select
+
+    from trailmark.store.metrics import COMPACT_AFTER_OPEN_CHUNKS
+    from trailmark.store.schema import series
+
+    keys = [f"k{i:03d}" for i in range(200)]
+    most_open = []
+    for step in range(3 * COMPACT_AFTER_OPEN_CHUNKS):
+        store.ingestor.ingest(ENV, [metrics(step + 1, step, **dict.fromkeys(keys, float(step)))])
+        with database.read() as conn:
+            most_open.append(conn.execute(select(func.max(series.c.open_chunks))).scalar())
+    # All 200 reach the threshold in the same batch: a few dozen are compacted per batch
+    # (not all in one), none is left past twice the threshold.
+    assert max(most_open) <= 2 * COMPACT_AFTER_OPEN_CHUNKS
+    assert max(most_open) > COMPACT_AFTER_OPEN_CHUNKS
+    for key in (keys[0], keys[-1]):
+        points = store.metrics.points("run1", key)
+        assert points.steps.tolist() == list(range(3 * COMPACT_AFTER_OPEN_CHUNKS))

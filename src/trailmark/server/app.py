@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,6 +14,7 @@ from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
 from trailmark.server.hosts import HostCheck, allowed_host_names
 from trailmark.server.identity import anonymous
+from trailmark.server.ingest_queue import IngestQueue, run_ingest_writer
 from trailmark.server.limits import BodySizeLimit
 from trailmark.server.mlflow import artifacts as mlflow_artifacts
 from trailmark.server.mlflow import errors as mlflow_errors
@@ -42,6 +45,12 @@ from trailmark.server.webhook_worker import run_webhook_worker
 from trailmark.store.store import Store
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with run_webhook_worker(app), run_ingest_writer(app):
+        yield
+
+
 def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     """The Trailmark server over the database named in ``settings`` (migrated on start)."""
     app = FastAPI(
@@ -51,12 +60,13 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         default_response_class=JSON,
-        lifespan=run_webhook_worker,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.store = store or Store.open(
         settings.db_url, settings.data_dir, open_blob_store(settings.blobs, settings.data_dir)
     )
+    app.state.ingest_queue = IngestQueue(app.state.store.ingestor)
     app.state.identify = anonymous  # the hook authentication will replace
     install_error_handlers(app)
     for module in (projects, runs, metrics, logs, charts, ingest):

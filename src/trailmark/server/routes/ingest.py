@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
-from trailmark.errors import InvalidInput
-from trailmark.store.ingest import Envelope
-from trailmark.store.store import Store
+from trailmark.server.ingest_queue import IngestQueue
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
@@ -38,28 +34,12 @@ INGEST_BODY_DOC = {
 }
 
 
-def parse_body(body: bytes, content_type: str) -> tuple[Envelope, list[Any]]:
-    """The envelope and records of an NDJSON or JSON ingest body."""
-    try:
-        if content_type.startswith("application/x-ndjson"):
-            lines = [line for line in body.split(b"\n") if line.strip()]
-            if not lines:
-                raise InvalidInput("empty batch: send an envelope line and record lines")
-            return Envelope.from_json(orjson.loads(lines[0])), [orjson.loads(x) for x in lines[1:]]
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
-        raise InvalidInput('send {"envelope": {...}, "records": [...]} or NDJSON')
-    return Envelope.from_json(data.get("envelope")), data["records"]
-
-
 @router.post("/ingest", openapi_extra=INGEST_BODY_DOC)
 async def ingest(request: Request) -> dict[str, Any]:
     """Apply one writer's records to a run in one transaction; each record is kept at most
-    once by (run, writer, q), so retries are harmless. The answer comes after the commit."""
-    store: Store = request.app.state.store
+    once by (run, writer, q), so retries are harmless. The answer comes after the commit.
+    A busy server answers 429 with Retry-After: send the batch again after that long."""
+    queue: IngestQueue = request.app.state.ingest_queue
     body = await request.body()
-    envelope, records = parse_body(body, request.headers.get("content-type", "application/json"))
-    result = await run_in_threadpool(store.ingestor.ingest, envelope, records)
+    result = await queue.apply(body, request.headers.get("content-type", "application/json"))
     return result.to_json()

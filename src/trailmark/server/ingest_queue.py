@@ -1,0 +1,277 @@
+"""The server's one ingest writer: requests queue their batches, a thread applies them in groups.
+
+Many training processes posting at once used to mean as many threads, each with its own
+write transaction: on SQLite they queued on ``BEGIN IMMEDIATE`` (sleeping in its busy
+handler), on PostgreSQL they waited on each other's row locks, and every batch paid for its
+own commit. Now a request hands its body to :class:`IngestQueue` and waits; one thread
+takes everything queued meanwhile, parses it, and applies it with
+:meth:`~trailmark.store.ingest.Ingestor.ingest_many`: one transaction, one commit and one
+chunk append per series for the whole group. Groups grow with the load, so the cost per
+point falls as the load rises. Each request is answered after the commit of its group, with
+its own outcome: a bad batch is refused alone.
+
+Backpressure: the queue holds request bodies not yet answered up to about two seconds of work
+(:data:`QUEUE_SECONDS` at the rate measured lately). Beyond that a request is answered
+``429 Too Many Requests`` with ``Retry-After`` (the time the queue needs to drain by half,
+in whole seconds); the SDK's sender backs off and sends again, its records safe meanwhile in
+its spool on disk. So under overload the wait for an answer stays bounded, about two seconds,
+instead of growing with the backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import orjson
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from trailmark.errors import InvalidInput, TooManyRequests, Unavailable
+from trailmark.store.ingest import Batch, Envelope, Ingestor, IngestResult
+
+log = logging.getLogger("trailmark.server.ingest")
+
+QUEUE_SECONDS = 2.0
+"""The queue holds about this long of work (at the rate measured lately): enough that
+senders told to come back in a second (``Retry-After`` is in whole seconds, and the SDK adds
+up to a quarter) find work still queued, so the server does not idle while they wait, even
+when the rate is underestimated; small enough to bound the wait."""
+
+MIN_QUEUED_BYTES = 4 * 1024 * 1024
+MAX_QUEUED_BYTES = 64 * 1024 * 1024
+
+MAX_GROUP_BYTES = 2 * 1024 * 1024
+"""What one transaction applies at most (a group holds at least one request, whatever its
+size): ~70,000 points of typical records. Larger groups save little per point, and every
+request in a group waits for all of it."""
+
+MAX_GROUP_BATCHES = 512
+
+MEASURED_FROM_BYTES = 256 * 1024
+"""Smaller groups say more about the cost of a transaction than about the rate."""
+
+MAX_RETRY_AFTER = 30.0
+
+ASSUMED_BYTES_PER_SECOND = 8e6
+"""The apply rate assumed until a group has been timed: ~300,000 points a second."""
+
+
+@dataclass
+class QueueStats:
+    """What the writer has done since the server started."""
+
+    groups: int = 0
+    batches: int = 0
+    throttled: int = 0
+    bytes_per_second: float = ASSUMED_BYTES_PER_SECOND
+
+
+@dataclass
+class _Request:
+    body: bytes
+    content_type: str
+    future: Future[IngestResult] = field(default_factory=Future)
+    queued_at: float = field(default_factory=time.perf_counter)
+
+
+class IngestQueue:
+    """A bounded queue of ingest requests and the thread that applies them.
+
+    Example::
+
+        queue = IngestQueue(store.ingestor)
+        result = queue.submit(body, "application/x-ndjson").result()  # after the commit
+        queue.stop()  # applies what is queued, then ends the thread
+    """
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        *,
+        max_bytes: int | None = None,
+        max_group_bytes: int = MAX_GROUP_BYTES,
+        max_group_batches: int = MAX_GROUP_BATCHES,
+    ) -> None:
+        self.ingestor = ingestor
+        self.fixed_max_bytes = max_bytes
+        self.max_group_bytes = max_group_bytes
+        self.max_group_batches = max_group_batches
+        self.stats = QueueStats()
+        self._waiting: collections.deque[_Request] = collections.deque()
+        self._unanswered_bytes = 0
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    @property
+    def unanswered_bytes(self) -> int:
+        """Bytes of the requests queued or being applied."""
+        return self._unanswered_bytes
+
+    @property
+    def max_bytes(self) -> int:
+        """The most bytes of requests queued or being applied: :data:`QUEUE_SECONDS` of work."""
+        if self.fixed_max_bytes is not None:
+            return self.fixed_max_bytes
+        wanted = int(self.stats.bytes_per_second * QUEUE_SECONDS)
+        return min(MAX_QUEUED_BYTES, max(MIN_QUEUED_BYTES, wanted))
+
+    def start(self) -> None:
+        with self._lock:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stopping = False
+            self._thread = threading.Thread(target=self._run, name="trailmark-ingest", daemon=True)
+            self._thread.start()
+
+    def submit(self, body: bytes, content_type: str) -> Future[IngestResult]:
+        """Queue a request body; its future is resolved after the commit that applies it.
+
+        Raises :class:`TooManyRequests` when the queue is full (a request is always taken
+        when nothing is queued, however large), :class:`Unavailable` while stopping.
+        """
+        request = _Request(body, content_type)
+        with self._lock:
+            if self._stopping:
+                raise Unavailable("the server is shutting down; send the batch again shortly")
+            limit = self.max_bytes
+            if self._unanswered_bytes and self._unanswered_bytes + len(body) > limit:
+                self.stats.throttled += 1
+                raise TooManyRequests(
+                    f"the server is busy: {self._unanswered_bytes} bytes of batches are "
+                    f"waiting to be stored (at most {limit}); send again after "
+                    "Retry-After seconds",
+                    retry_after=self._retry_after(),
+                )
+            self._start_locked()
+            self._waiting.append(request)
+            self._unanswered_bytes += len(body)
+            self._work.notify()
+        return request.future
+
+    async def apply(self, body: bytes, content_type: str) -> IngestResult:
+        """:meth:`submit` for a request handler: wait for the outcome without blocking the loop."""
+        return await asyncio.wrap_future(self.submit(body, content_type))
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Refuse new requests, apply those queued, and end the thread."""
+        with self._lock:
+            self._stopping = True
+            self._work.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _retry_after(self) -> float:
+        """Seconds until the queue has drained by half, at the rate measured lately."""
+        return min(MAX_RETRY_AFTER, 0.5 * self._unanswered_bytes / self.stats.bytes_per_second)
+
+    def _take_group(self) -> list[_Request] | None:
+        with self._lock:
+            while not self._waiting and not self._stopping:
+                self._work.wait()
+            if not self._waiting:
+                return None
+            group = [self._waiting.popleft()]
+            size = len(group[0].body)
+            while (
+                self._waiting
+                and len(group) < self.max_group_batches
+                and size + len(self._waiting[0].body) <= self.max_group_bytes
+            ):
+                request = self._waiting.popleft()
+                group.append(request)
+                size += len(request.body)
+            return group
+
+    def _run(self) -> None:
+        while True:
+            group = self._take_group()
+            if group is None:
+                return
+            size = sum(len(r.body) for r in group)
+            started = time.perf_counter()
+            try:
+                self._apply(group)
+            except Exception as exc:  # never let the writer die: fail this group, go on
+                log.exception("the ingest writer failed on a group of %d batches", len(group))
+                for request in group:
+                    if not request.future.done():
+                        request.future.set_exception(exc)
+            finally:
+                with self._lock:
+                    self._unanswered_bytes -= size
+            seconds = time.perf_counter() - started
+            self._measure(len(group), size, seconds)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "group of %d batches, %d bytes: waited %.0f ms, applied in %.0f ms",
+                    len(group),
+                    size,
+                    (started - group[0].queued_at) * 1e3,
+                    seconds * 1e3,
+                )
+
+    def _measure(self, batches: int, size: int, seconds: float) -> None:
+        stats = self.stats
+        stats.groups += 1
+        stats.batches += batches
+        if size >= MEASURED_FROM_BYTES and seconds > 0:
+            stats.bytes_per_second = 0.7 * stats.bytes_per_second + 0.3 * (size / seconds)
+
+    def _apply(self, group: list[_Request]) -> None:
+        live = [r for r in group if r.future.set_running_or_notify_cancel()]
+        parsed: list[Batch] = []
+        owners: list[_Request] = []
+        for request in live:
+            try:
+                parsed.append(parse_body(request.body, request.content_type))
+            except InvalidInput as exc:
+                request.future.set_exception(exc)
+                continue
+            owners.append(request)
+        outcomes = self.ingestor.ingest_many(parsed) if parsed else []
+        for request, outcome in zip(owners, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                request.future.set_exception(outcome)
+            else:
+                request.future.set_result(outcome)
+
+
+@contextlib.asynccontextmanager
+async def run_ingest_writer(app: FastAPI) -> AsyncIterator[None]:
+    """Lifespan of the server app: the writer runs while the app serves; at shutdown it
+    applies what is queued before the app ends."""
+    queue: IngestQueue = app.state.ingest_queue
+    queue.start()
+    try:
+        yield
+    finally:
+        await run_in_threadpool(queue.stop)
+
+
+def parse_body(body: bytes, content_type: str) -> Batch:
+    """The envelope and records of an NDJSON or JSON ingest body."""
+    try:
+        if content_type.startswith("application/x-ndjson"):
+            lines = [line for line in body.split(b"\n") if line.strip()]
+            if not lines:
+                raise InvalidInput("empty batch: send an envelope line and record lines")
+            return Envelope.from_json(orjson.loads(lines[0])), [orjson.loads(x) for x in lines[1:]]
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        raise InvalidInput('send {"envelope": {...}, "records": [...]} or NDJSON')
+    return Envelope.from_json(data.get("envelope")), data["records"]

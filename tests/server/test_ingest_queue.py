@@ -1,0 +1,230 @@
+"""The ingest writer: group commit, answers after the commit, backpressure, draining at stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from trailmark.errors import InvalidInput, TooManyRequests, Unavailable
+from trailmark.server.app import create_app
+from trailmark.server.ingest_queue import IngestQueue
+from trailmark.server.settings import ServerSettings
+from trailmark.store.ingest import Batch, Ingestor, IngestResult
+from trailmark.store.store import Store
+
+NDJSON = "application/x-ndjson"
+
+
+def body(run: str, writer: str, first_q: int, steps: int, project: str = "p") -> bytes:
+    envelope = {"run": run, "project": project, "writer": writer}
+    records = [
+        {"t": "m", "q": q, "s": q, "w": 1000.0 + q, "d": {"loss": float(q)}}
+        for q in range(first_q, first_q + steps)
+    ]
+    return b"\n".join(orjson.dumps(x) for x in [envelope, *records]) + b"\n"
+
+
+class GatedIngestor(Ingestor):
+    """The real ingestor, held at a gate: the test decides when a group may be applied."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store.db)
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.groups: list[int] = []
+
+    def ingest_many(self, batches: Sequence[Batch]) -> list[IngestResult | Exception]:
+        self.started.set()
+        assert self.gate.wait(30), "the test never opened the gate"
+        self.groups.append(len(batches))
+        return super().ingest_many(batches)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(data_dir=tmp_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def gated(store: Store) -> GatedIngestor:
+    return GatedIngestor(store)
+
+
+def wait_for(predicate: Any, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def test_batches_queued_meanwhile_are_applied_together_each_once(
+    store: Store, gated: GatedIngestor
+) -> None:
+    queue = IngestQueue(gated)
+    first = queue.submit(body("r0", "w0", 1, 5), NDJSON)
+    assert gated.started.wait(10)  # the writer holds the first group at the gate
+    later = [queue.submit(body(f"r{i}", "w", 1, 5), NDJSON) for i in range(1, 6)]
+    later.append(queue.submit(body("r1", "w", 1, 7), NDJSON))  # r1's retry, with 2 more
+    gated.gate.set()
+    assert first.result(10) == IngestResult(5, 0, 5)
+    results = [f.result(10) for f in later]
+    assert results[:5] == [IngestResult(5, 0, 5)] * 5
+    assert results[5] == IngestResult(2, 5, 7)
+    assert gated.groups == [1, 6]  # one transaction for the six queued meanwhile
+    assert store.metrics.points("r1", "loss").steps.tolist() == list(range(1, 8))
+    queue.stop()
+
+
+def test_an_answer_comes_only_after_the_commit(store: Store, gated: GatedIngestor) -> None:
+    queue = IngestQueue(gated)
+    future = queue.submit(body("r1", "w", 1, 3), NDJSON)
+    assert gated.started.wait(10)  # the group is being applied: not committed yet
+    assert not future.done()
+    with pytest.raises(Exception, match="does not exist"):
+        store.runs.get_run("p", "r1")
+    gated.gate.set()
+    assert future.result(10).accepted == 3
+    assert store.runs.get_run("p", "r1")["last_step"] == 3
+    queue.stop()
+
+
+def test_a_bad_batch_in_a_group_is_refused_alone(store: Store, gated: GatedIngestor) -> None:
+    queue = IngestQueue(gated)
+    blocker = queue.submit(body("r0", "w", 1, 1), NDJSON)
+    assert gated.started.wait(10)
+    good = queue.submit(body("r1", "w", 1, 2), NDJSON)
+    not_json = queue.submit(b'{"run": "r2", "project": "p", "writer": "w"}\n{oops\n', NDJSON)
+    bad_value = queue.submit(body("r3", "w", 1, 2).replace(b'"loss":1.0', b'"loss":"x"'), NDJSON)
+    other_project = queue.submit(body("r1", "w2", 1, 1, project="q"), NDJSON)
+    gated.gate.set()
+    assert blocker.result(10).accepted == 1
+    assert good.result(10) == IngestResult(2, 0, 2)
+    with pytest.raises(InvalidInput, match="not valid JSON"):
+        not_json.result(10)
+    with pytest.raises(InvalidInput, match="non-numeric"):
+        bad_value.result(10)
+    with pytest.raises(Exception, match="another project"):
+        other_project.result(10)
+    assert store.metrics.points("r1", "loss").steps.tolist() == [1, 2]
+    queue.stop()
+
+
+def test_a_full_queue_refuses_with_retry_after(gated: GatedIngestor) -> None:
+    one = body("r1", "w", 1, 50)
+    queue = IngestQueue(gated, max_bytes=3 * len(one))
+    taken = [queue.submit(body(f"r{i}", "w", 1, 50), NDJSON) for i in range(3)]
+    with pytest.raises(TooManyRequests) as refused:
+        queue.submit(body("r9", "w", 1, 50), NDJSON)
+    assert refused.value.status == 429
+    assert int(refused.value.headers()["Retry-After"]) >= 1
+    assert queue.stats.throttled == 1
+    gated.gate.set()
+    assert all(f.result(10).accepted == 50 for f in taken)
+    wait_for(lambda: queue.unanswered_bytes == 0, "the queue to drain")
+    assert queue.submit(body("r9", "w", 1, 50), NDJSON).result(10).accepted == 50
+    queue.stop()
+
+
+def test_one_request_larger_than_the_queue_is_taken_when_the_queue_is_empty(
+    store: Store,
+) -> None:
+    queue = IngestQueue(store.ingestor, max_bytes=100)
+    assert queue.submit(body("r1", "w", 1, 20), NDJSON).result(10).accepted == 20
+    queue.stop()
+
+
+def test_stop_applies_what_is_queued_then_refuses(store: Store, gated: GatedIngestor) -> None:
+    queue = IngestQueue(gated)
+    futures = [queue.submit(body(f"r{i}", "w", 1, 4), NDJSON) for i in range(5)]
+    assert gated.started.wait(10)
+    stopper = threading.Thread(target=queue.stop)
+    stopper.start()
+    wait_for(lambda: queue._stopping, "stop() to begin")
+    with pytest.raises(Unavailable):
+        queue.submit(body("late", "w", 1, 1), NDJSON)
+    gated.gate.set()
+    stopper.join(10)
+    assert not stopper.is_alive()
+    assert [f.result(0).accepted for f in futures] == [4] * 5
+    assert {r["id"] for r in store.runs.search_runs("p")[0]} == {f"r{i}" for i in range(5)}
+
+
+def test_the_writer_survives_an_unexpected_failure(store: Store) -> None:
+    class Flaky(Ingestor):
+        calls = 0
+
+        def ingest_many(self, batches: Sequence[Batch]) -> list[IngestResult | Exception]:
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise RuntimeError("boom")
+            return super().ingest_many(batches)
+
+    queue = IngestQueue(Flaky(store.db))
+    with pytest.raises(RuntimeError, match="boom"):
+        queue.submit(body("r1", "w", 1, 1), NDJSON).result(10)
+    assert queue.submit(body("r1", "w", 1, 1), NDJSON).result(10).accepted == 1
+    assert queue.unanswered_bytes == 0
+    queue.stop()
+
+
+def test_a_cancelled_request_is_not_applied(store: Store, gated: GatedIngestor) -> None:
+    queue = IngestQueue(gated)
+    queue.submit(body("r0", "w", 1, 1), NDJSON)
+    assert gated.started.wait(10)
+    cancelled: Future[IngestResult] = queue.submit(body("r1", "w", 1, 1), NDJSON)
+    assert cancelled.cancel()
+    gated.gate.set()
+    queue.stop()
+    assert gated.groups == [1]  # r1 never reached the store
+    wait_for(lambda: queue.unanswered_bytes == 0, "the queue to drain")
+
+
+def test_the_server_answers_429_with_retry_after_when_busy(tmp_path: Path) -> None:
+    app = create_app(ServerSettings(data_dir=tmp_path))
+    with TestClient(app) as client:
+        gated = GatedIngestor(app.state.store)
+        queue = IngestQueue(gated, max_bytes=1)
+        app.state.ingest_queue = queue
+        queue.submit(body("r0", "w", 1, 1), NDJSON)  # holds the writer at the gate
+        response = client.post(
+            "/api/v1/ingest", content=body("r1", "w", 1, 3), headers={"Content-Type": NDJSON}
+        )
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) >= 1
+        assert response.json()["error"]["code"] == "too_many_requests"
+        gated.gate.set()
+        wait_for(lambda: queue.unanswered_bytes == 0, "the queue to drain")
+        response = client.post(
+            "/api/v1/ingest", content=body("r1", "w", 1, 3), headers={"Content-Type": NDJSON}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json() == {"accepted": 3, "duplicates": 0, "last_seq": 3}
+        queue.stop()
+    app.state.store.close()
+
+
+def test_the_server_drains_its_queue_at_shutdown(tmp_path: Path) -> None:
+    app = create_app(ServerSettings(data_dir=tmp_path))
+    store: Store = app.state.store
+    gated = GatedIngestor(store)
+    app.state.ingest_queue = IngestQueue(gated)
+    with TestClient(app):
+        futures = [
+            app.state.ingest_queue.submit(body(f"r{i}", "w", 1, 2), NDJSON) for i in range(4)
+        ]
+        assert gated.started.wait(10)
+        threading.Timer(0.2, gated.gate.set).start()
+    # Leaving the client ran the app's shutdown, which waited for the queue.
+    assert [f.result(0).accepted for f in futures] == [2] * 4
+    assert store.metrics.points("r3", "loss").steps.tolist() == [1, 2]
+    store.close()
