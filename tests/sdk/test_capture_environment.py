@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import platform
+import sys
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import pytest
 
 from trailmark.sdk.capture.environment import (
     environment_metadata,
@@ -17,6 +22,27 @@ def test_packages_are_names_and_versions() -> None:
     packages = installed_packages()
     assert "trailmark" in packages and "orjson" in packages
     assert list(packages) == sorted(packages, key=str.lower)
+
+
+def test_packages_match_what_importlib_metadata_reports() -> None:
+    expected: dict[str, str] = {}
+    for dist in importlib_metadata.distributions():
+        expected.setdefault(dist.metadata["Name"], dist.version)
+    assert installed_packages() == expected
+
+
+def test_a_package_folder_with_a_broken_metadata_file_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good_pkg-1.2.3.dist-info"
+    good.mkdir()
+    (good / "METADATA").write_text("Metadata-Version: 2.1\nName: good-pkg\nVersion: 1.2.3\n\nBody")
+    broken = tmp_path / "broken-0.1.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_bytes(b"\xff\xfe garbage without fields")
+    (tmp_path / "old_egg-0.5.egg-info").write_text("Name: old-egg\nVersion: 0.5\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path)])
+    assert installed_packages() == {"good-pkg": "1.2.3", "old-egg": "0.5"}
 
 
 def test_only_setup_variables_are_kept_and_secrets_are_redacted() -> None:
