@@ -29,6 +29,10 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
 PROBE_BATCH_BYTES = 64 * 1024
 """The batch size while the destination is failing: enough to tell when it is back."""
 POLL_INTERVAL = 0.1
+FAST_POLL_INTERVAL = 0.02
+"""The idle wait right after a batch was shipped: while a loop logs fast, batches go out
+every few tens of milliseconds and the store keeps pace instead of catching up in
+``finish()``; each empty poll doubles the wait up to :data:`POLL_INTERVAL`."""
 MAX_BACKOFF = 30.0
 
 
@@ -128,6 +132,7 @@ class Sender:
 
     def _run(self) -> None:
         failures = 0
+        idle_wait = FAST_POLL_INTERVAL
         prepare = getattr(self.transport, "prepare", None)
         if prepare is not None:
             prepare()
@@ -155,12 +160,14 @@ class Sender:
                         self._wake.clear()
                     continue
                 if shipped or rejected:
+                    idle_wait = FAST_POLL_INTERVAL
                     continue
                 if stopping:
                     self._drained.set()
                     return
-                self._wake.wait(POLL_INTERVAL)
+                self._wake.wait(idle_wait)
                 self._wake.clear()
+                idle_wait = min(POLL_INTERVAL, idle_wait * 2)
         except Exception as exc:  # never let the sender die silently
             self.last_error = f"{type(exc).__name__}: {exc}"
             warnings.warn(f"trailmark: the sender stopped: {self.last_error}", stacklevel=1)

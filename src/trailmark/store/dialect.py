@@ -37,3 +37,10 @@ def execute_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> Non
     if conn.dialect.paramstyle in ("format", "pyformat"):
         sql = sql.replace("?", "%s")
     conn.exec_driver_sql(sql, rows)
+
+
+def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The rows of a query handed to the driver as it is (``?`` placeholders), as tuples."""
+    if conn.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    return [tuple(row) for row in conn.exec_driver_sql(sql, params)]
