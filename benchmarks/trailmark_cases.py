@@ -13,7 +13,7 @@ from typing import Any
 
 from benchmarks.core import MB, Figure, figure, repeat, scaled
 from benchmarks.procs import clean_env
-from benchmarks.workspace import PROJECT, Workspace, noise
+from benchmarks.workspace import PROJECT, Workspace, noise, stop_ingest_services
 
 WORKERS = Path(__file__).resolve().parent / "workers"
 FULL_BIG_STEPS = 1_000_000
@@ -114,8 +114,9 @@ def log_10x10k(data_dir: Path, url: str | None = None) -> tuple[float, str]:
 
 
 def case_local_10x10k(ws: Workspace) -> dict[str, Figure]:
-    """Each repetition a new data dir. The first starts the user's ingest service (the
-    workspace has its own runtime dir, so it starts cold); the others find it warm."""
+    """Each repetition a new data dir. The first starts the user's ingest service (stopped
+    first if earlier cases started it: a truly cold start); the others find it warm."""
+    stop_ingest_services(ws.root / "runtime")
     reps: list[float] = []
     for _ in range(ws.scale.reps):
         data_dir = ws.fresh_dir("local")

@@ -76,7 +76,8 @@ class Workspace:
 
 
 def stop_ingest_services(runtime: Path) -> None:
-    """Stop the ingest services whose socket is in ``runtime``."""
+    """Stop the ingest services whose socket is in ``runtime`` (waits a few seconds at most)."""
+    stopped = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -87,6 +88,10 @@ def stop_ingest_services(runtime: Path) -> None:
         if b"trailmark.sdk.ingest_service" in cmdline and str(runtime).encode() in cmdline:
             with contextlib.suppress(OSError):
                 os.kill(int(entry.name), signal.SIGTERM)
+                stopped.append(entry)
+    deadline = time.monotonic() + 5
+    while any(p.exists() for p in stopped) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def noise(n: int, seed: int = 7) -> list[float]:
