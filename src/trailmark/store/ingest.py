@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import OperationalError
@@ -32,8 +32,8 @@ from trailmark import records as rec
 from trailmark.errors import Conflict, InvalidInput, TrailmarkError
 from trailmark.records import json_safe, metric_from_json
 from trailmark.store.console import append_lines
-from trailmark.store.database import Database, json_value
-from trailmark.store.dialect import fetch_all, for_update, insert_ignoring_conflicts
+from trailmark.store.database import Database
+from trailmark.store.dialect import for_update, insert_ignoring_conflicts
 from trailmark.store.fork import copy_history
 from trailmark.store.ingest_checks import validate
 from trailmark.store.metrics import (
@@ -41,6 +41,7 @@ from trailmark.store.metrics import (
     QUICK_BELOW,
     chunk_rows,
     compact_many,
+    ensure_series_of_runs,
     insert_chunks,
     points_from_lists,
     small_chunk_row,
@@ -48,7 +49,7 @@ from trailmark.store.metrics import (
 )
 from trailmark.store.run_state import RunState
 from trailmark.store.runs import ensure_project, new_run_row
-from trailmark.store.schema import run_metadata, runs, series, writers
+from trailmark.store.schema import run_metadata, runs, writers
 from trailmark.store.series_stats import merge_stats, merge_stats_lists, summary_value
 from trailmark.store.upserts import upsert
 from trailmark.validation import (
@@ -401,7 +402,7 @@ def _apply_metrics(conn: Connection, work: dict[str, _RunWork]) -> dict[str, dic
     }
     if not wanted:
         return {}
-    rows = _ensure_series(conn, wanted)
+    rows = ensure_series_of_runs(conn, wanted)
     new_chunks: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     summaries: dict[str, dict[str, Any]] = {}
@@ -460,57 +461,3 @@ def _compact_now(due: list[tuple[int, int]], appended: int) -> list[int]:
         for index, (open_chunks, sid) in enumerate(due)
         if index < share or open_chunks >= 2 * COMPACT_AFTER_OPEN_CHUNKS
     )
-
-
-_IN_BATCH = 500
-
-
-def _ensure_series(conn: Connection, wanted: dict[str, list[str]]) -> dict[tuple[str, str], Any]:
-    """Series rows by (run, key) for every key wanted of each run, creating the missing ones."""
-    found = _series_rows(conn, wanted)
-    missing = {
-        run_id: [k for k in keys if (run_id, k) not in found] for run_id, keys in wanted.items()
-    }
-    missing = {run_id: keys for run_id, keys in missing.items() if keys}
-    if missing:
-        insert_ignoring_conflicts(
-            conn,
-            series,
-            [
-                {"run_id": run_id, "key": k, "summary_mode": "last", "stats": {}, "open_chunks": 0}
-                for run_id, keys in missing.items()
-                for k in keys
-            ],
-        )
-        found.update(_series_rows(conn, missing))
-    return found
-
-
-class SeriesRow(NamedTuple):
-    id: int
-    run_id: str
-    key: str
-    summary_mode: str
-    stats: dict[str, Any]
-    open_chunks: int
-
-
-def _series_rows(conn: Connection, wanted: dict[str, list[str]]) -> dict[tuple[str, str], Any]:
-    """Existing series rows by (run, key) for the keys wanted of each run.
-
-    Read through the driver: a wide step asks for 10,000 rows, and SQLAlchemy's per-row
-    result processing cost more than the query."""
-    run_ids = sorted(wanted)
-    keys = sorted({k for ks in wanted.values() for k in ks})
-    found: dict[tuple[str, str], Any] = {}
-    runs_in = ", ".join("?" * len(run_ids))
-    for start in range(0, len(keys), _IN_BATCH):
-        part = keys[start : start + _IN_BATCH]
-        sql = (
-            f"SELECT id, run_id, key, summary_mode, stats, open_chunks FROM {series.name} "
-            f"WHERE run_id IN ({runs_in}) AND key IN ({', '.join('?' * len(part))})"
-        )
-        for sid, run_id, key, mode, stats, open_chunks in fetch_all(conn, sql, (*run_ids, *part)):
-            parsed = stats if isinstance(stats, dict) else json_value(stats)
-            found[(run_id, key)] = SeriesRow(sid, run_id, key, mode, parsed, open_chunks)
-    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import Connection, delete, select
@@ -19,8 +19,8 @@ from trailmark.store.chunks import (
     encode_chunk,
     encode_small,
 )
-from trailmark.store.database import Database, json_text
-from trailmark.store.dialect import execute_many, insert_ignoring_conflicts
+from trailmark.store.database import Database, json_text, json_value
+from trailmark.store.dialect import execute_many, fetch_all, insert_ignoring_conflicts
 from trailmark.store.runs import require_run
 from trailmark.store.schema import chunks, projects, runs, series
 from trailmark.store.sketches import BLOCK, make_sketch, read_sketch
@@ -35,31 +35,64 @@ QUICK_BELOW = 256
 merges and re-encodes them once a series has :data:`COMPACT_AFTER_OPEN_CHUNKS`."""
 
 
-def series_rows(conn: Connection, run_id: str, keys: Sequence[str]) -> dict[str, Any]:
-    """Existing series rows of ``run_id`` for ``keys``, by key."""
-    found: dict[str, Any] = {}
-    for start in range(0, len(keys), _IN_BATCH):
-        part = keys[start : start + _IN_BATCH]
-        query = select(series).where(series.c.run_id == run_id, series.c.key.in_(part))
-        for row in conn.execute(query):
-            found[row.key] = row
-    return found
+class SeriesRow(NamedTuple):
+    id: int
+    run_id: str
+    key: str
+    summary_mode: str
+    stats: dict[str, Any]
+    open_chunks: int
 
 
-def ensure_series(conn: Connection, run_id: str, keys: Sequence[str]) -> dict[str, Any]:
-    """Series rows for every key, creating the missing ones."""
-    found = series_rows(conn, run_id, keys)
-    missing = [k for k in keys if k not in found]
+def ensure_series(conn: Connection, run_id: str, keys: Sequence[str]) -> dict[str, SeriesRow]:
+    """Series rows of one run by key for every key, creating the missing ones."""
+    found = ensure_series_of_runs(conn, {run_id: list(keys)})
+    return {key: row for (_, key), row in found.items()}
+
+
+def ensure_series_of_runs(
+    conn: Connection, wanted: dict[str, list[str]]
+) -> dict[tuple[str, str], SeriesRow]:
+    """Series rows by (run, key) for every key wanted of each run, creating the missing ones."""
+    found = _series_rows(conn, wanted)
+    missing = {
+        run_id: [k for k in keys if (run_id, k) not in found] for run_id, keys in wanted.items()
+    }
+    missing = {run_id: keys for run_id, keys in missing.items() if keys}
     if missing:
         insert_ignoring_conflicts(
             conn,
             series,
             [
                 {"run_id": run_id, "key": k, "summary_mode": "last", "stats": {}, "open_chunks": 0}
-                for k in missing
+                for run_id, keys in missing.items()
+                for k in keys
             ],
         )
-        found.update(series_rows(conn, run_id, missing))
+        found.update(_series_rows(conn, missing))
+    return found
+
+
+def _series_rows(
+    conn: Connection, wanted: dict[str, list[str]]
+) -> dict[tuple[str, str], SeriesRow]:
+    """Existing series rows by (run, key) for the keys wanted of each run.
+
+    Read through the driver: a wide step asks for 10,000 rows, and SQLAlchemy's per-row
+    result processing cost more than the query."""
+    run_ids = sorted(wanted)
+    keys = sorted({k for ks in wanted.values() for k in ks})
+    found: dict[tuple[str, str], SeriesRow] = {}
+    runs_in = ", ".join("?" * len(run_ids))
+    for start in range(0, len(keys), _IN_BATCH):
+        part = keys[start : start + _IN_BATCH]
+        sql = (
+            f"SELECT id, run_id, key, summary_mode, stats, open_chunks FROM {series.name} "
+            f"WHERE run_id IN ({runs_in}) AND key IN ({', '.join('?' * len(part))})"
+        )
+        for sid, run_id, key, mode, stats, open_chunks in fetch_all(conn, sql, (*run_ids, *part)):
+            parsed = stats if isinstance(stats, dict) else json_value(stats)
+            found[(run_id, key)] = SeriesRow(sid, run_id, key, mode, parsed, open_chunks)
     return found
 
 
@@ -92,11 +125,6 @@ def small_chunk_row(
 ) -> dict[str, Any]:
     """The chunk row of a small append (fewer than :data:`QUICK_BELOW` points), numpy-free."""
     return _chunk_row(series_id, encode_small(steps, times, values), None)
-
-
-def compact(conn: Connection, series_id: int) -> int:
-    """Merge the partly-filled chunks of a series; return how many partial chunks remain."""
-    return compact_many(conn, [series_id])[series_id]
 
 
 def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
