@@ -1,7 +1,10 @@
 """One of many training processes logging at once to one server.
 
 Usage: ``python load_writer.py URL SPOOL_DIR RUN_ID STEPS GO_FILE RATE``. It starts its run,
-waits for ``GO_FILE`` to exist (so all processes start logging together), logs ``STEPS`` steps
+waits until the server has stored what ``init`` sent (the run, its environment, git state
+and packages) and says so by creating ``SPOOL_DIR/ready``, then waits for ``GO_FILE`` to
+exist (so all processes start logging together, and the requests timed are those of
+logging, not of 64 interpreters starting at once), logs ``STEPS`` steps
 of 10 metrics (as fast as it can, or ``RATE`` steps a second when RATE > 0, as training does),
 finishes, and prints JSON: when logging began and finish returned (epoch seconds),
 every ingest request's latency as the SDK's HTTP client saw it (apart: those the server
@@ -16,6 +19,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -24,8 +28,10 @@ def main() -> None:
     rate = float(rate_text)
     import trailmark as tm
     from trailmark.client import http
+    from trailmark.sdk import spool
 
     latencies: list[float] = []
+    sent: list[float] = []
     throttled: list[float] = []
     errors: list[str] = []
     original = http.HttpClient.request_raw
@@ -47,12 +53,18 @@ def main() -> None:
         finally:
             if path.endswith("/ingest"):
                 answered.append(time.perf_counter() - started)
+                if answered is latencies:
+                    sent.append(time.time() - (time.perf_counter() - started))
 
     http.HttpClient.request_raw = timed  # type: ignore[method-assign]
     run = tm.init(project="load", id=run_id, name=run_id, url=url, dir=spool_dir)
+    while spool.count_lines_after(run.spool_path, spool.read_ack(run.spool_path)):
+        time.sleep(0.01)
+    Path(spool_dir, "ready").touch()
     while not os.path.exists(go_file):
         time.sleep(0.002)
     began = time.time()
+    del latencies[:], sent[:], throttled[:]  # from here on: the requests of logging
     for step in range(int(steps)):
         if rate > 0 and step % 10 == 0:
             ahead = began + step / rate - time.time()
@@ -75,6 +87,8 @@ def main() -> None:
         )
     report = run.finish(timeout=600)
     ended = time.time()
+    # A request already on its way when logging began is not one of logging's.
+    timed = [(s, x) for s, x in zip(sent, latencies, strict=True) if s >= began]
     if report is None or not report.complete:
         errors.append(f"finish left records unshipped: {report}")
     print(
@@ -82,7 +96,8 @@ def main() -> None:
             {
                 "began": began,
                 "ended": ended,
-                "latencies": latencies,
+                "latencies": [x for _, x in timed],
+                "sent": [s for s, _ in timed],
                 "throttled": throttled,
                 "errors": errors,
             }

@@ -228,3 +228,23 @@ def test_the_server_drains_its_queue_at_shutdown(tmp_path: Path) -> None:
     assert [f.result(0).accepted for f in futures] == [2] * 4
     assert store.metrics.points("r3", "loss").steps.tolist() == [1, 2]
     store.close()
+
+
+def test_ndjson_bodies_parse_in_one_go_and_refuse_what_is_not_one_text_a_line() -> None:
+    from trailmark.server.ingest_queue import parse_body
+
+    envelope, records = parse_body(body("r1", "w1", 1, 3), NDJSON)
+    assert envelope.run_id == "r1"
+    assert [r["q"] for r in records] == [1, 2, 3]
+    # Blank lines and CRLF endings are fine.
+    spaced = body("r1", "w1", 1, 2).replace(b"\n", b"\r\n\n")
+    assert [r["q"] for r in parse_body(spaced, NDJSON)[1]] == [1, 2]
+    # Two halves of one object on two lines would be one text joined: still refused.
+    halves = b'{"run":"r1","project":"p","writer":"w1"}\n{"t":"m","q":1,\n"s":1,"w":1.0,"d":{}}\n'
+    with pytest.raises(InvalidInput, match="not valid JSON"):
+        parse_body(halves, NDJSON)
+    with pytest.raises(InvalidInput, match="not valid JSON"):
+        parse_body(body("r1", "w1", 1, 2) + b"{oops\n", NDJSON)
+    with pytest.raises(InvalidInput, match="empty batch"):
+        parse_body(b"\n\n", NDJSON)
+    assert parse_body(b'{"run":"r1","project":"p","writer":"w1"}\n', NDJSON)[1] == []

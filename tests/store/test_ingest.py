@@ -354,3 +354,36 @@ def test_series_logged_in_step_are_compacted_a_few_per_group(
     for key in (keys[0], keys[-1]):
         points = store.metrics.points("run1", key)
         assert points.steps.tolist() == list(range(3 * COMPACT_AFTER_OPEN_CHUNKS))
+
+
+def test_compaction_encodes_a_point_fully_once_when_its_chunk_fills(
+    store: Store, database: Database
+) -> None:
+    from sqlalchemy import select
+
+    from trailmark.store.chunks import TAG_RAW
+    from trailmark.store.metrics import CHUNK_TARGET, COMPACT_AFTER_OPEN_CHUNKS
+    from trailmark.store.schema import chunks
+
+    per_batch = 100  # not a divisor of the chunk size: compaction leaves a partial tail
+    q = 0
+    for _ in range(5 * COMPACT_AFTER_OPEN_CHUNKS):
+        batch = []
+        for _ in range(per_batch):
+            q += 1
+            batch.append(metrics(q, q - 1, loss=1.0 / q))
+        store.ingestor.ingest(ENV, batch)
+    with database.read() as conn:
+        rows = conn.execute(select(chunks.c.npoints, chunks.c.vals, chunks.c.sketch)).all()
+    full = [r for r in rows if r.npoints == CHUNK_TARGET]
+    partial = [r for r in rows if r.npoints < CHUNK_TARGET]
+    assert len(full) >= q // CHUNK_TARGET - 1
+    # Full chunks carry the full codec and a sketch; the merged remainder stays in the
+    # quick form until it fills (it will be merged again).
+    assert all(r.sketch is not None for r in full)
+    assert all(r.vals[0] != TAG_RAW or len(r.vals) < 9 * CHUNK_TARGET for r in full)
+    assert any(r.npoints > per_batch for r in partial), "compaction merged small appends"
+    assert all(r.sketch is None and r.vals[0] == TAG_RAW for r in partial)
+    points = store.metrics.points("run1", "loss")
+    assert points.steps.tolist() == list(range(q))
+    assert points.values.tolist() == [1.0 / (s + 1) for s in range(q)]

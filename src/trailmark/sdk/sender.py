@@ -30,9 +30,13 @@ PROBE_BATCH_BYTES = 64 * 1024
 """The batch size while the destination is failing: enough to tell when it is back."""
 POLL_INTERVAL = 0.1
 FAST_POLL_INTERVAL = 0.02
-"""The idle wait right after a batch was shipped: while a loop logs fast, batches go out
-every few tens of milliseconds and the store keeps pace instead of catching up in
-``finish()``; each empty poll doubles the wait up to :data:`POLL_INTERVAL`."""
+"""The wait after a batch that left nothing behind, counted from the batch's start: while
+a loop logs fast, batches go out every few tens of milliseconds and the store keeps pace
+instead of catching up in ``finish()``; each empty poll doubles the wait up to
+:data:`POLL_INTERVAL`. A transport may ask for a longer one (``ship_interval``): over
+HTTP each request costs the server far more than a point does, so a server's writers
+send a few larger batches a second instead of one per round trip. A batch cut short by
+the size limits is followed at once by the next, whatever the interval."""
 MAX_BACKOFF = 30.0
 
 
@@ -61,15 +65,26 @@ def ship_available(
 
     Raises :class:`TransientError` when the destination should be retried later.
     """
-    offset = spool.read_ack(path)
-    lines, new_offset = spool.read_lines(path, offset, max_bytes, MAX_RECORDS_PER_BATCH)
+    with spool.SpoolCursor(path) as cursor:
+        return ship_next(cursor, header, transport, max_bytes=max_bytes)
+
+
+def ship_next(
+    cursor: spool.SpoolCursor,
+    header: dict[str, Any],
+    transport: Transport,
+    *,
+    max_bytes: int = MAX_BATCH_BYTES,
+) -> tuple[int, int]:
+    """:func:`ship_available` through a cursor the caller keeps open between batches."""
+    lines, new_offset = cursor.read(cursor.acked, max_bytes, MAX_RECORDS_PER_BATCH)
     if not lines:
         return 0, 0
-    rejected = _deliver_isolating_bad(path, header, transport, lines)
+    rejected = _deliver_isolating_bad(cursor.path, header, transport, lines)
     try:
-        spool.write_ack(path, new_offset)
+        cursor.ack(new_offset)
     except OSError as exc:  # e.g. a full disk: shipping again later is harmless
-        raise TransientError(f"cannot record what was shipped in {path}: {exc}") from exc
+        raise TransientError(f"cannot record what was shipped in {cursor.path}: {exc}") from exc
     return len(lines) - rejected, rejected
 
 
@@ -131,46 +146,59 @@ class Sender:
         self._wake.set()
 
     def _run(self) -> None:
-        failures = 0
-        idle_wait = FAST_POLL_INTERVAL
-        prepare = getattr(self.transport, "prepare", None)
-        if prepare is not None:
-            prepare()
         try:
-            while True:
-                stopping = self._stopping.is_set()
-                try:
-                    shipped, rejected = ship_available(
-                        self.path,
-                        self.header,
-                        self.transport,
-                        max_bytes=PROBE_BATCH_BYTES if failures else MAX_BATCH_BYTES,
-                    )
-                    self.rejected += rejected
-                    failures = 0
-                    self.last_error = None
-                except TransientError as exc:
-                    failures += 1
-                    self.last_error = str(exc)
-                    delay = retry_delay(failures, exc.retry_after)
-                    if exc.retry_after is not None:
-                        time.sleep(delay)  # the server's wish: not cut short, even by finish()
-                    else:
-                        self._wake.wait(delay)  # finish() cuts a backoff short, once
-                        self._wake.clear()
-                    continue
-                if shipped or rejected:
-                    idle_wait = FAST_POLL_INTERVAL
-                    continue
-                if stopping:
-                    self._drained.set()
-                    return
-                self._wake.wait(idle_wait)
-                self._wake.clear()
-                idle_wait = min(POLL_INTERVAL, idle_wait * 2)
+            with spool.SpoolCursor(self.path) as cursor:
+                self._ship_until_stopped(cursor)
         except Exception as exc:  # never let the sender die silently
             self.last_error = f"{type(exc).__name__}: {exc}"
             warnings.warn(f"trailmark: the sender stopped: {self.last_error}", stacklevel=1)
+
+    def _ship_until_stopped(self, cursor: spool.SpoolCursor) -> None:
+        failures = 0
+        interval = max(FAST_POLL_INTERVAL, getattr(self.transport, "ship_interval", 0.0))
+        idle_wait = interval
+        prepare = getattr(self.transport, "prepare", None)
+        if prepare is not None:
+            prepare()
+        while True:
+            stopping = self._stopping.is_set()
+            started = time.monotonic()
+            try:
+                shipped, rejected = ship_next(
+                    cursor,
+                    self.header,
+                    self.transport,
+                    max_bytes=PROBE_BATCH_BYTES if failures else MAX_BATCH_BYTES,
+                )
+                self.rejected += rejected
+                failures = 0
+                self.last_error = None
+            except TransientError as exc:
+                failures += 1
+                self.last_error = str(exc)
+                delay = retry_delay(failures, exc.retry_after)
+                if exc.retry_after is not None:
+                    time.sleep(delay)  # the server's wish: not cut short, even by finish()
+                else:
+                    self._wake.wait(delay)  # finish() cuts a backoff short, once
+                    self._wake.clear()
+                continue
+            if shipped or rejected:
+                idle_wait = interval
+                if cursor.cut_short or self._stopping.is_set():
+                    continue
+                # Jittered, so that writers started together (the ranks of one job) do
+                # not all send in the same instant and wait on each other at the server.
+                wait = interval * (0.75 + random.random() / 2) - (time.monotonic() - started)
+            elif stopping:
+                self._drained.set()
+                return
+            else:
+                wait = idle_wait
+                idle_wait = min(max(POLL_INTERVAL, interval), idle_wait * 2)
+            if wait > 0:
+                self._wake.wait(wait)
+                self._wake.clear()
 
     def stop(self, timeout: float | None) -> ShipReport:
         """Ship what is left, waiting at most ``timeout`` seconds; report what remains."""

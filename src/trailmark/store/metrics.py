@@ -96,14 +96,24 @@ def _series_rows(
     return found
 
 
-def chunk_rows(series_id: int, points: Points) -> tuple[list[dict[str, Any]], int]:
-    """Encoded chunk rows for ``points``, and how many of them are not full."""
+def chunk_rows(
+    series_id: int, points: Points, *, partial_quick: bool = False
+) -> tuple[list[dict[str, Any]], int]:
+    """Encoded chunk rows for ``points``, and how many of them are not full.
+
+    ``partial_quick``: a piece that is not full is stored in the quick encoding and
+    without a sketch, as small appends are; compaction uses this for the remainder it
+    will merge again later, so each point pays the full codec once, when its chunk fills.
+    """
     rows: list[dict[str, Any]] = []
     partial = 0
     for piece in points.split(CHUNK_TARGET):
-        encoded = encode_chunk(piece, quick=len(piece) < QUICK_BELOW)
-        rows.append(_chunk_row(series_id, encoded, make_sketch(piece)))
-        partial += encoded.count < CHUNK_TARGET
+        full = len(piece) >= CHUNK_TARGET
+        if not full and (partial_quick or len(piece) < QUICK_BELOW):
+            rows.append(_chunk_row(series_id, encode_chunk(piece, quick=True), None))
+        else:
+            rows.append(_chunk_row(series_id, encode_chunk(piece), make_sketch(piece)))
+        partial += not full
     return rows, partial
 
 
@@ -151,7 +161,7 @@ def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
             continue
         merged = Points.concat([decode_chunk(r.npoints, r.steps, r.times, r.vals) for r in found])
         stale.extend(r.id for r in found)
-        rows, remaining[sid] = chunk_rows(sid, merged)
+        rows, remaining[sid] = chunk_rows(sid, merged, partial_quick=True)
         fresh.extend(rows)
     for start in range(0, len(stale), _IN_BATCH):
         conn.execute(delete(chunks).where(chunks.c.id.in_(stale[start : start + _IN_BATCH])))

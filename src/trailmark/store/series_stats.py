@@ -36,8 +36,13 @@ def merge_stats_lists(
     """:func:`merge_stats` for a few points given as Python lists (no numpy per call)."""
     if not values:
         return stats
-    finite = [v for v in values if math.isfinite(v)]
-    bounds = (min(finite), max(finite), sum(finite)) if finite else None
+    total = sum(values)
+    if math.isfinite(total):  # then so is every value (a NaN or an infinity would show)
+        finite = values
+        bounds: tuple[float, float, float] | None = (min(values), max(values), total)
+    else:
+        finite = [v for v in values if math.isfinite(v)]
+        bounds = (min(finite), max(finite), sum(finite)) if finite else None
     return _merged(
         stats,
         len(values),
