@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from trailmark import records as rec
@@ -33,9 +33,16 @@ from trailmark.errors import Conflict, InvalidInput, TrailmarkError
 from trailmark.records import json_safe, metric_from_json
 from trailmark.store.console import append_lines
 from trailmark.store.database import Database
-from trailmark.store.dialect import for_update, insert_ignoring_conflicts
 from trailmark.store.fork import copy_history
 from trailmark.store.ingest_checks import validate
+from trailmark.store.ingest_rows import (
+    RunRow,
+    lock_runs,
+    project_ids,
+    update_runs,
+    update_writers,
+    writer_seqs,
+)
 from trailmark.store.metrics import (
     COMPACT_AFTER_OPEN_CHUNKS,
     QUICK_BELOW,
@@ -48,8 +55,8 @@ from trailmark.store.metrics import (
     update_series,
 )
 from trailmark.store.run_state import RunState
-from trailmark.store.runs import ensure_project, new_run_row
-from trailmark.store.schema import run_metadata, runs, writers
+from trailmark.store.runs import new_run_row
+from trailmark.store.schema import run_metadata, runs
 from trailmark.store.series_stats import merge_stats, merge_stats_lists, summary_value
 from trailmark.store.upserts import upsert
 from trailmark.validation import (
@@ -177,14 +184,15 @@ def _apply_group(conn: Connection, batches: Sequence[Batch]) -> list[IngestResul
     """Apply validated batches of any runs and writers, as if one after the other, with a
     few statements for the whole group rather than a few per batch."""
     now = time.time()
-    project_ids = {
-        name: ensure_project(conn, name) for name in sorted({e.project for e, _ in batches})
-    }
-    run_rows = _lock_runs(conn, batches, project_ids)
+    projects = project_ids(conn, (e.project for e, _ in batches))
+    run_rows = _lock_runs(conn, batches, projects)
     for env, _ in batches:
-        if run_rows[env.run_id].project_id != project_ids[env.project]:
+        if run_rows[env.run_id].project_id != projects[env.project]:
             raise Conflict(f"run {env.run_id!r} belongs to another project, not {env.project!r}")
-    last_seqs = _writer_seqs(conn, [env for env, _ in batches], now)
+    first_seen: dict[tuple[str, str], tuple[int | None, str | None]] = {}
+    for env, _ in batches:
+        first_seen.setdefault((env.run_id, env.writer), (env.rank, env.host))
+    last_seqs = writer_seqs(conn, first_seen, now)
 
     results: list[IngestResult] = []
     work: dict[str, _RunWork] = {}
@@ -205,32 +213,29 @@ def _apply_group(conn: Connection, batches: Sequence[Batch]) -> list[IngestResul
         return results
 
     summaries = _apply_metrics(conn, work)
-    run_values: list[dict[str, Any]] = []
+    changes: list[tuple[str, dict[str, Any]]] = []
     for run_id, run in sorted(work.items()):
         state = run.state
-        changes = {k: v for k, v in summaries.get(run_id, {}).items() if rec.is_run_series(k)}
-        state.summary.update({k: v for k, v in changes.items() if v is not None})
-        for key in [k for k, v in changes.items() if v is None]:
+        changed = {k: v for k, v in summaries.get(run_id, {}).items() if rec.is_run_series(k)}
+        state.summary.update({k: v for k, v in changed.items() if v is not None})
+        for key in [k for k, v in changed.items() if v is None]:
             state.summary.pop(key, None)
         state.summary.update(state.user_summary)
-        values = state.changed_values()
+        if run.fields_changed:
+            values = state.changed_values()
+        else:  # points and console lines only: the rest of the row is as it was read
+            values = {"summary": state.summary, "last_step": state.last_step}
         values.update(updated_at=now, heartbeat_at=now)
-        run_values.append({"run": run_id, **{f"v_{k}": v for k, v in values.items()}})
-    conn.execute(
-        update(runs)
-        .where(runs.c.id == bindparam("run"))
-        .values({k[2:]: bindparam(k) for k in run_values[0] if k != "run"}),
-        run_values,
-    )
-    conn.execute(
-        update(writers)
-        .where(writers.c.run_id == bindparam("run"), writers.c.writer_id == bindparam("writer"))
-        .values(last_seq=bindparam("seq"), updated_at=now),
+        changes.append((run_id, values))
+    update_runs(conn, changes)
+    update_writers(
+        conn,
         [
-            {"run": run_id, "writer": w, "seq": last_seqs[(run_id, w)]}
+            (run_id, w, last_seqs[(run_id, w)])
             for run_id, run in sorted(work.items())
             for w in sorted(run.writers)
         ],
+        now,
     )
     return results
 
@@ -239,22 +244,23 @@ def _apply_group(conn: Connection, batches: Sequence[Batch]) -> list[IngestResul
 class _RunWork:
     """What the group does to one run: its state, and the points for its series."""
 
-    row: Any
+    row: RunRow
     state: RunState
     metrics: dict[str, _Series] = field(default_factory=dict)
     modes: dict[str, str] = field(default_factory=dict)
     writers: set[str] = field(default_factory=set)
+    fields_changed: bool = False
+    """Whether a record changed more of the row than its summary and last step."""
 
 
 def _lock_runs(
-    conn: Connection, batches: Sequence[Batch], project_ids: dict[str, int]
-) -> dict[str, Any]:
-    """The rows of the batches' runs, locked in id order (so that two servers applying
-    groups at once never deadlock on PostgreSQL); a run seen for the first time is created
-    from its first batch's ``run`` record."""
+    conn: Connection, batches: Sequence[Batch], projects: dict[str, int]
+) -> dict[str, RunRow]:
+    """The rows of the batches' runs, locked in id order (see
+    :func:`~trailmark.store.ingest_rows.lock_runs`); a run seen for the first time is
+    created from its first batch's ``run`` record."""
     run_ids = sorted({env.run_id for env, _ in batches})
-    query = select(runs).where(runs.c.id.in_(run_ids)).order_by(runs.c.id)
-    found = {row.id: row for row in conn.execute(for_update(conn, query))}
+    found = lock_runs(conn, run_ids)
     new_rows: dict[str, dict[str, Any]] = {}
     for env, records in batches:
         if env.run_id in found or env.run_id in new_rows:
@@ -262,46 +268,11 @@ def _lock_runs(
         first: dict[str, Any] = next((r for r in records if r["t"] == rec.RUN), {})
         if not rec.is_primary(env.rank):  # another rank's host and metadata are its own
             first = {k: v for k, v in first.items() if k not in ("host", "metadata")}
-        new_rows[env.run_id] = new_run_row(env.run_id, project_ids[env.project], **first)
+        new_rows[env.run_id] = new_run_row(env.run_id, projects[env.project], **first)
     if new_rows:
         conn.execute(runs.insert(), list(new_rows.values()))
-        query = select(runs).where(runs.c.id.in_(sorted(new_rows)))
-        found.update({row.id: row for row in conn.execute(query)})
+        found.update(lock_runs(conn, sorted(new_rows)))
     return found
-
-
-def _writer_seqs(conn: Connection, envs: list[Envelope], now: float) -> dict[tuple[str, str], int]:
-    """The highest sequence number applied so far of each (run, writer), locked for the
-    transaction; a writer seen for the first time is recorded with its rank and host."""
-    first_seen: dict[tuple[str, str], Envelope] = {}
-    for env in envs:
-        first_seen.setdefault((env.run_id, env.writer), env)
-    insert_ignoring_conflicts(
-        conn,
-        writers,
-        [
-            {
-                "run_id": env.run_id,
-                "writer_id": env.writer,
-                "last_seq": 0,
-                "rank": env.rank,
-                "host": env.host,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for env in first_seen.values()
-        ],
-    )
-    query = (
-        select(writers.c.run_id, writers.c.writer_id, writers.c.last_seq)
-        .where(
-            writers.c.run_id.in_(sorted({run_id for run_id, _ in first_seen})),
-            writers.c.writer_id.in_(sorted({writer for _, writer in first_seen})),
-        )
-        .order_by(writers.c.run_id, writers.c.writer_id)
-    )
-    seqs = {(r.run_id, r.writer_id): int(r.last_seq) for r in conn.execute(for_update(conn, query))}
-    return {key: seqs[key] for key in first_seen}
 
 
 def _after(records: list[dict[str, Any]], last_seq: int) -> list[dict[str, Any]]:
@@ -342,6 +313,7 @@ def _apply_records(
         elif kind == rec.DEFINE:
             run.modes[rec.rank_key(record["k"], env.rank)] = record["summary"]
         else:
+            run.fields_changed = True
             if kind == rec.RUN and record.get("fork_from") and "fork" not in state.metadata:
                 state.last_step = last_step
                 state.fork(copy_history(conn, env.run_id, record["fork_from"]))

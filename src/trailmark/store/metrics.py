@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, select
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
@@ -142,16 +142,15 @@ def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
 
     A few statements whatever the number of series (a wide run compacts 10,000 at once).
     """
-    partial: dict[int, list[Any]] = {sid: [] for sid in series_ids}
+    partial: dict[int, list[tuple[Any, ...]]] = {sid: [] for sid in series_ids}
     for start in range(0, len(series_ids), _IN_BATCH):
         part = series_ids[start : start + _IN_BATCH]
-        query = (
-            select(chunks)
-            .where(chunks.c.series_id.in_(part), chunks.c.npoints < CHUNK_TARGET)
-            .order_by(chunks.c.id)
+        sql = (
+            f"SELECT id, series_id, npoints, steps, times, vals FROM {chunks.name} "
+            f"WHERE series_id IN ({', '.join('?' * len(part))}) AND npoints < ? ORDER BY id"
         )
-        for row in conn.execute(query):
-            partial[row.series_id].append(row)
+        for row in fetch_all(conn, sql, (*part, CHUNK_TARGET)):
+            partial[row[1]].append(row)
     remaining: dict[int, int] = {}
     stale: list[int] = []
     fresh: list[dict[str, Any]] = []
@@ -159,12 +158,19 @@ def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
         if len(found) < 2:
             remaining[sid] = len(found)
             continue
-        merged = Points.concat([decode_chunk(r.npoints, r.steps, r.times, r.vals) for r in found])
-        stale.extend(r.id for r in found)
+        merged = Points.concat(
+            [decode_chunk(n, steps, times, vals) for _, _, n, steps, times, vals in found]
+        )
+        stale.extend(row[0] for row in found)
         rows, remaining[sid] = chunk_rows(sid, merged, partial_quick=True)
         fresh.extend(rows)
     for start in range(0, len(stale), _IN_BATCH):
-        conn.execute(delete(chunks).where(chunks.c.id.in_(stale[start : start + _IN_BATCH])))
+        part = stale[start : start + _IN_BATCH]
+        execute_many(
+            conn,
+            f"DELETE FROM {chunks.name} WHERE id IN ({', '.join('?' * len(part))})",
+            [tuple(part)],
+        )
     insert_chunks(conn, fresh)
     return remaining
 
