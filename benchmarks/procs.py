@@ -144,6 +144,24 @@ def start_server(data_dir: Path, db: str | None = None, timeout: float = 60.0) -
     return Server(process, port, data_dir, time.perf_counter() - started)
 
 
+@contextlib.contextmanager
+def null_server(workdir: Path) -> Iterator[Server]:
+    """A server that answers ingest requests without storing anything (see
+    ``workers/null_server.py``): what a load costs the machine before any server work."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    script = Path(__file__).resolve().parent / "workers" / "null_server.py"
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, str(script), str(port)], env=clean_env())
+    server = Server(process, port, workdir, 0.0)
+    try:
+        wait_until_answering(process, port, 60)
+        server.start_seconds = time.perf_counter() - started
+        yield server
+    finally:
+        server.stop()
+
+
 class Http:
     """A keep-alive GET client, for timing REST reads as a browser or script would do them."""
 

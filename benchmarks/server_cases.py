@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.core import Figure, figure
-from benchmarks.procs import Server, clean_env, postgres_database, start_server, tree_rss_bytes
+from benchmarks.procs import (
+    Server,
+    clean_env,
+    null_server,
+    postgres_database,
+    start_server,
+    tree_rss_bytes,
+)
 from benchmarks.trailmark_cases import WORKERS, log_10x10k
 from benchmarks.workspace import Workspace
 
@@ -84,6 +91,10 @@ def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float)
         results.append(result)
         errors.extend(result["errors"])
     latencies = [x for r in results for x in r["latencies"]]
+    # Requests sent before the first writer called finish(), and the others: when every
+    # writer finishes in the same instant, their last batches and exits arrive together.
+    first_finish = min((r["finishing"] for r in results), default=0.0)
+    timed = [(s, x) for r in results for s, x in zip(r["sent"], r["latencies"], strict=True)]
     throttled = [x for r in results for x in r["throttled"]]
     began = min((r["began"] for r in results), default=0.0)
     ended = max((r["ended"] for r in results), default=0.0)
@@ -94,6 +105,8 @@ def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float)
         ),
         "rate": points / (ended - began) if ended > began else 0.0,
         "p99": _percentile(latencies, 0.99),
+        "p99_logging": _percentile([x for s, x in timed if s < first_finish], 0.99),
+        "p99_finishing": _percentile([x for s, x in timed if s >= first_finish], 0.99),
         "requests": len(latencies),
         "throttled": len(throttled),
         "errors": errors,
@@ -112,19 +125,28 @@ def _throttled(result: dict[str, Any]) -> str:
     return f"{count} more answered 429 and sent again after Retry-After ({share:.0%} of all)"
 
 
-def load_figures(ws: Workspace, server: Server, prefix: str) -> dict[str, Figure]:
-    """Capacity (every writer logs as fast as it can) and latency at the target rate (paced)."""
+def _split(result: dict[str, Any]) -> str:
+    return (
+        f"p99 while logging {result['p99_logging'] * 1e3:.0f} ms, "
+        f"while all finish at once {result['p99_finishing'] * 1e3:.0f} ms"
+    )
+
+
+def load_figures(
+    ws: Workspace, server: Server, prefix: str, *, with_floor: bool = False
+) -> dict[str, Figure]:
+    """Capacity (every writer logs as fast as it can) and latency at the target rate (paced);
+    ``with_floor``: also the paced load against a server that stores nothing."""
     scale = ws.scale
     procs = scale.load_procs
     burst = [run_load(server, ws.fresh_dir("load"), procs, scale.load_steps, 0.0)]
     per_writer = TARGET_RATE / POINTS_PER_STEP / procs
-    paced = run_load(
-        server,
-        ws.fresh_dir("load"),
-        procs,
-        round(per_writer * scale.load_seconds),
-        per_writer,
-    )
+    steps = round(per_writer * scale.load_seconds)
+    paced = run_load(server, ws.fresh_dir("load"), procs, steps, per_writer)
+    floor = None
+    if with_floor:
+        with null_server(ws.fresh_dir("null")) as nothing:
+            floor = run_load(nothing, ws.fresh_dir("load"), procs, steps, per_writer)
     errors = [e for r in [*burst, paced] for e in r["errors"]]
     last = burst[-1]
     rate_note = (
@@ -134,8 +156,14 @@ def load_figures(ws: Workspace, server: Server, prefix: str) -> dict[str, Figure
     p99_note = (
         f"{procs} procs, a run each, paced to {TARGET_RATE / 1e3:.0f}k pts/s in total for "
         f"{scale.load_seconds:g} s: achieved {paced['rate'] / 1e3:.0f}k pts/s, "
-        f"{paced['requests']} requests stored; {_throttled(paced)}; SDK HTTP client timing"
+        f"{paced['requests']} requests stored; {_throttled(paced)}; SDK HTTP client timing; "
+        f"{_split(paced)}"
     )
+    if floor is not None:
+        p99_note += (
+            f"; the same load to a server that stores nothing (the floor this machine "
+            f"leaves): p99 {floor['p99'] * 1e3:.0f} ms, {_split(floor)}"
+        )
     return {
         f"{prefix}_rate": figure([r["rate"] for r in burst], "pts/s", note=rate_note),
         f"{prefix}_p99": figure([paced["p99"]], "s", note=p99_note),
@@ -148,7 +176,7 @@ def load_figures(ws: Workspace, server: Server, prefix: str) -> dict[str, Figure
 def case_load_sqlite(ws: Workspace) -> dict[str, Figure]:
     server = ws.server()
     ws.server_busy = True
-    return load_figures(ws, server, "load_sqlite")
+    return load_figures(ws, server, "load_sqlite", with_floor=ws.scale.name != "guard")
 
 
 def case_load_pg(ws: Workspace) -> dict[str, Figure]:

@@ -6,7 +6,7 @@ and packages) and says so by creating ``SPOOL_DIR/ready``, then waits for ``GO_F
 exist (so all processes start logging together, and the requests timed are those of
 logging, not of 64 interpreters starting at once), logs ``STEPS`` steps
 of 10 metrics (as fast as it can, or ``RATE`` steps a second when RATE > 0, as training does),
-finishes, and prints JSON: when logging began and finish returned (epoch seconds),
+finishes, and prints JSON: when logging began, finish was called and returned (epoch seconds),
 every ingest request's latency as the SDK's HTTP client saw it (apart: those the server
 throttled with 429, which the sender sends again after Retry-After, so they are not errors)
 and the errors it met. Timing the requests wraps the SDK's HTTP client method; nothing else
@@ -85,6 +85,7 @@ def main() -> None:
                 "m9": x + 9,
             }
         )
+    finishing = time.time()
     report = run.finish(timeout=600)
     ended = time.time()
     # A request already on its way when logging began is not one of logging's.
@@ -95,6 +96,7 @@ def main() -> None:
         json.dumps(
             {
                 "began": began,
+                "finishing": finishing,
                 "ended": ended,
                 "latencies": [x for _, x in timed],
                 "sent": [s for s, _ in timed],
