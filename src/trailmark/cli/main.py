@@ -123,7 +123,7 @@ def server(
     webhooks_allow_private: bool,
     allowed_host: tuple[str, ...],
 ) -> None:
-    """Run the tracking server (REST API at /api/v1, MLflow-compatible API later)."""
+    """Run the tracking server (REST API at /api/v1, MLflow-compatible API at /api/2.0/mlflow)."""
     _serve(
         host,
         port,

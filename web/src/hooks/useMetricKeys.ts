@@ -2,8 +2,11 @@ import { useEffect, useRef, useState } from "react";
 import { isAbort } from "../api/client";
 import { fetchMetricKeys } from "../api/endpoints";
 import { useInterval } from "./useDom";
+import { POLL_MS } from "./useSeriesData";
 
-/** Union of the metric keys of some runs; refreshed now and then while they are live. */
+/** Union of the metric keys of some runs; refreshed now and then while they are live: every
+ * few seconds until the first keys show up (a page opened as the script starts shows its
+ * charts as soon as the first points are stored), then every 10 s. */
 export function useMetricKeys(project: string, runIds: readonly string[], live: boolean) {
   const [keys, setKeys] = useState<string[]>([]);
   const [loading, setLoading] = useState(true);
@@ -31,6 +34,6 @@ export function useMetricKeys(project: string, runIds: readonly string[], live: 
     return () => ctrl.abort();
   }, [project, key, tick]);
 
-  useInterval(() => setTick((t) => t + 1), 10_000, live);
+  useInterval(() => setTick((t) => t + 1), keys.length === 0 ? POLL_MS : 10_000, live);
   return { keys, loading, error, retry: () => setTick((t) => t + 1) };
 }
