@@ -40,12 +40,16 @@ class GatedIngestor(Ingestor):
         self.gate = threading.Event()
         self.started = threading.Event()
         self.groups: list[int] = []
+        self.busy: list[bool] = []
 
-    def ingest_many(self, batches: Sequence[Batch]) -> list[IngestResult | Exception]:
+    def ingest_many(
+        self, batches: Sequence[Batch], *, busy: bool = False
+    ) -> list[IngestResult | Exception]:
         self.started.set()
         assert self.gate.wait(30), "the test never opened the gate"
         self.groups.append(len(batches))
-        return super().ingest_many(batches)
+        self.busy.append(busy)
+        return super().ingest_many(batches, busy=busy)
 
 
 @pytest.fixture
@@ -163,11 +167,13 @@ def test_the_writer_survives_an_unexpected_failure(store: Store) -> None:
     class Flaky(Ingestor):
         calls = 0
 
-        def ingest_many(self, batches: Sequence[Batch]) -> list[IngestResult | Exception]:
+        def ingest_many(
+            self, batches: Sequence[Batch], *, busy: bool = False
+        ) -> list[IngestResult | Exception]:
             Flaky.calls += 1
             if Flaky.calls == 1:
                 raise RuntimeError("boom")
-            return super().ingest_many(batches)
+            return super().ingest_many(batches, busy=busy)
 
     queue = IngestQueue(Flaky(store.db))
     with pytest.raises(RuntimeError, match="boom"):
@@ -248,3 +254,19 @@ def test_ndjson_bodies_parse_in_one_go_and_refuse_what_is_not_one_text_a_line() 
     with pytest.raises(InvalidInput, match="empty batch"):
         parse_body(b"\n\n", NDJSON)
     assert parse_body(b'{"run":"r1","project":"p","writer":"w1"}\n', NDJSON)[1] == []
+
+
+def test_a_group_with_requests_queued_behind_it_is_applied_as_busy(
+    store: Store, gated: GatedIngestor
+) -> None:
+    queue = IngestQueue(gated, max_group_batches=2)
+    first = queue.submit(body("r0", "w0", 1, 5), NDJSON)
+    assert gated.started.wait(10)
+    later = [queue.submit(body(f"r{i}", "w", 1, 5), NDJSON) for i in range(1, 6)]
+    gated.gate.set()
+    assert first.result(10) == IngestResult(5, 0, 5)
+    assert [f.result(10) for f in later] == [IngestResult(5, 0, 5)] * 5
+    assert gated.groups == [1, 2, 2, 1]
+    # Compaction waits while others wait: only the groups with requests behind them.
+    assert gated.busy == [False, True, True, False]
+    queue.stop()

@@ -322,7 +322,7 @@ def test_a_failing_database_fails_the_group_without_retrying_each_batch(
 
     attempts: list[int] = []
 
-    def locked(_conn: Any, batches: Any) -> Any:
+    def locked(_conn: Any, batches: Any, _busy: bool = False) -> Any:
         attempts.append(len(batches))
         raise OperationalError("BEGIN", {}, Exception("database is locked"))
 
@@ -387,3 +387,33 @@ def test_compaction_encodes_a_point_fully_once_when_its_chunk_fills(
     points = store.metrics.points("run1", "loss")
     assert points.steps.tolist() == list(range(q))
     assert points.values.tolist() == [1.0 / (s + 1) for s in range(q)]
+
+
+def test_compaction_waits_while_requests_queue_but_not_past_twice_the_threshold(
+    store: Store, database: Database
+) -> None:
+    from sqlalchemy import select
+
+    from trailmark.store.metrics import COMPACT_AFTER_OPEN_CHUNKS
+    from trailmark.store.schema import series
+
+    def open_chunks() -> int:
+        with database.read() as conn:
+            return int(conn.execute(select(series.c.open_chunks)).scalar_one())
+
+    seen = []
+    for q in range(1, 2 * COMPACT_AFTER_OPEN_CHUNKS + 1):
+        store.ingestor.ingest_many([(ENV, [metrics(q, q, loss=float(q))])], busy=True)
+        seen.append(open_chunks())
+    # Busy: nothing compacted at the threshold, only once twice over it.
+    assert seen[COMPACT_AFTER_OPEN_CHUNKS - 1] == COMPACT_AFTER_OPEN_CHUNKS
+    assert max(seen) == 2 * COMPACT_AFTER_OPEN_CHUNKS - 1
+    assert seen[-1] == 1
+    idle = []
+    for q in range(2 * COMPACT_AFTER_OPEN_CHUNKS + 1, 3 * COMPACT_AFTER_OPEN_CHUNKS + 1):
+        store.ingestor.ingest_many([(ENV, [metrics(q, q, loss=float(q))])])
+        idle.append(open_chunks())
+    assert max(idle) == COMPACT_AFTER_OPEN_CHUNKS - 1, "idle: compacted at the threshold"
+    assert min(idle) == 1
+    points = store.metrics.points("run1", "loss")
+    assert points.steps.tolist() == list(range(1, 3 * COMPACT_AFTER_OPEN_CHUNKS + 1))

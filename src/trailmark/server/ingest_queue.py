@@ -241,7 +241,9 @@ class IngestQueue:
                 request.future.set_exception(exc)
                 continue
             owners.append(request)
-        outcomes = self.ingestor.ingest_many(parsed) if parsed else []
+        # Requests queued behind this group: work that can wait (compaction) waits.
+        busy = bool(self._waiting)
+        outcomes = self.ingestor.ingest_many(parsed, busy=busy) if parsed else []
         for request, outcome in zip(owners, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 request.future.set_exception(outcome)

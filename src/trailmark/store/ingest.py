@@ -127,7 +127,9 @@ class Ingestor:
         with self.db.write() as conn:
             return _apply_group(conn, [(envelope, records)])[0]
 
-    def ingest_many(self, batches: Sequence[Batch]) -> list[IngestResult | Exception]:
+    def ingest_many(
+        self, batches: Sequence[Batch], *, busy: bool = False
+    ) -> list[IngestResult | Exception]:
         """Apply the batches of many writers in one transaction (group commit): one commit
         for all, and per series one chunk append and one stats update however many writers
         sent points. Each batch keeps its own outcome, in order: a batch that fails
@@ -146,7 +148,7 @@ class Ingestor:
             outcomes.append(_PENDING)
             valid.append(index)
         if len(valid) > 1:
-            applied = self._apply_together([batches[i] for i in valid])
+            applied = self._apply_together([batches[i] for i in valid], busy)
             if applied is not None:
                 for index, result in zip(valid, applied, strict=True):
                     outcomes[index] = result
@@ -161,17 +163,17 @@ class Ingestor:
                 continue
             try:
                 with self.db.write() as conn:
-                    outcomes[index] = _apply_group(conn, [batches[index]])[0]
+                    outcomes[index] = _apply_group(conn, [batches[index]], busy)[0]
             except OperationalError as exc:
                 outcomes[index] = database_failed = exc
             except Exception as exc:  # this batch's outcome: its caller raises it
                 outcomes[index] = exc
         return outcomes
 
-    def _apply_together(self, batches: list[Batch]) -> list[IngestResult] | None:
+    def _apply_together(self, batches: list[Batch], busy: bool) -> list[IngestResult] | None:
         try:
             with self.db.write() as conn:
-                return _apply_group(conn, batches)
+                return _apply_group(conn, batches, busy)
         except Exception as exc:
             log.info("a group of %d batches failed (%s); applying each alone", len(batches), exc)
             return None
@@ -180,9 +182,12 @@ class Ingestor:
 _PENDING = IngestResult(0, 0, 0)
 
 
-def _apply_group(conn: Connection, batches: Sequence[Batch]) -> list[IngestResult]:
+def _apply_group(
+    conn: Connection, batches: Sequence[Batch], busy: bool = False
+) -> list[IngestResult]:
     """Apply validated batches of any runs and writers, as if one after the other, with a
-    few statements for the whole group rather than a few per batch."""
+    few statements for the whole group rather than a few per batch. ``busy``: more requests
+    wait behind this group, so compaction that can wait does (see :func:`_compact_now`)."""
     now = time.time()
     projects = project_ids(conn, (e.project for e, _ in batches))
     run_rows = _lock_runs(conn, batches, projects)
@@ -212,7 +217,7 @@ def _apply_group(conn: Connection, batches: Sequence[Batch]) -> list[IngestResul
     if not work:
         return results
 
-    summaries = _apply_metrics(conn, work)
+    summaries = _apply_metrics(conn, work, busy)
     changes: list[tuple[str, dict[str, Any]]] = []
     for run_id, run in sorted(work.items()):
         state = run.state
@@ -364,7 +369,9 @@ def _collect(
 _FLOATS = {float}
 
 
-def _apply_metrics(conn: Connection, work: dict[str, _RunWork]) -> dict[str, dict[str, Any]]:
+def _apply_metrics(
+    conn: Connection, work: dict[str, _RunWork], busy: bool = False
+) -> dict[str, dict[str, Any]]:
     """Append points and update series stats of the group's runs, with a few statements for
     all; return each run's summary values that changed."""
     wanted = {
@@ -408,7 +415,7 @@ def _apply_metrics(conn: Connection, work: dict[str, _RunWork]) -> dict[str, dic
             summary[key] = summary_value(stats, mode)
     if new_chunks:
         insert_chunks(conn, new_chunks)
-    remaining = compact_many(conn, _compact_now(due, len(changes)))
+    remaining = compact_many(conn, _compact_now(due, len(changes), busy))
     for change in changes:
         if change["sid"] in remaining:
             change["new_open"] = remaining[change["sid"]]
@@ -416,7 +423,7 @@ def _apply_metrics(conn: Connection, work: dict[str, _RunWork]) -> dict[str, dic
     return summaries
 
 
-def _compact_now(due: list[tuple[int, int]], appended: int) -> list[int]:
+def _compact_now(due: list[tuple[int, int]], appended: int, busy: bool = False) -> list[int]:
     """The series to compact now, of those ``due`` (open chunks, id), most open chunks first.
 
     Series logged in step (every metric of a training loop, of every run) reach the
@@ -425,9 +432,18 @@ def _compact_now(due: list[tuple[int, int]], appended: int) -> list[int]:
     about twice its share (``appended`` series got a chunk, one in
     :data:`COMPACT_AFTER_OPEN_CHUNKS` of them is due on average), leaving the rest to the
     next groups, except series twice over the threshold: the same work, spread out.
+
+    When requests wait behind the group (``busy``: many writers finishing at once, say),
+    only series twice over the threshold are compacted: the rest waits for a group with
+    nobody behind it, so compaction is done while the server would otherwise idle instead
+    of adding to the wait of every request in the queue.
     """
-    share = max(16, 2 * appended // COMPACT_AFTER_OPEN_CHUNKS)
     due.sort(reverse=True)
+    if busy:
+        return sorted(
+            sid for open_chunks, sid in due if open_chunks >= 2 * COMPACT_AFTER_OPEN_CHUNKS
+        )
+    share = max(16, 2 * appended // COMPACT_AFTER_OPEN_CHUNKS)
     return sorted(
         sid
         for index, (open_chunks, sid) in enumerate(due)
