@@ -74,10 +74,12 @@ class LocalTransport:
 class HttpTransport:
     """POSTs batches to ``/api/v1/ingest`` as NDJSON: the envelope line, then the records."""
 
-    ship_interval = 0.5
-    """At most five requests a second from a writer that keeps up (a backlog goes out
-    at once): a request costs the server and the client about as much as a thousand
-    points, and a dashboard polls every few seconds, so fresher brings nothing."""
+    ship_interval = 0.15
+    """A writer that keeps up sends at most about seven requests a second (a backlog goes
+    at once). Shorter would cost the server a request's overhead for a few points; longer
+    leaves more unsent when ``finish()`` comes, and when the ranks of a job finish together
+    their last batches all reach the server in the same instant (measured with 64 processes
+    on 2 cores: p99 over 0.5 s at a 0.5 s interval, about 0.15-0.25 s at 0.15 s)."""
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         from trailmark.client.http import HttpClient

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 
 
@@ -44,3 +47,27 @@ def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple
     if conn.dialect.paramstyle in ("format", "pyformat"):
         sql = sql.replace("?", "%s")
     return [tuple(row) for row in conn.exec_driver_sql(sql, params)]
+
+
+@contextlib.contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Statements run inside go to PostgreSQL without waiting for each other's answers
+    (psycopg's pipeline mode): one round trip for all instead of one each, for writes
+    whose results nobody reads. A no-op on SQLite, where there is no round trip.
+
+    An error of a pipelined statement is raised when the pipeline syncs, outside
+    SQLAlchemy: it is raised as SQLAlchemy's error of the same kind, as any other.
+    """
+    driver = conn.connection.driver_connection
+    pipeline = getattr(driver, "pipeline", None) if conn.dialect.name == "postgresql" else None
+    if pipeline is None:
+        yield
+        return
+    driver_error: type[Exception] = getattr(conn.dialect.dbapi, "Error", Exception)
+    try:
+        with pipeline():
+            yield
+    except DBAPIError:
+        raise
+    except driver_error as exc:
+        raise DBAPIError.instance("(pipelined statements)", None, exc, driver_error) from exc

@@ -33,6 +33,7 @@ from trailmark.errors import Conflict, InvalidInput, TrailmarkError
 from trailmark.records import json_safe, metric_from_json
 from trailmark.store.console import append_lines
 from trailmark.store.database import Database
+from trailmark.store.dialect import pipelined
 from trailmark.store.fork import copy_history
 from trailmark.store.ingest_checks import validate
 from trailmark.store.ingest_rows import (
@@ -217,7 +218,7 @@ def _apply_group(
     if not work:
         return results
 
-    summaries = _apply_metrics(conn, work, busy)
+    summaries, series_changes = _apply_metrics(conn, work, busy)
     changes: list[tuple[str, dict[str, Any]]] = []
     for run_id, run in sorted(work.items()):
         state = run.state
@@ -232,16 +233,18 @@ def _apply_group(
             values = {"summary": state.summary, "last_step": state.last_step}
         values.update(updated_at=now, heartbeat_at=now)
         changes.append((run_id, values))
-    update_runs(conn, changes)
-    update_writers(
-        conn,
-        [
-            (run_id, w, last_seqs[(run_id, w)])
-            for run_id, run in sorted(work.items())
-            for w in sorted(run.writers)
-        ],
-        now,
-    )
+    with pipelined(conn):
+        update_series(conn, series_changes)
+        update_runs(conn, changes)
+        update_writers(
+            conn,
+            [
+                (run_id, w, last_seqs[(run_id, w)])
+                for run_id, run in sorted(work.items())
+                for w in sorted(run.writers)
+            ],
+            now,
+        )
     return results
 
 
@@ -371,16 +374,17 @@ _FLOATS = {float}
 
 def _apply_metrics(
     conn: Connection, work: dict[str, _RunWork], busy: bool = False
-) -> dict[str, dict[str, Any]]:
-    """Append points and update series stats of the group's runs, with a few statements for
-    all; return each run's summary values that changed."""
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Append points of the group's runs, with a few statements for all; return each run's
+    summary values that changed, and the series' new stats (for the caller to write with
+    the run rows: :func:`~trailmark.store.metrics.update_series`)."""
     wanted = {
         run_id: sorted(set(run.metrics) | set(run.modes))
         for run_id, run in sorted(work.items())
         if run.metrics or run.modes
     }
     if not wanted:
-        return {}
+        return {}, []
     rows = ensure_series_of_runs(conn, wanted)
     new_chunks: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
@@ -419,8 +423,7 @@ def _apply_metrics(
     for change in changes:
         if change["sid"] in remaining:
             change["new_open"] = remaining[change["sid"]]
-    update_series(conn, changes)
-    return summaries
+    return summaries, changes
 
 
 def _compact_now(due: list[tuple[int, int]], appended: int, busy: bool = False) -> list[int]:

@@ -1,0 +1,41 @@
+"""Pipelined writes: applied like any others, and a failure raised as SQLAlchemy's error."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from trailmark.store.database import Database
+from trailmark.store.dialect import execute_many, pipelined
+from trailmark.store.schema import projects
+
+
+def _add_projects(database: Database, names: list[str]) -> None:
+    with database.write() as conn, pipelined(conn):
+        execute_many(
+            conn,
+            "INSERT INTO projects (name, description, created_at, updated_at) VALUES (?, '', 0, 0)",
+            [(name,) for name in names],
+        )
+        execute_many(
+            conn, "UPDATE projects SET description = ? WHERE name = ?", [("first", names[0])]
+        )
+
+
+def test_pipelined_writes_are_applied_in_order(database: Database) -> None:
+    _add_projects(database, ["a", "b"])
+    with database.read() as conn:
+        rows = conn.execute(select(projects.c.name, projects.c.description)).all()
+    assert sorted(rows) == [("a", "first"), ("b", "")]
+
+
+def test_a_failing_pipelined_write_raises_sqlalchemys_error_and_keeps_nothing(
+    database: Database,
+) -> None:
+    _add_projects(database, ["a"])
+    with pytest.raises(DBAPIError) as raised:
+        _add_projects(database, ["c", "a"])  # "a" exists: a unique violation, found at sync
+    assert isinstance(raised.value, IntegrityError)
+    with database.read() as conn:
+        assert conn.execute(select(projects.c.name)).scalars().all() == ["a"]
