@@ -40,12 +40,19 @@ def _record(q: int) -> bytes:
     return orjson.dumps({"t": "m", "q": q, "s": q, "w": 1.0, "d": {"x": 1.0}}) + b"\n"
 
 
-def test_a_steady_writer_sends_about_one_batch_per_interval(tmp_path: Path) -> None:
+def _started(
+    tmp_path: Path, ship_interval: float
+) -> tuple[spool.SpoolWriter, CountingTransport, Sender]:
     path = tmp_path / "w1.spool"
     writer = spool.SpoolWriter(path, HEADER)
-    transport = CountingTransport(ship_interval=0.2)
+    transport = CountingTransport(ship_interval)
     sender = Sender(path, HEADER, transport)
     sender.start()
+    return writer, transport, sender
+
+
+def test_a_steady_writer_sends_about_one_batch_per_interval(tmp_path: Path) -> None:
+    writer, transport, sender = _started(tmp_path, ship_interval=0.2)
     started = time.monotonic()
     q = 0
     while time.monotonic() - started < 1.2:  # ~500 records a second for 1.2 s
@@ -81,11 +88,7 @@ def test_a_backlog_larger_than_a_batch_is_not_held_back_by_the_interval(
 
 
 def test_finish_ships_at_once_whatever_the_interval(tmp_path: Path) -> None:
-    path = tmp_path / "w1.spool"
-    writer = spool.SpoolWriter(path, HEADER)
-    transport = CountingTransport(ship_interval=30.0)
-    sender = Sender(path, HEADER, transport)
-    sender.start()
+    writer, transport, sender = _started(tmp_path, ship_interval=30.0)
     writer.write(_record(1))
     time.sleep(0.1)  # the first batch goes out; the next waits up to 30 s
     writer.write(_record(2))
