@@ -39,3 +39,19 @@ def test_a_failing_pipelined_write_raises_sqlalchemys_error_and_keeps_nothing(
     assert isinstance(raised.value, IntegrityError)
     with database.read() as conn:
         assert conn.execute(select(projects.c.name)).scalars().all() == ["a"]
+
+
+def test_driver_level_statements_raise_sqlalchemys_errors(database: Database) -> None:
+    from trailmark.store.dialect import fetch_all
+
+    _add_projects(database, ["a"])
+    with pytest.raises(IntegrityError), database.write() as conn:
+        execute_many(
+            conn,
+            "INSERT INTO projects (name, description, created_at, updated_at) VALUES (?, '', 0, 0)",
+            [("a",)],
+        )
+    with pytest.raises(DBAPIError), database.read() as conn:
+        fetch_all(conn, "SELECT no_such_column FROM projects WHERE name = ?", ("a",))
+    with database.read() as conn:
+        assert fetch_all(conn, "SELECT name FROM projects WHERE name = ?", ("a",)) == [("a",)]

@@ -37,16 +37,36 @@ def execute_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> Non
     """
     if not rows:
         return
-    if conn.dialect.paramstyle in ("format", "pyformat"):
-        sql = sql.replace("?", "%s")
-    conn.exec_driver_sql(sql, rows)
+    sql = _placeholders(conn, sql)
+    with _driver_cursor(conn, sql) as cursor:
+        cursor.executemany(sql, rows)
 
 
 def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """The rows of a query handed to the driver as it is (``?`` placeholders), as tuples."""
-    if conn.dialect.paramstyle in ("format", "pyformat"):
-        sql = sql.replace("?", "%s")
-    return [tuple(row) for row in conn.exec_driver_sql(sql, params)]
+    sql = _placeholders(conn, sql)
+    with _driver_cursor(conn, sql) as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _placeholders(conn: Connection, sql: str) -> str:
+    return sql.replace("?", "%s") if conn.dialect.paramstyle in ("format", "pyformat") else sql
+
+
+@contextlib.contextmanager
+def _driver_cursor(conn: Connection, sql: str) -> Iterator[Any]:
+    """A cursor of the connection's driver, in its transaction; errors raised as
+    SQLAlchemy's of the same kind. Going around SQLAlchemy's execution and result set-up
+    (description, column maps, events) is a quarter of a small ingest group's CPU."""
+    cursor = conn.connection.cursor()
+    driver_error: type[Exception] = getattr(conn.dialect.dbapi, "Error", Exception)
+    try:
+        yield cursor
+    except driver_error as exc:
+        raise DBAPIError.instance(sql, None, exc, driver_error) from exc
+    finally:
+        cursor.close()
 
 
 @contextlib.contextmanager
