@@ -100,9 +100,6 @@ def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float)
     ended = max((r["ended"] for r in results), default=0.0)
     points = len(results) * steps * POINTS_PER_STEP
     return {
-        "timed": sorted(
-            (s, x) for r in results for s, x in zip(r["sent"], r["latencies"], strict=True)
-        ),
         "rate": points / (ended - began) if ended > began else 0.0,
         "p99": _percentile(latencies, 0.99),
         "p99_logging": _percentile([x for s, x in timed if s < first_finish], 0.99),

@@ -140,8 +140,8 @@ class SpoolCursor:
     def ack(self, offset: int) -> None:
         """Record that everything before ``offset`` is stored at the destination."""
         if self._ack_fd < 0:
-            self._ack_fd = os.open(ack_path(self.path), os.O_WRONLY | os.O_CREAT, 0o600)
-        os.pwrite(self._ack_fd, _ack_bytes(offset), 0)
+            self._ack_fd = _open_ack(self.path)
+        _put_ack(self._ack_fd, offset)
         self.acked = offset
 
     def close(self) -> None:
@@ -185,15 +185,19 @@ def read_ack(path: Path) -> int:
 
 def write_ack(path: Path, offset: int) -> None:
     """Record an ack in place (the same file a live :class:`SpoolCursor` writes)."""
-    fd = os.open(ack_path(path), os.O_WRONLY | os.O_CREAT, 0o600)
+    fd = _open_ack(path)
     try:
-        os.pwrite(fd, _ack_bytes(offset), 0)
+        _put_ack(fd, offset)
     finally:
         os.close(fd)
 
 
-def _ack_bytes(offset: int) -> bytes:
-    return b"%0*d" % (ACK_WIDTH, offset)
+def _open_ack(path: Path) -> int:
+    return os.open(ack_path(path), os.O_WRONLY | os.O_CREAT, 0o600)
+
+
+def _put_ack(fd: int, offset: int) -> None:
+    os.pwrite(fd, b"%0*d" % (ACK_WIDTH, offset), 0)
 
 
 def writer_is_alive(path: Path) -> bool:

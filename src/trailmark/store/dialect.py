@@ -60,13 +60,24 @@ def _driver_cursor(conn: Connection, sql: str) -> Iterator[Any]:
     SQLAlchemy's of the same kind. Going around SQLAlchemy's execution and result set-up
     (description, column maps, events) is a quarter of a small ingest group's CPU."""
     cursor = conn.connection.cursor()
-    driver_error: type[Exception] = getattr(conn.dialect.dbapi, "Error", Exception)
     try:
-        yield cursor
-    except driver_error as exc:
-        raise DBAPIError.instance(sql, None, exc, driver_error) from exc
+        with _as_sqlalchemy_errors(conn, sql):
+            yield cursor
     finally:
         cursor.close()
+
+
+@contextlib.contextmanager
+def _as_sqlalchemy_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """The driver's errors raised inside, raised as SQLAlchemy's of the same kind (what
+    callers catch: ``OperationalError`` for a locked or lost database, and so on)."""
+    driver_error: type[Exception] = getattr(conn.dialect.dbapi, "Error", Exception)
+    try:
+        yield
+    except DBAPIError:
+        raise
+    except driver_error as exc:
+        raise DBAPIError.instance(statement, None, exc, driver_error) from exc
 
 
 @contextlib.contextmanager
@@ -83,11 +94,5 @@ def pipelined(conn: Connection) -> Iterator[None]:
     if pipeline is None:
         yield
         return
-    driver_error: type[Exception] = getattr(conn.dialect.dbapi, "Error", Exception)
-    try:
-        with pipeline():
-            yield
-    except DBAPIError:
-        raise
-    except driver_error as exc:
-        raise DBAPIError.instance("(pipelined statements)", None, exc, driver_error) from exc
+    with _as_sqlalchemy_errors(conn, "(pipelined statements)"), pipeline():
+        yield

@@ -441,11 +441,11 @@ def _compact_now(due: list[tuple[int, int]], appended: int, busy: bool = False) 
     nobody behind it, so compaction is done while the server would otherwise idle instead
     of adding to the wait of every request in the queue.
     """
-    due.sort(reverse=True)
     if busy:
         return sorted(
             sid for open_chunks, sid in due if open_chunks >= 2 * COMPACT_AFTER_OPEN_CHUNKS
         )
+    due.sort(reverse=True)
     share = max(16, 2 * appended // COMPACT_AFTER_OPEN_CHUNKS)
     return sorted(
         sid
