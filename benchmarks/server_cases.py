@@ -109,6 +109,7 @@ def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float)
         "errors": errors,
         "points": points,
         "seconds": ended - began,
+        "writers_cpu": sum(r["cpu"] for r in results),
     }
 
 

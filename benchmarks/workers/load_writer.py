@@ -64,6 +64,7 @@ def main() -> None:
     while not os.path.exists(go_file):
         time.sleep(0.002)
     began = time.time()
+    cpu_began = time.process_time()
     del latencies[:], sent[:], throttled[:]  # from here on: the requests of logging
     for step in range(int(steps)):
         if rate > 0 and step % 10 == 0:
@@ -88,6 +89,7 @@ def main() -> None:
     finishing = time.time()
     report = run.finish(timeout=600)
     ended = time.time()
+    cpu = time.process_time() - cpu_began
     # A request already on its way when logging began is not one of logging's.
     timed = [(s, x) for s, x in zip(sent, latencies, strict=True) if s >= began]
     if report is None or not report.complete:
@@ -98,6 +100,7 @@ def main() -> None:
                 "began": began,
                 "finishing": finishing,
                 "ended": ended,
+                "cpu": cpu,
                 "latencies": [x for _, x in timed],
                 "sent": [s for s, _ in timed],
                 "throttled": throttled,

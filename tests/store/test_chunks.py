@@ -447,3 +447,39 @@ def test_encode_small_rejects_ragged_or_empty_lists() -> None:
         encode_small([], [], [])
     with pytest.raises(ValueError):
         encode_small([1, 2], [1.0], [1.0, 2.0])
+
+
+def test_decode_chunks_joins_chunks_of_every_format_in_order() -> None:
+    from trailmark.store.chunks import decode_chunks, encode_small
+
+    rng = np.random.default_rng(7)
+    pieces = [
+        Points(np.arange(0, 5), np.linspace(1.0, 2.0, 5), rng.normal(size=5)),  # raw (small)
+        Points(np.arange(5, 1005), np.linspace(2.0, 3.0, 1000), rng.normal(size=1000)),
+        Points(np.arange(1005, 1105), np.full(100, 4.0), np.full(100, 0.5)),  # arithmetic
+    ]
+    encoded = [encode_chunk(pieces[0], quick=True), encode_chunk(pieces[1])]
+    encoded.append(encode_chunk(pieces[2]))
+    small = encode_small([7, 3], [1.0, 2.0], [float("nan"), -0.0])
+    rows = [(e.count, e.steps, e.times, e.vals) for e in [*encoded, small]]
+    rows[1] = (rows[1][0], bytearray(rows[1][1]), memoryview(rows[1][2]), rows[1][3])
+    joined = decode_chunks(rows)
+    expected = Points.concat(
+        [*pieces, Points(np.array([7, 3]), np.array([1.0, 2.0]), np.array([np.nan, -0.0]))]
+    )
+    assert joined.steps.tolist() == expected.steps.tolist()
+    assert joined.times.tobytes() == expected.times.tobytes()
+    assert joined.values.tobytes() == expected.values.tobytes()
+
+
+def test_decode_chunks_refuses_a_raw_blob_of_the_wrong_size() -> None:
+    from trailmark.store.chunks import decode_chunks
+
+    uneven = np.array([5.0, 1.0, 9.0])  # not arithmetic: raw blobs
+    good = encode_chunk(Points(np.array([5, 1, 9]), uneven, uneven), quick=True)
+    assert good.steps[0] == TAG_RAW
+    rows = [(3, good.steps, good.times, good.vals), (4, good.steps, good.times, good.vals)]
+    with pytest.raises(ValueError, match="expected"):
+        decode_chunks(rows)
+    with pytest.raises(ValueError, match="negative"):
+        decode_chunks([rows[0], (-1, good.steps, good.times, good.vals)])

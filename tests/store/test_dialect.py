@@ -55,3 +55,41 @@ def test_driver_level_statements_raise_sqlalchemys_errors(database: Database) ->
         fetch_all(conn, "SELECT no_such_column FROM projects WHERE name = ?", ("a",))
     with database.read() as conn:
         assert fetch_all(conn, "SELECT name FROM projects WHERE name = ?", ("a",)) == [("a",)]
+
+
+def test_insert_many_and_update_many_write_every_row(database: Database) -> None:
+    from trailmark.store.dialect import insert_many, update_many
+
+    names = ["a", "b", 'quote " and \\ back', "ünïcode ✓"]
+    columns = [("name", "text"), ("description", "text"), ("created_at", "float8")]
+    columns += [("updated_at", "float8")]
+    with database.write() as conn:
+        insert_many(conn, "projects", columns, [(n, "", 1.5, 0.0) for n in names])
+    with database.read() as conn:
+        ids = {n: i for n, i in conn.execute(select(projects.c.name, projects.c.id))}
+    assert sorted(ids) == sorted(names)
+    with database.write() as conn:
+        update_many(
+            conn,
+            "projects",
+            ("id", "bigint"),
+            [("description", "text"), ("properties", "jsonb"), ("updated_at", "float8")],
+            [(f"about {n}", f'{{"k": "{i}"}}', 2.0 + i, ids[n]) for i, n in enumerate(names)],
+        )
+    with database.read() as conn:
+        rows = conn.execute(
+            select(projects.c.name, projects.c.description, projects.c.properties)
+        ).all()
+    assert sorted(rows) == sorted((n, f"about {n}", {"k": str(i)}) for i, n in enumerate(names))
+
+
+def test_insert_many_raises_sqlalchemys_error_and_keeps_nothing(database: Database) -> None:
+    from trailmark.store.dialect import insert_many
+
+    _add_projects(database, ["a"])
+    columns = [("name", "text"), ("description", "text"), ("created_at", "float8")]
+    columns += [("updated_at", "float8")]
+    with pytest.raises(IntegrityError), database.write() as conn:
+        insert_many(conn, "projects", columns, [("b", "", 0.0, 0.0), ("a", "", 0.0, 0.0)])
+    with database.read() as conn:
+        assert conn.execute(select(projects.c.name)).scalars().all() == ["a"]

@@ -10,6 +10,7 @@ import pytest
 from trailmark.errors import Conflict, InvalidInput, NotFound
 from trailmark.store.database import Database
 from trailmark.store.ingest import Envelope, IngestResult
+from trailmark.store.migrations import migrate
 from trailmark.store.store import Store
 
 ENV = Envelope(run_id="run1", project="proj", writer="w1")
@@ -338,22 +339,23 @@ def test_series_logged_in_step_are_compacted_a_few_per_group(
 ) -> None:
     from sqlalchemy import func, select
 
-    from trailmark.store.metrics import COMPACT_AFTER_OPEN_CHUNKS
+    from trailmark.store.metrics import compact_after
     from trailmark.store.schema import series
 
+    threshold = compact_after(1)  # one point a series a batch
     keys = [f"k{i:03d}" for i in range(200)]
     most_open = []
-    for step in range(3 * COMPACT_AFTER_OPEN_CHUNKS):
+    for step in range(3 * threshold):
         store.ingestor.ingest(ENV, [metrics(step + 1, step, **dict.fromkeys(keys, float(step)))])
         with database.read() as conn:
             most_open.append(conn.execute(select(func.max(series.c.open_chunks))).scalar())
     # All 200 reach the threshold in the same batch: a few dozen are compacted per batch
     # (not all in one), none is left past twice the threshold.
-    assert max(most_open) <= 2 * COMPACT_AFTER_OPEN_CHUNKS
-    assert max(most_open) > COMPACT_AFTER_OPEN_CHUNKS
+    assert max(most_open) <= 2 * threshold
+    assert max(most_open) > threshold
     for key in (keys[0], keys[-1]):
         points = store.metrics.points("run1", key)
-        assert points.steps.tolist() == list(range(3 * COMPACT_AFTER_OPEN_CHUNKS))
+        assert points.steps.tolist() == list(range(3 * threshold))
 
 
 def test_compaction_encodes_a_point_fully_once_when_its_chunk_fills(
@@ -362,12 +364,12 @@ def test_compaction_encodes_a_point_fully_once_when_its_chunk_fills(
     from sqlalchemy import select
 
     from trailmark.store.chunks import TAG_RAW
-    from trailmark.store.metrics import CHUNK_TARGET, COMPACT_AFTER_OPEN_CHUNKS
+    from trailmark.store.metrics import CHUNK_TARGET, compact_after
     from trailmark.store.schema import chunks
 
     per_batch = 100  # not a divisor of the chunk size: compaction leaves a partial tail
     q = 0
-    for _ in range(5 * COMPACT_AFTER_OPEN_CHUNKS):
+    for _ in range(5 * compact_after(per_batch)):
         batch = []
         for _ in range(per_batch):
             q += 1
@@ -394,26 +396,95 @@ def test_compaction_waits_while_requests_queue_but_not_past_twice_the_threshold(
 ) -> None:
     from sqlalchemy import select
 
-    from trailmark.store.metrics import COMPACT_AFTER_OPEN_CHUNKS
+    from trailmark.store.metrics import compact_after
     from trailmark.store.schema import series
 
     def open_chunks() -> int:
         with database.read() as conn:
             return int(conn.execute(select(series.c.open_chunks)).scalar_one())
 
+    threshold = compact_after(1)
     seen = []
-    for q in range(1, 2 * COMPACT_AFTER_OPEN_CHUNKS + 1):
+    for q in range(1, 2 * threshold + 1):
         store.ingestor.ingest_many([(ENV, [metrics(q, q, loss=float(q))])], busy=True)
         seen.append(open_chunks())
     # Busy: nothing compacted at the threshold, only once twice over it.
-    assert seen[COMPACT_AFTER_OPEN_CHUNKS - 1] == COMPACT_AFTER_OPEN_CHUNKS
-    assert max(seen) == 2 * COMPACT_AFTER_OPEN_CHUNKS - 1
+    assert seen[threshold - 1] == threshold
+    assert max(seen) == 2 * threshold - 1
     assert seen[-1] == 1
     idle = []
-    for q in range(2 * COMPACT_AFTER_OPEN_CHUNKS + 1, 3 * COMPACT_AFTER_OPEN_CHUNKS + 1):
+    for q in range(2 * threshold + 1, 3 * threshold + 1):
         store.ingestor.ingest_many([(ENV, [metrics(q, q, loss=float(q))])])
         idle.append(open_chunks())
-    assert max(idle) == COMPACT_AFTER_OPEN_CHUNKS - 1, "idle: compacted at the threshold"
+    assert max(idle) == threshold - 1, "idle: compacted at the threshold"
     assert min(idle) == 1
     points = store.metrics.points("run1", "loss")
-    assert points.steps.tolist() == list(range(1, 3 * COMPACT_AFTER_OPEN_CHUNKS + 1))
+    assert points.steps.tolist() == list(range(1, 3 * threshold + 1))
+
+
+def test_a_series_compacts_once_its_partial_chunks_hold_about_a_full_chunk() -> None:
+    from trailmark.store.metrics import (
+        CHUNK_TARGET,
+        COMPACT_AFTER_OPEN_CHUNKS,
+        MAX_OPEN_CHUNKS,
+        compact_after,
+    )
+
+    assert compact_after(100) * 100 >= CHUNK_TARGET > (compact_after(100) - 1) * 100
+    assert compact_after(1) == MAX_OPEN_CHUNKS  # a slow loop: bounded for reads
+    assert compact_after(CHUNK_TARGET // 2) == COMPACT_AFTER_OPEN_CHUNKS
+    assert compact_after(0) == MAX_OPEN_CHUNKS
+
+
+def test_appends_of_a_hundred_points_are_written_raw_then_encoded_once(
+    store: Store, database: Database
+) -> None:
+    """Steady appends wait until their partial chunks make a full chunk: each point is
+    written raw once and encoded once, not merged again and again on the way."""
+    from sqlalchemy import func, select
+
+    from trailmark.store.metrics import CHUNK_TARGET, compact_after
+    from trailmark.store.schema import chunks
+
+    per_batch, q = 100, 0
+    merged_partials = []
+    for _ in range(compact_after(per_batch) + 2):
+        store.ingestor.ingest(
+            ENV, [metrics(q + i + 1, q + i, loss=float(q + i)) for i in range(per_batch)]
+        )
+        q += per_batch
+        with database.read() as conn:
+            biggest = conn.execute(
+                select(func.max(chunks.c.npoints)).where(chunks.c.npoints < CHUNK_TARGET)
+            ).scalar()
+        merged_partials.append(biggest)
+    # Never a merged partial chunk (which would be rewritten later): the first merge
+    # makes a full chunk, the remainder is smaller than one append.
+    assert all(size <= per_batch for size in merged_partials)
+    with database.read() as conn:
+        full = conn.execute(select(func.count()).where(chunks.c.npoints == CHUNK_TARGET)).scalar()
+    assert full == 1
+    assert store.metrics.points("run1", "loss").steps.tolist() == list(range(q))
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_chunk_blobs_uncompressed_out_of_line(postgres_url: str) -> None:
+    from sqlalchemy import text
+
+    from trailmark.store.migrations import CHUNK_BLOBS
+
+    db = Database(postgres_url)
+    try:
+        migrate(db)
+        with db.read() as conn:
+            storage = dict(
+                conn.execute(
+                    text(
+                        "SELECT attname, attstorage FROM pg_attribute "
+                        "WHERE attrelid = 'chunks'::regclass AND attnum > 0"
+                    )
+                ).all()
+            )
+    finally:
+        db.dispose()
+    assert {c: storage[c] for c in CHUNK_BLOBS} == dict.fromkeys(CHUNK_BLOBS, "e")

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final, TypeAlias
@@ -280,6 +280,32 @@ def decode_chunk(count: int, steps: Buffer, times: Buffer, vals: Buffer) -> Poin
         _decode_words(steps, count, "steps").view(np.int64),
         _decode_words(times, count, "times").view(np.float64),
         _decode_words(vals, count, "vals").view(np.float64),
+    )
+
+
+def decode_chunks(chunks: Sequence[tuple[int, Buffer, Buffer, Buffer]]) -> Points:
+    """The points of many chunks, one after another: :func:`decode_chunk` of each, joined.
+
+    Raw columns (partial chunks, as compaction merges them by the dozen) are joined as bytes
+    and read in one go rather than turned into arrays one by one: merging 60 partial chunks
+    took 1 ms, most of it per-chunk array set-up.
+    """
+    if len(chunks) == 1:
+        return decode_chunk(*chunks[0])
+    columns: list[NDArray[np.uint64]] = []
+    for index, name in enumerate(("steps", "times", "vals")):
+        parts: list[Buffer] = []
+        for count, *blobs in chunks:
+            blob = blobs[index]
+            if count >= 0 and len(blob) == 1 + 8 * count and blob[0] == TAG_RAW:
+                parts.append(memoryview(blob)[1:])
+            else:
+                if count < 0:
+                    raise ValueError(f"chunk count must not be negative, got {count}")
+                parts.append(_decode_words(blob, count, name).tobytes())
+        columns.append(np.frombuffer(b"".join(parts), dtype=_U64))
+    return Points(
+        columns[0].view(np.int64), columns[1].view(np.float64), columns[2].view(np.float64)
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -40,6 +41,77 @@ def execute_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> Non
     sql = _placeholders(conn, sql)
     with _driver_cursor(conn, sql) as cursor:
         cursor.executemany(sql, rows)
+
+
+def insert_many(
+    conn: Connection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Insert rows (values as the driver stores them, see :func:`execute_many`).
+
+    On PostgreSQL by ``COPY``: one statement streamed in the driver's C code, where an
+    ``INSERT`` per row costs psycopg ~25 µs of Python each (its pipeline bookkeeping).
+    """
+    if not rows:
+        return
+    names = ", ".join(name for name, _ in columns)
+    if conn.dialect.name != "postgresql":
+        marks = ", ".join("?" * len(columns))
+        execute_many(conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        return
+    sql = f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
+    with _driver_cursor(conn, sql) as cursor, cursor.copy(sql) as copy:
+        copy.set_types([kind for _, kind in columns])
+        for row in rows:
+            copy.write_row(row)
+
+
+def update_many(
+    conn: Connection,
+    table: str,
+    key: tuple[str, str],
+    columns: Sequence[tuple[str, str]],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """``UPDATE table SET column = value, ... WHERE key = value`` for each row of values
+    (the columns' values first, the key's last); ``key`` and ``columns`` are (name,
+    PostgreSQL type) pairs, a ``jsonb`` column's values JSON texts.
+
+    On PostgreSQL one statement for all rows, handed over as one JSON array: the same
+    statement text whatever the row count, one execution instead of one a row, and no
+    per-value adaptation in Python.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        sets = ", ".join(f"{name} = ?" for name, _ in columns)
+        execute_many(conn, f"UPDATE {table} SET {sets} WHERE {key[0]} = ?", rows)
+        return
+    every = [*columns, key]
+    names = [name for name, _ in every]
+    jsonb = {i for i, (_, kind) in enumerate(every) if kind == "jsonb"}
+    record = ", ".join(f"{name} {kind}" for name, kind in every)
+    sets = ", ".join(f"{name} = v.{name}" for name, _ in columns)
+    sql = (
+        f"UPDATE {table} SET {sets} FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
+        f"WHERE {table}.{key[0]} = v.{key[0]}"
+    )
+    parts = [b"["]
+    for row in rows:
+        fields = [
+            b'"'
+            + names[i].encode()
+            + b'":'
+            + (value.encode() if i in jsonb else orjson.dumps(value))
+            for i, value in enumerate(row)
+        ]
+        parts.append(b"{" + b",".join(fields) + b"},")
+    parts[-1] = parts[-1][:-1]
+    parts.append(b"]")
+    with _driver_cursor(conn, sql) as cursor:
+        cursor.execute(sql, (b"".join(parts).decode(),))
 
 
 def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

@@ -31,6 +31,7 @@ from sqlalchemy.exc import OperationalError
 from trailmark import records as rec
 from trailmark.errors import Conflict, InvalidInput, TrailmarkError
 from trailmark.records import json_safe, metric_from_json
+from trailmark.store.chunks import CHUNK_TARGET
 from trailmark.store.console import append_lines
 from trailmark.store.database import Database
 from trailmark.store.dialect import pipelined
@@ -48,6 +49,7 @@ from trailmark.store.metrics import (
     COMPACT_AFTER_OPEN_CHUNKS,
     QUICK_BELOW,
     chunk_rows,
+    compact_after,
     compact_many,
     ensure_series_of_runs,
     insert_chunks,
@@ -389,7 +391,8 @@ def _apply_metrics(
     new_chunks: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     summaries: dict[str, dict[str, Any]] = {}
-    due: list[tuple[int, int]] = []  # (open chunks, series id)
+    due: list[tuple[float, int, int]] = []  # (open chunks over threshold, points, series id)
+    appended = 0
     for run_id, keys in wanted.items():
         metrics, modes = work[run_id].metrics, work[run_id].modes
         summary = summaries[run_id] = {}
@@ -408,47 +411,60 @@ def _apply_metrics(
                 else:
                     points = points_from_lists(steps, times, values)
                     stats = merge_stats(stats, points)
-                    pieces, partial = chunk_rows(row.id, points)
+                    pieces, partial = chunk_rows(row.id, points, partial_quick=True)
                     new_chunks.extend(pieces)
                     open_chunks += partial
-                if open_chunks >= COMPACT_AFTER_OPEN_CHUNKS:
-                    due.append((open_chunks, row.id))
+                appended += len(steps)
+                threshold = compact_after(len(steps))
+                if open_chunks >= threshold:
+                    due.append((open_chunks / threshold, open_chunks * len(steps), row.id))
             changes.append(
                 {"sid": row.id, "new_stats": stats, "new_open": open_chunks, "new_mode": mode}
             )
             summary[key] = summary_value(stats, mode)
     if new_chunks:
         insert_chunks(conn, new_chunks)
-    remaining = compact_many(conn, _compact_now(due, len(changes), busy))
+    remaining = compact_many(conn, _compact_now(due, len(changes), appended, busy))
     for change in changes:
         if change["sid"] in remaining:
             change["new_open"] = remaining[change["sid"]]
     return summaries, changes
 
 
-def _compact_now(due: list[tuple[int, int]], appended: int, busy: bool = False) -> list[int]:
-    """The series to compact now, of those ``due`` (open chunks, id), most open chunks first.
+def _compact_now(
+    due: list[tuple[float, int, int]], series_appended: int, appended: int, busy: bool = False
+) -> list[int]:
+    """The series to compact now, of those ``due`` (open chunks over the series' threshold,
+    see :func:`~trailmark.store.metrics.compact_after`; their partial points, estimated;
+    id), the most overdue first.
 
-    Series logged in step (every metric of a training loop, of every run) reach the
+    Series logged in step (every metric of a training loop, of every run) reach their
     threshold in the same group, and compacting them all at once made that group 10-15
-    times slower than the others: a latency spike every 16 groups. So a group compacts
-    about twice its share (``appended`` series got a chunk, one in
-    :data:`COMPACT_AFTER_OPEN_CHUNKS` of them is due on average), leaving the rest to the
-    next groups, except series twice over the threshold: the same work, spread out.
+    times slower than the others: a latency spike every so many groups. So a group
+    compacts about twice its share of series (``series_appended`` got points, about one in
+    :data:`~trailmark.store.metrics.COMPACT_AFTER_OPEN_CHUNKS` of them is due) and of
+    points (about twice the points it ``appended``: each point is compacted about once),
+    leaving the rest to the next groups, except series twice over their threshold: the
+    same work, spread out.
 
     When requests wait behind the group (``busy``: many writers finishing at once, say),
-    only series twice over the threshold are compacted: the rest waits for a group with
+    only series twice over their threshold are compacted: the rest waits for a group with
     nobody behind it, so compaction is done while the server would otherwise idle instead
     of adding to the wait of every request in the queue.
     """
     if busy:
-        return sorted(
-            sid for open_chunks, sid in due if open_chunks >= 2 * COMPACT_AFTER_OPEN_CHUNKS
-        )
+        return sorted(sid for over, _, sid in due if over >= 2)
     due.sort(reverse=True)
-    share = max(16, 2 * appended // COMPACT_AFTER_OPEN_CHUNKS)
-    return sorted(
-        sid
-        for index, (open_chunks, sid) in enumerate(due)
-        if index < share or open_chunks >= 2 * COMPACT_AFTER_OPEN_CHUNKS
-    )
+    series_left = max(16, 2 * series_appended // COMPACT_AFTER_OPEN_CHUNKS)
+    points_left = max(2 * appended, COMPACT_BUDGET_MIN)
+    chosen: list[int] = []
+    for over, points, sid in due:
+        if (series_left > 0 and points_left > 0) or over >= 2:
+            chosen.append(sid)
+            series_left -= 1
+            points_left -= points
+    return sorted(chosen)
+
+
+COMPACT_BUDGET_MIN = 4 * CHUNK_TARGET
+"""Points a group may compact however few it appended."""

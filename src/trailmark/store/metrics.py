@@ -16,17 +16,43 @@ from trailmark.store.chunks import (
     EncodedChunk,
     Points,
     decode_chunk,
+    decode_chunks,
     encode_chunk,
     encode_small,
 )
 from trailmark.store.database import Database, json_text, json_value
-from trailmark.store.dialect import execute_many, fetch_all, insert_ignoring_conflicts
+from trailmark.store.dialect import (
+    execute_many,
+    fetch_all,
+    insert_ignoring_conflicts,
+    insert_many,
+    update_many,
+)
 from trailmark.store.runs import require_run
 from trailmark.store.schema import chunks, projects, runs, series
 from trailmark.store.sketches import BLOCK, make_sketch, read_sketch
 
 COMPACT_AFTER_OPEN_CHUNKS = 16
-"""A series with this many partly-filled chunks has them merged into full ones."""
+"""A series has its partly-filled chunks merged once it has at least this many of them..."""
+
+MAX_OPEN_CHUNKS = 64
+"""...and at most this many (a read decodes every partial chunk of the range it asks for)."""
+
+
+def compact_after(appended: int) -> int:
+    """How many partial chunks a series may have, given the size of its latest append.
+
+    Merging rewrites every partial point, so merging before the partial points fill a chunk
+    writes the same points again and again: with appends of 100 points and a fixed 16, each
+    point was written four times before it reached a full chunk, and those rewrites were
+    half of the database's work under many writers. So a series waits until its partial
+    chunks hold about a full chunk (estimated from its appends, which a training loop keeps
+    about the same size), between :data:`COMPACT_AFTER_OPEN_CHUNKS` and
+    :data:`MAX_OPEN_CHUNKS` of them.
+    """
+    wanted = -(-CHUNK_TARGET // max(1, appended))
+    return min(MAX_OPEN_CHUNKS, max(COMPACT_AFTER_OPEN_CHUNKS, wanted))
+
 
 _IN_BATCH = 500
 
@@ -158,9 +184,7 @@ def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
         if len(found) < 2:
             remaining[sid] = len(found)
             continue
-        merged = Points.concat(
-            [decode_chunk(n, steps, times, vals) for _, _, n, steps, times, vals in found]
-        )
+        merged = decode_chunks([(n, steps, times, vals) for _, _, n, steps, times, vals in found])
         stale.extend(row[0] for row in found)
         rows, remaining[sid] = chunk_rows(sid, merged, partial_quick=True)
         fresh.extend(rows)
@@ -187,10 +211,10 @@ def read_points(
     if max_step is not None:
         query = query.where(chunks.c.step_min <= max_step)
     parts = [
-        decode_chunk(r.npoints, r.steps, r.times, r.vals)
-        for r in conn.execute(query.order_by(chunks.c.id))
+        (r.npoints, r.steps, r.times, r.vals) for r in conn.execute(query.order_by(chunks.c.id))
     ]
-    return Points.concat(parts).sorted_by_step().in_range(min_step, max_step)
+    merged = decode_chunks(parts) if parts else Points.empty()
+    return merged.sorted_by_step().in_range(min_step, max_step)
 
 
 def read_bucketed(
@@ -439,12 +463,12 @@ def _points_by_key(
         query = query.where(chunks.c.step_max >= min_step)
     if max_step is not None:
         query = query.where(chunks.c.step_min <= max_step)
-    parts: dict[str, list[Points]] = {}
+    parts: dict[str, list[tuple[int, Any, Any, Any]]] = {}
     for r in conn.execute(query.order_by(chunks.c.id)):
-        parts.setdefault(r.key, []).append(decode_chunk(r.npoints, r.steps, r.times, r.vals))
+        parts.setdefault(r.key, []).append((r.npoints, r.steps, r.times, r.vals))
     found = {}
     for key, pieces in parts.items():
-        points = Points.concat(pieces).sorted_by_step().in_range(min_step, max_step)
+        points = decode_chunks(pieces).sorted_by_step().in_range(min_step, max_step)
         if len(points):
             found[key] = points
     return found
@@ -490,10 +514,11 @@ def _series_id(conn: Connection, run_id: str, key: str) -> int:
 
 def update_series(conn: Connection, changes: list[dict[str, Any]]) -> None:
     """Write back stats, open-chunk counts and summary modes, one statement for all."""
-    stats = "CAST(? AS JSONB)" if conn.dialect.name == "postgresql" else "?"
-    execute_many(
+    update_many(
         conn,
-        f"UPDATE {series.name} SET stats = {stats}, open_chunks = ?, summary_mode = ? WHERE id = ?",
+        series.name,
+        ("id", "bigint"),
+        [("stats", "jsonb"), ("open_chunks", "integer"), ("summary_mode", "text")],
         [(json_text(c["new_stats"]), c["new_open"], c["new_mode"], c["sid"]) for c in changes],
     )
 
@@ -508,16 +533,22 @@ _CHUNK_COLUMNS = (
     "vals",
     "sketch",
 )
+_CHUNK_TYPES = (
+    ("series_id", "int8"),
+    ("npoints", "int4"),
+    ("step_min", "int8"),
+    ("step_max", "int8"),
+    ("steps", "bytea"),
+    ("times", "bytea"),
+    ("vals", "bytea"),
+    ("sketch", "bytea"),
+)
 
 
 def insert_chunks(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert chunk rows (as :func:`chunk_rows` makes them), one statement for all."""
-    names = ", ".join(_CHUNK_COLUMNS)
-    marks = ", ".join("?" * len(_CHUNK_COLUMNS))
-    execute_many(
-        conn,
-        f"INSERT INTO {chunks.name} ({names}) VALUES ({marks})",
-        [tuple(row[c] for c in _CHUNK_COLUMNS) for row in rows],
+    insert_many(
+        conn, chunks.name, _CHUNK_TYPES, [tuple(row[c] for c in _CHUNK_COLUMNS) for row in rows]
     )
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import Connection
 from trailmark.records import float_to_json, metric_from_json
 from trailmark.store.chunks import Points
 from trailmark.store.metrics import (
-    COMPACT_AFTER_OPEN_CHUNKS,
     chunk_rows,
+    compact_after,
     compact_many,
     ensure_series,
     read_points,
@@ -157,7 +157,7 @@ def append_points(conn: Connection, run_id: str, points: Sequence[MetricPoint]) 
         pieces, partial = chunk_rows(row.id, fresh)
         new_chunks.extend(pieces)
         open_chunks = row.open_chunks + partial
-        if open_chunks >= COMPACT_AFTER_OPEN_CHUNKS:
+        if open_chunks >= compact_after(len(fresh)):
             to_compact.append(row.id)
         changes.append(
             {
