@@ -43,13 +43,13 @@ class GatedIngestor(Ingestor):
         self.busy: list[bool] = []
 
     def ingest_many(
-        self, batches: Sequence[Batch], *, busy: bool = False
+        self, batches: Sequence[Batch], *, busy: bool = False, checked: bool = False
     ) -> list[IngestResult | Exception]:
         self.started.set()
         assert self.gate.wait(30), "the test never opened the gate"
         self.groups.append(len(batches))
         self.busy.append(busy)
-        return super().ingest_many(batches, busy=busy)
+        return super().ingest_many(batches, busy=busy, checked=checked)
 
 
 @pytest.fixture
@@ -168,12 +168,12 @@ def test_the_writer_survives_an_unexpected_failure(store: Store) -> None:
         calls = 0
 
         def ingest_many(
-            self, batches: Sequence[Batch], *, busy: bool = False
+            self, batches: Sequence[Batch], *, busy: bool = False, checked: bool = False
         ) -> list[IngestResult | Exception]:
             Flaky.calls += 1
             if Flaky.calls == 1:
                 raise RuntimeError("boom")
-            return super().ingest_many(batches, busy=busy)
+            return super().ingest_many(batches, busy=busy, checked=checked)
 
     queue = IngestQueue(Flaky(store.db))
     with pytest.raises(RuntimeError, match="boom"):

@@ -86,6 +86,7 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__, "database": app.state.store.db.dialect}
 
     mount_dashboard(app)
+    app.add_middleware(ingest.IngestLane)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(
         HostCheck,

@@ -30,10 +30,24 @@ def error_response(
     return JSON({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
+def response_for(exc: Exception) -> JSON:
+    """The response for an error raised outside FastAPI's handlers (the ingest lane)."""
+    if isinstance(exc, TrailmarkError):
+        return error_response(exc.status, exc.code, exc.message, exc.headers() or None)
+    log.error("unexpected error", exc_info=exc)
+    return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> JSON:
+    return error_response(
+        500, "internal_error", f"internal error ({type(exc).__name__}); see the server log"
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TrailmarkError)
     async def trailmark_error(_request: Request, exc: TrailmarkError) -> JSON:
-        return error_response(exc.status, exc.code, exc.message, exc.headers() or None)
+        return response_for(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSON:
@@ -63,6 +77,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSON:
         log.exception("unexpected error")
-        return error_response(
-            500, "internal_error", f"internal error ({type(exc).__name__}); see the server log"
-        )
+        return _internal_error(exc)

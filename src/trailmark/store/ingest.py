@@ -31,16 +31,22 @@ from sqlalchemy.exc import OperationalError
 from trailmark import records as rec
 from trailmark.errors import Conflict, InvalidInput, TrailmarkError
 from trailmark.records import json_safe, metric_from_json
-from trailmark.store.chunks import CHUNK_TARGET
+from trailmark.store.chunks import CHUNK_TARGET, Points
 from trailmark.store.console import append_lines
 from trailmark.store.database import Database
-from trailmark.store.dialect import pipelined
+from trailmark.store.dialect import fetch_together, pipelined
 from trailmark.store.fork import copy_history
 from trailmark.store.ingest_checks import validate
 from trailmark.store.ingest_rows import (
     RunRow,
     lock_runs,
     project_ids,
+    projects_found,
+    projects_query,
+    runs_found,
+    runs_query,
+    seqs_found,
+    seqs_query,
     update_runs,
     update_writers,
     writer_seqs,
@@ -48,12 +54,16 @@ from trailmark.store.ingest_rows import (
 from trailmark.store.metrics import (
     COMPACT_AFTER_OPEN_CHUNKS,
     QUICK_BELOW,
+    SeriesRow,
     chunk_rows,
     compact_after,
-    compact_many,
+    delete_chunks,
     ensure_series_of_runs,
     insert_chunks,
+    merge_partial_chunks,
     points_from_lists,
+    series_found,
+    series_queries,
     small_chunk_row,
     update_series,
 )
@@ -131,7 +141,7 @@ class Ingestor:
             return _apply_group(conn, [(envelope, records)])[0]
 
     def ingest_many(
-        self, batches: Sequence[Batch], *, busy: bool = False
+        self, batches: Sequence[Batch], *, busy: bool = False, checked: bool = False
     ) -> list[IngestResult | Exception]:
         """Apply the batches of many writers in one transaction (group commit): one commit
         for all, and per series one chunk append and one stats update however many writers
@@ -139,12 +149,14 @@ class Ingestor:
         validation is refused alone, and if applying the group fails, every batch is applied
         again in a transaction of its own so that only the one at fault is refused. Nothing
         partial is ever written: a transaction is committed whole or not at all.
+        ``checked``: every batch has passed :func:`~trailmark.store.ingest_checks.validate`.
         """
         outcomes: list[IngestResult | Exception] = []
         valid: list[int] = []
         for index, (_, records) in enumerate(batches):
             try:
-                validate(records)
+                if not checked:
+                    validate(records)
             except TrailmarkError as exc:
                 outcomes.append(exc)
                 continue
@@ -192,15 +204,33 @@ def _apply_group(
     few statements for the whole group rather than a few per batch. ``busy``: more requests
     wait behind this group, so compaction that can wait does (see :func:`_compact_now`)."""
     now = time.time()
-    projects = project_ids(conn, (e.project for e, _ in batches))
-    run_rows = _lock_runs(conn, batches, projects)
-    for env, _ in batches:
-        if run_rows[env.run_id].project_id != projects[env.project]:
-            raise Conflict(f"run {env.run_id!r} belongs to another project, not {env.project!r}")
     first_seen: dict[tuple[str, str], tuple[int | None, str | None]] = {}
     for env, _ in batches:
         first_seen.setdefault((env.run_id, env.writer), (env.rank, env.host))
-    last_seqs = writer_seqs(conn, first_seen, now)
+    names = sorted({env.project for env, _ in batches})
+    run_ids = sorted({env.run_id for env, _ in batches})
+    wanted = _series_wanted(batches)
+    # Everything the group reads, in one round trip on PostgreSQL; what is missing (a new
+    # project, run, writer or series) is created and read back after.
+    series_reads = series_queries(wanted)
+    found = fetch_together(
+        conn,
+        [
+            projects_query(names),
+            runs_query(conn, run_ids),
+            seqs_query(conn, list(first_seen)),
+            *series_reads,
+        ],
+    )
+    projects = project_ids(conn, names, projects_found(found[0]))
+    run_rows = _lock_runs(conn, batches, projects, runs_found(found[1]))
+    for env, _ in batches:
+        if run_rows[env.run_id].project_id != projects[env.project]:
+            raise Conflict(f"run {env.run_id!r} belongs to another project, not {env.project!r}")
+    last_seqs = writer_seqs(conn, first_seen, now, seqs_found(found[2]))
+    known_series: dict[tuple[str, str], SeriesRow] = {}
+    for rows in found[3:]:
+        known_series.update(series_found(rows))
 
     results: list[IngestResult] = []
     work: dict[str, _RunWork] = {}
@@ -220,7 +250,7 @@ def _apply_group(
     if not work:
         return results
 
-    summaries, series_changes = _apply_metrics(conn, work, busy)
+    summaries, series_changes, stale = _apply_metrics(conn, work, known_series, busy)
     changes: list[tuple[str, dict[str, Any]]] = []
     for run_id, run in sorted(work.items()):
         state = run.state
@@ -236,6 +266,7 @@ def _apply_group(
         values.update(updated_at=now, heartbeat_at=now)
         changes.append((run_id, values))
     with pipelined(conn):
+        delete_chunks(conn, stale)
         update_series(conn, series_changes)
         update_runs(conn, changes)
         update_writers(
@@ -264,13 +295,14 @@ class _RunWork:
 
 
 def _lock_runs(
-    conn: Connection, batches: Sequence[Batch], projects: dict[str, int]
+    conn: Connection,
+    batches: Sequence[Batch],
+    projects: dict[str, int],
+    found: dict[str, RunRow],
 ) -> dict[str, RunRow]:
-    """The rows of the batches' runs, locked in id order (see
-    :func:`~trailmark.store.ingest_rows.lock_runs`); a run seen for the first time is
-    created from its first batch's ``run`` record."""
-    run_ids = sorted({env.run_id for env, _ in batches})
-    found = lock_runs(conn, run_ids)
+    """The rows of the batches' runs (``found``: those that exist, read and locked in id
+    order, see :func:`~trailmark.store.ingest_rows.lock_runs`); a run seen for the first
+    time is created from its first batch's ``run`` record."""
     new_rows: dict[str, dict[str, Any]] = {}
     for env, records in batches:
         if env.run_id in found or env.run_id in new_rows:
@@ -283,6 +315,24 @@ def _lock_runs(
         conn.execute(runs.insert(), list(new_rows.values()))
         found.update(lock_runs(conn, sorted(new_rows)))
     return found
+
+
+def _series_wanted(batches: Sequence[Batch]) -> dict[str, list[str]]:
+    """The series each run's records may append to or define (those of records already
+    applied too: reading a few rows more is cheaper than a round trip more)."""
+    wanted: dict[str, set[str]] = {}
+    for env, records in batches:
+        keys = wanted.setdefault(env.run_id, set())
+        suffix = rec.rank_key("", env.rank)
+        named: set[str] = set()
+        for record in records:
+            kind = record["t"]
+            if kind == rec.METRICS or kind == rec.SYSTEM:
+                named.update(record["d"])
+            elif kind == rec.DEFINE:
+                keys.add(rec.rank_key(record["k"], env.rank))
+        keys.update(k + suffix for k in named) if suffix else keys.update(named)
+    return {run_id: sorted(keys) for run_id, keys in sorted(wanted.items()) if keys}
 
 
 def _after(records: list[dict[str, Any]], last_seq: int) -> list[dict[str, Any]]:
@@ -375,22 +425,26 @@ _FLOATS = {float}
 
 
 def _apply_metrics(
-    conn: Connection, work: dict[str, _RunWork], busy: bool = False
-) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """Append points of the group's runs, with a few statements for all; return each run's
-    summary values that changed, and the series' new stats (for the caller to write with
-    the run rows: :func:`~trailmark.store.metrics.update_series`)."""
+    conn: Connection,
+    work: dict[str, _RunWork],
+    known: dict[tuple[str, str], SeriesRow],
+    busy: bool = False,
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[int]]:
+    """Append points of the group's runs, with a few statements for all (``known``: the
+    series rows read already); return each run's summary values that changed, the series'
+    new stats and the ids of the chunks that compaction merged (for the caller to write
+    and delete with the run rows: :func:`~trailmark.store.metrics.update_series`)."""
     wanted = {
         run_id: sorted(set(run.metrics) | set(run.modes))
         for run_id, run in sorted(work.items())
         if run.metrics or run.modes
     }
     if not wanted:
-        return {}, []
-    rows = ensure_series_of_runs(conn, wanted)
-    new_chunks: list[dict[str, Any]] = []
+        return {}, [], []
+    rows = ensure_series_of_runs(conn, wanted, known)
     changes: list[dict[str, Any]] = []
     summaries: dict[str, dict[str, Any]] = {}
+    appends: dict[int, _Series | Points] = {}
     due: list[tuple[float, int, int]] = []  # (open chunks over threshold, points, series id)
     appended = 0
     for run_id, keys in wanted.items():
@@ -406,14 +460,12 @@ def _apply_metrics(
                 if len(steps) < QUICK_BELOW:
                     # A few points (one of many series of a wide step): no numpy per series.
                     stats = merge_stats_lists(stats, steps, times, values)
-                    new_chunks.append(small_chunk_row(row.id, steps, times, values))
-                    open_chunks += 1
+                    appends[row.id] = collected
                 else:
                     points = points_from_lists(steps, times, values)
                     stats = merge_stats(stats, points)
-                    pieces, partial = chunk_rows(row.id, points, partial_quick=True)
-                    new_chunks.extend(pieces)
-                    open_chunks += partial
+                    appends[row.id] = points
+                open_chunks += bool(len(steps) % CHUNK_TARGET)  # the partial piece
                 appended += len(steps)
                 threshold = compact_after(len(steps))
                 if open_chunks >= threshold:
@@ -422,13 +474,29 @@ def _apply_metrics(
                 {"sid": row.id, "new_stats": stats, "new_open": open_chunks, "new_mode": mode}
             )
             summary[key] = summary_value(stats, mode)
-    if new_chunks:
-        insert_chunks(conn, new_chunks)
-    remaining = compact_many(conn, _compact_now(due, len(changes), appended, busy))
+    chosen = _compact_now(due, len(changes), appended, busy)
+    # The points of a series being compacted are merged with its partial chunks in memory:
+    # no chunk of their own, written now to be rewritten at once.
+    merged = merge_partial_chunks(
+        conn, chosen, {sid: _as_points(appends.pop(sid)) for sid in chosen if sid in appends}
+    )
+    new_chunks = merged.rows
+    for sid, pending in appends.items():
+        if isinstance(pending, Points):
+            new_chunks.extend(chunk_rows(sid, pending, partial_quick=True)[0])
+        else:
+            new_chunks.append(small_chunk_row(sid, pending.steps, pending.times, pending.values))
+    insert_chunks(conn, new_chunks)
     for change in changes:
-        if change["sid"] in remaining:
-            change["new_open"] = remaining[change["sid"]]
-    return summaries, changes
+        if change["sid"] in merged.remaining:
+            change["new_open"] = merged.remaining[change["sid"]]
+    return summaries, changes, merged.stale
+
+
+def _as_points(pending: _Series | Points) -> Points:
+    if isinstance(pending, Points):
+        return pending
+    return points_from_lists(pending.steps, pending.times, pending.values)
 
 
 def _compact_now(

@@ -58,26 +58,49 @@ def _decoded(value: Any) -> Any:
     return json_value(value) if isinstance(value, (str, bytes)) else value
 
 
-def project_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
-    """Project ids by name, creating the missing projects."""
+Query = tuple[str, tuple[Any, ...]]
+
+
+def project_ids(
+    conn: Connection, names: Iterable[str], found: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Project ids by name, creating the missing projects (``found``: what
+    :func:`projects_query` read in this transaction)."""
     wanted = sorted(set(names))
-    sql = f"SELECT name, id FROM projects WHERE name IN ({_marks(len(wanted))})"
-    found = {name: int(pid) for name, pid in fetch_all(conn, sql, tuple(wanted))}
+    if found is None:
+        found = projects_found(fetch_all(conn, *projects_query(wanted)))
     for name in wanted:
         if name not in found:
             found[name] = ensure_project(conn, name)
     return found
 
 
+def projects_query(names: Sequence[str]) -> Query:
+    return f"SELECT name, id FROM projects WHERE name IN ({_marks(len(names))})", tuple(names)
+
+
+def projects_found(rows: list[tuple[Any, ...]]) -> dict[str, int]:
+    return {name: int(pid) for name, pid in rows}
+
+
 def lock_runs(conn: Connection, run_ids: Sequence[str]) -> dict[str, RunRow]:
     """The rows of ``run_ids`` that exist, locked for the transaction in id order (so that
     two servers applying groups at once never deadlock on PostgreSQL; SQLite's
     ``BEGIN IMMEDIATE`` has already locked everything)."""
+    return runs_found(fetch_all(conn, *runs_query(conn, run_ids)))
+
+
+def runs_query(conn: Connection, run_ids: Sequence[str]) -> Query:
+    """The statement of :func:`lock_runs` (its rows go to :func:`runs_found`)."""
     sql = _RUN_SELECT.format(marks=_marks(len(run_ids)))
     if conn.dialect.name == "postgresql":
         sql += " FOR UPDATE"
+    return sql, tuple(run_ids)
+
+
+def runs_found(found: list[tuple[Any, ...]]) -> dict[str, RunRow]:
     rows: dict[str, RunRow] = {}
-    for values in fetch_all(conn, sql, tuple(run_ids)):
+    for values in found:
         fields = list(values)
         for index in _JSON_FIELDS:
             fields[index] = _decoded(fields[index])
@@ -87,12 +110,18 @@ def lock_runs(conn: Connection, run_ids: Sequence[str]) -> dict[str, RunRow]:
 
 
 def writer_seqs(
-    conn: Connection, first_seen: dict[tuple[str, str], tuple[int | None, str | None]], now: float
+    conn: Connection,
+    first_seen: dict[tuple[str, str], tuple[int | None, str | None]],
+    now: float,
+    found: dict[tuple[str, str], int] | None = None,
 ) -> dict[tuple[str, str], int]:
     """The highest sequence number applied so far of each (run, writer) in ``first_seen``
     (which maps them to their rank and host), locked for the transaction; a writer seen for
-    the first time is recorded with its rank and host."""
-    seqs = _read_seqs(conn, list(first_seen))
+    the first time is recorded with its rank and host (``found``: what
+    :func:`seqs_query` read in this transaction)."""
+    if found is None:
+        found = seqs_found(fetch_all(conn, *seqs_query(conn, list(first_seen))))
+    seqs = dict(found)
     missing = [key for key in first_seen if key not in seqs]
     if missing:
         insert_ignoring_conflicts(
@@ -111,11 +140,13 @@ def writer_seqs(
                 for run_id, writer in missing
             ],
         )
-        seqs.update(_read_seqs(conn, missing))
+        seqs.update(seqs_found(fetch_all(conn, *seqs_query(conn, missing))))
     return {key: seqs[key] for key in first_seen}
 
 
-def _read_seqs(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def seqs_query(conn: Connection, keys: list[tuple[str, str]]) -> Query:
+    """The statement that reads (and locks) writers' sequence numbers (its rows go to
+    :func:`seqs_found`)."""
     run_ids = sorted({run_id for run_id, _ in keys})
     writer_ids = sorted({writer for _, writer in keys})
     sql = (
@@ -124,10 +155,11 @@ def _read_seqs(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str,
     )
     if conn.dialect.name == "postgresql":
         sql += " FOR UPDATE"
-    return {
-        (run_id, writer): int(seq)
-        for run_id, writer, seq in fetch_all(conn, sql, (*run_ids, *writer_ids))
-    }
+    return sql, (*run_ids, *writer_ids)
+
+
+def seqs_found(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], int]:
+    return {(run_id, writer): int(seq) for run_id, writer, seq in rows}
 
 
 def update_runs(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> None:

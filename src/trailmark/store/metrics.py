@@ -77,10 +77,15 @@ def ensure_series(conn: Connection, run_id: str, keys: Sequence[str]) -> dict[st
 
 
 def ensure_series_of_runs(
-    conn: Connection, wanted: dict[str, list[str]]
+    conn: Connection,
+    wanted: dict[str, list[str]],
+    found: dict[tuple[str, str], SeriesRow] | None = None,
 ) -> dict[tuple[str, str], SeriesRow]:
-    """Series rows by (run, key) for every key wanted of each run, creating the missing ones."""
-    found = _series_rows(conn, wanted)
+    """Series rows by (run, key) for every key wanted of each run, creating the missing ones.
+
+    ``found``: the rows of these keys (or more) already read in this transaction (see
+    :func:`series_queries`): a key not among them does not exist yet."""
+    found = _series_rows(conn, wanted) if found is None else found
     missing = {
         run_id: [k for k in keys if (run_id, k) not in found] for run_id, keys in wanted.items()
     }
@@ -106,19 +111,35 @@ def _series_rows(
 
     Read through the driver: a wide step asks for 10,000 rows, and SQLAlchemy's per-row
     result processing cost more than the query."""
+    found: dict[tuple[str, str], SeriesRow] = {}
+    for sql, params in series_queries(wanted):
+        found.update(series_found(fetch_all(conn, sql, params)))
+    return found
+
+
+def series_queries(wanted: dict[str, list[str]]) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements that read the series rows of the keys wanted of each run (for
+    :func:`~trailmark.store.dialect.fetch_all` or :func:`~trailmark.store.dialect.fetch_together`;
+    their rows go to :func:`series_found`)."""
     run_ids = sorted(wanted)
     keys = sorted({k for ks in wanted.values() for k in ks})
-    found: dict[tuple[str, str], SeriesRow] = {}
     runs_in = ", ".join("?" * len(run_ids))
+    queries = []
     for start in range(0, len(keys), _IN_BATCH):
         part = keys[start : start + _IN_BATCH]
         sql = (
             f"SELECT id, run_id, key, summary_mode, stats, open_chunks FROM {series.name} "
             f"WHERE run_id IN ({runs_in}) AND key IN ({', '.join('?' * len(part))})"
         )
-        for sid, run_id, key, mode, stats, open_chunks in fetch_all(conn, sql, (*run_ids, *part)):
-            parsed = stats if isinstance(stats, dict) else json_value(stats)
-            found[(run_id, key)] = SeriesRow(sid, run_id, key, mode, parsed, open_chunks)
+        queries.append((sql, (*run_ids, *part)))
+    return queries
+
+
+def series_found(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], SeriesRow]:
+    found = {}
+    for sid, run_id, key, mode, stats, open_chunks in rows:
+        parsed = stats if isinstance(stats, dict) else json_value(stats)
+        found[(run_id, key)] = SeriesRow(sid, run_id, key, mode, parsed, open_chunks)
     return found
 
 
@@ -163,11 +184,26 @@ def small_chunk_row(
     return _chunk_row(series_id, encode_small(steps, times, values), None)
 
 
-def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
-    """Merge the partly-filled chunks of each series; how many partial chunks remain, by id.
+class Compaction(NamedTuple):
+    """Partial chunks merged in memory: what to delete, what to insert, what is left."""
+
+    stale: list[int]
+    """Ids of the chunks merged (to delete)."""
+    rows: list[dict[str, Any]]
+    """The merged chunk rows (to insert)."""
+    remaining: dict[int, int]
+    """Partial chunks of each series once the merged rows replace the stale ones."""
+
+
+def merge_partial_chunks(
+    conn: Connection, series_ids: Sequence[int], adding: dict[int, Points] | None = None
+) -> Compaction:
+    """Read and merge the partly-filled chunks of each series, with the points being
+    ``adding`` to it (which then need no chunk of their own); writes nothing.
 
     A few statements whatever the number of series (a wide run compacts 10,000 at once).
     """
+    adding = adding or {}
     partial: dict[int, list[tuple[Any, ...]]] = {sid: [] for sid in series_ids}
     for start in range(0, len(series_ids), _IN_BATCH):
         part = series_ids[start : start + _IN_BATCH]
@@ -177,26 +213,41 @@ def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
         )
         for row in fetch_all(conn, sql, (*part, CHUNK_TARGET)):
             partial[row[1]].append(row)
-    remaining: dict[int, int] = {}
-    stale: list[int] = []
-    fresh: list[dict[str, Any]] = []
+    merged = Compaction([], [], {})
     for sid, found in partial.items():
-        if len(found) < 2:
-            remaining[sid] = len(found)
+        new = adding.get(sid)
+        if len(found) + (new is not None) < 2:
+            if new is not None:
+                rows, merged.remaining[sid] = chunk_rows(sid, new, partial_quick=True)
+                merged.rows.extend(rows)
+            else:
+                merged.remaining[sid] = len(found)
             continue
-        merged = decode_chunks([(n, steps, times, vals) for _, _, n, steps, times, vals in found])
-        stale.extend(row[0] for row in found)
-        rows, remaining[sid] = chunk_rows(sid, merged, partial_quick=True)
-        fresh.extend(rows)
-    for start in range(0, len(stale), _IN_BATCH):
-        part = stale[start : start + _IN_BATCH]
+        points = decode_chunks([(n, steps, times, vals) for _, _, n, steps, times, vals in found])
+        if new is not None:
+            points = Points.concat([points, new])
+        merged.stale.extend(row[0] for row in found)
+        rows, merged.remaining[sid] = chunk_rows(sid, points, partial_quick=True)
+        merged.rows.extend(rows)
+    return merged
+
+
+def delete_chunks(conn: Connection, ids: Sequence[int]) -> None:
+    for start in range(0, len(ids), _IN_BATCH):
+        part = ids[start : start + _IN_BATCH]
         execute_many(
             conn,
             f"DELETE FROM {chunks.name} WHERE id IN ({', '.join('?' * len(part))})",
             [tuple(part)],
         )
-    insert_chunks(conn, fresh)
-    return remaining
+
+
+def compact_many(conn: Connection, series_ids: Sequence[int]) -> dict[int, int]:
+    """Merge the partly-filled chunks of each series; how many partial chunks remain, by id."""
+    merged = merge_partial_chunks(conn, series_ids)
+    delete_chunks(conn, merged.stale)
+    insert_chunks(conn, merged.rows)
+    return merged.remaining
 
 
 def read_points(
