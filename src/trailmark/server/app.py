@@ -14,7 +14,7 @@ from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
 from trailmark.server.hosts import HostCheck, allowed_host_names
 from trailmark.server.identity import anonymous
-from trailmark.server.ingest_queue import IngestQueue, run_ingest_writer
+from trailmark.server.ingest_queue import POSTGRES_LANES, IngestQueue, run_ingest_writer
 from trailmark.server.limits import BodySizeLimit
 from trailmark.server.mlflow import artifacts as mlflow_artifacts
 from trailmark.server.mlflow import errors as mlflow_errors
@@ -66,7 +66,9 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     app.state.store = store or Store.open(
         settings.db_url, settings.data_dir, open_blob_store(settings.blobs, settings.data_dir)
     )
-    app.state.ingest_queue = IngestQueue(app.state.store.ingestor)
+    store_ = app.state.store
+    lanes = 1 if store_.db.is_sqlite else POSTGRES_LANES
+    app.state.ingest_queue = IngestQueue(store_.ingestor, lanes=lanes)
     app.state.identify = anonymous  # the hook authentication will replace
     install_error_handlers(app)
     for module in (projects, runs, metrics, logs, charts, ingest):

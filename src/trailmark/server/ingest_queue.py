@@ -26,6 +26,7 @@ import contextlib
 import logging
 import threading
 import time
+import zlib
 from collections.abc import AsyncIterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -58,6 +59,9 @@ MAX_GROUP_BATCHES = 512
 
 MEASURED_FROM_BYTES = 256 * 1024
 """Smaller groups say more about the cost of a transaction than about the rate."""
+
+POSTGRES_LANES = 2
+"""Writer threads on PostgreSQL (see :class:`IngestQueue`); SQLite has one."""
 
 MAX_RETRY_AFTER = 30.0
 
@@ -94,34 +98,50 @@ class _Request:
     queued_at: float = field(default_factory=time.perf_counter)
 
 
+class _Lane:
+    """Requests waiting for one writer thread, and that thread."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.waiting: collections.deque[_Request] = collections.deque()
+        self.work = threading.Condition(lock)
+        self.thread: threading.Thread | None = None
+
+
 class IngestQueue:
-    """A bounded queue of ingest requests and the thread that applies them.
+    """A bounded queue of ingest requests and the threads that apply them.
+
+    ``lanes``: how many writer threads apply groups at once, each with its own database
+    connection; a batch goes to the lane of its run, so one run's batches stay in order in
+    one lane. One suits SQLite (one writer at a time anyway). On PostgreSQL a group spends
+    most of its time waiting (for the database, for the CPU, for the interpreter), so a
+    second lane applies its group meanwhile.
 
     Example::
 
         queue = IngestQueue(store.ingestor)
         result = queue.submit(body, "application/x-ndjson").result()  # after the commit
-        queue.stop()  # applies what is queued, then ends the thread
+        queue.stop()  # applies what is queued, then ends the threads
     """
 
     def __init__(
         self,
         ingestor: Ingestor,
         *,
+        lanes: int = 1,
         max_bytes: int | None = None,
         max_group_bytes: int = MAX_GROUP_BYTES,
         max_group_batches: int = MAX_GROUP_BATCHES,
     ) -> None:
+        if lanes < 1:
+            raise ValueError(f"an ingest queue needs at least one lane, got {lanes}")
         self.ingestor = ingestor
         self.fixed_max_bytes = max_bytes
         self.max_group_bytes = max_group_bytes
         self.max_group_batches = max_group_batches
         self.stats = QueueStats()
-        self._waiting: collections.deque[_Request] = collections.deque()
         self._unanswered_bytes = 0
         self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)
-        self._thread: threading.Thread | None = None
+        self._lanes = [_Lane(self._lock) for _ in range(lanes)]
         self._stopping = False
 
     @property
@@ -134,7 +154,7 @@ class IngestQueue:
         """The most bytes of requests queued or being applied: :data:`QUEUE_SECONDS` of work."""
         if self.fixed_max_bytes is not None:
             return self.fixed_max_bytes
-        wanted = int(self.stats.bytes_per_second * QUEUE_SECONDS)
+        wanted = int(self.stats.bytes_per_second * len(self._lanes) * QUEUE_SECONDS)
         return min(MAX_QUEUED_BYTES, max(MIN_QUEUED_BYTES, wanted))
 
     def start(self) -> None:
@@ -142,10 +162,24 @@ class IngestQueue:
             self._start_locked()
 
     def _start_locked(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._stopping = False
-            self._thread = threading.Thread(target=self._run, name="trailmark-ingest", daemon=True)
-            self._thread.start()
+        for index, lane in enumerate(self._lanes):
+            if lane.thread is None or not lane.thread.is_alive():
+                self._stopping = False
+                name = "trailmark-ingest" + (f"-{index}" if index else "")
+                lane.thread = threading.Thread(
+                    target=self._run, args=(lane,), name=name, daemon=True
+                )
+                lane.thread.start()
+
+    def _lane_of(self, request: _Request) -> _Lane:
+        if len(self._lanes) == 1:
+            return self._lanes[0]
+        if request.batch is not None:
+            run_id = request.batch[0].run_id
+        else:  # the envelope line of an NDJSON body (any other body: the first lane)
+            head = request.body.lstrip()[:512].partition(b"\n")[0]
+            run_id = head.partition(b'"run":"')[2].partition(b'"')[0].decode("latin-1")
+        return self._lanes[zlib.crc32(run_id.encode()) % len(self._lanes)]
 
     def submit(self, body: bytes, content_type: str) -> Future[IngestResult]:
         """Queue a request body; its future is resolved after the commit that applies it.
@@ -175,9 +209,10 @@ class IngestQueue:
                     retry_after=self._retry_after(),
                 )
             self._start_locked()
-            self._waiting.append(request)
+            lane = self._lane_of(request)
+            lane.waiting.append(request)
             self._unanswered_bytes += size
-            self._work.notify()
+            lane.work.notify()
         return request.future
 
     async def apply(self, body: bytes, content_type: str) -> IngestResult:
@@ -194,42 +229,45 @@ class IngestQueue:
         """Refuse new requests, apply those queued, and end the thread."""
         with self._lock:
             self._stopping = True
-            self._work.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+            for lane in self._lanes:
+                lane.work.notify()
+            threads = [lane.thread for lane in self._lanes if lane.thread is not None]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _retry_after(self) -> float:
         """Seconds until the queue has drained by half, at the rate measured lately."""
         return min(MAX_RETRY_AFTER, 0.5 * self._unanswered_bytes / self.stats.bytes_per_second)
 
-    def _take_group(self) -> list[_Request] | None:
+    def _take_group(self, lane: _Lane) -> list[_Request] | None:
+        waiting = lane.waiting
         with self._lock:
-            while not self._waiting and not self._stopping:
-                self._work.wait()
-            if not self._waiting:
+            while not waiting and not self._stopping:
+                lane.work.wait()
+            if not waiting:
                 return None
-            group = [self._waiting.popleft()]
+            group = [waiting.popleft()]
             size = group[0].size
             while (
-                self._waiting
+                waiting
                 and len(group) < self.max_group_batches
-                and size + self._waiting[0].size <= self.max_group_bytes
+                and size + waiting[0].size <= self.max_group_bytes
             ):
-                request = self._waiting.popleft()
+                request = waiting.popleft()
                 group.append(request)
                 size += request.size
             return group
 
-    def _run(self) -> None:
+    def _run(self, lane: _Lane) -> None:
         while True:
-            group = self._take_group()
+            group = self._take_group(lane)
             if group is None:
                 return
             size = sum(r.size for r in group)
             started, cpu = time.perf_counter(), time.thread_time()
             try:
-                self._apply(group)
+                self._apply(group, busy=bool(lane.waiting))
             except Exception as exc:  # never let the writer die: fail this group, go on
                 log.exception("the ingest writer failed on a group of %d batches", len(group))
                 for request in group:
@@ -258,7 +296,9 @@ class IngestQueue:
         if size >= MEASURED_FROM_BYTES and seconds > 0:
             stats.bytes_per_second = 0.7 * stats.bytes_per_second + 0.3 * (size / seconds)
 
-    def _apply(self, group: list[_Request]) -> None:
+    def _apply(self, group: list[_Request], busy: bool) -> None:
+        """Apply a group; ``busy``: requests wait behind it, so work that can wait
+        (compaction) waits."""
         live = [r for r in group if r.future.set_running_or_notify_cancel()]
         parsed: list[Batch] = []
         owners: list[_Request] = []
@@ -270,8 +310,6 @@ class IngestQueue:
                 continue
             parsed.append(batch)
             owners.append(request)
-        # Requests queued behind this group: work that can wait (compaction) waits.
-        busy = bool(self._waiting)
         outcomes = self.ingestor.ingest_many(parsed, busy=busy, checked=True) if parsed else []
         for request, outcome in zip(owners, outcomes, strict=True):
             if isinstance(outcome, Exception):
