@@ -26,7 +26,23 @@ def validate(records: list[Any]) -> list[dict[str, Any]]:
         )
     last_q = 0
     known: dict[str, set[str]] = {rec.METRICS: set(), rec.SYSTEM: set()}
+    known_metrics = known[rec.METRICS]
     for index, record in enumerate(records):
+        if type(record) is dict and record.get("t") == rec.METRICS:
+            # The usual record, checked inline: a step's values of keys already checked.
+            q, step, data = record.get("q"), record.get("s"), record.get("d")
+            if (
+                type(q) is int
+                and q > last_q
+                and type(step) is int
+                and -(2**62) <= step <= 2**62
+                and type(record.get("w")) is float
+                and type(data) is dict
+                and known_metrics.issuperset(data)
+                and _FLOATS.issuperset(map(type, data.values()))
+            ):
+                last_q = q
+                continue
         if not isinstance(record, dict):
             raise InvalidInput(f"record {index} must be an object, got {type(record).__name__}")
         kind, q = record.get("t"), record.get("q")
