@@ -155,7 +155,7 @@ def load_figures(
         f"{procs} procs, a run each, paced to {TARGET_RATE / 1e3:.0f}k pts/s in total for "
         f"{scale.load_seconds:g} s: achieved {paced['rate'] / 1e3:.0f}k pts/s, "
         f"{paced['requests']} requests stored; {_throttled(paced)}; SDK HTTP client timing; "
-        f"{_split(paced)}"
+        f"{_split(paced)}; the writers used {paced['writers_cpu']:.1f} s of CPU"
     )
     if floor is not None:
         p99_note += (
@@ -181,7 +181,7 @@ def case_load_pg(ws: Workspace) -> dict[str, Figure]:
     with postgres_database() as url:
         server = start_server(ws.fresh_dir("pg-server"), db=url)
         try:
-            return load_figures(ws, server, "load_pg")
+            return load_figures(ws, server, "load_pg", with_floor=ws.scale.name != "guard")
         finally:
             server.stop()
 

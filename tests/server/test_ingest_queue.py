@@ -270,3 +270,45 @@ def test_a_group_with_requests_queued_behind_it_is_applied_as_busy(
     # Compaction waits while others wait: only the groups with requests behind them.
     assert gated.busy == [False, True, True, False]
     queue.stop()
+
+
+def test_lanes_apply_runs_side_by_side_each_runs_batches_in_order(store: Store) -> None:
+    queue = IngestQueue(store.ingestor, lanes=2)
+    futures = []
+    for step in range(5):
+        for run in range(6):
+            futures.append(queue.submit(body(f"r{run}", "w", 1 + 3 * step, 3), NDJSON))
+    results = [f.result(10) for f in futures]
+    assert all(r.accepted == 3 and r.duplicates == 0 for r in results)
+    for run in range(6):
+        assert store.metrics.points(f"r{run}", "loss").steps.tolist() == list(range(1, 16))
+    names = {t.name for t in threading.enumerate()}
+    assert {"trailmark-ingest", "trailmark-ingest-1"} <= names
+    queue.stop()
+    assert queue.unanswered_bytes == 0
+
+
+def test_a_server_refuses_a_malformed_body_of_any_size_with_a_clear_400(tmp_path: Path) -> None:
+    from trailmark.server.ingest_queue import INLINE_PARSE_BYTES
+
+    app = create_app(ServerSettings(data_dir=tmp_path))
+    with TestClient(app) as client:
+        good = body("r1", "w", 1, 3)
+        small = good.replace(b'"loss":2.0', b'"loss":"two"')
+        large = body("r2", "w", 1, INLINE_PARSE_BYTES // 40).replace(b'"loss":7.0', b'"loss":[]')
+        assert len(large) > INLINE_PARSE_BYTES  # parsed by the writer, not the handler
+        for bad in (small, large, b"not json at all\n"):
+            response = client.post("/api/v1/ingest", content=bad, headers={"Content-Type": NDJSON})
+            assert response.status_code == 400, response.text
+            assert response.json()["error"]["code"] == "invalid_input"
+        assert (
+            "non-numeric"
+            in client.post(
+                "/api/v1/ingest", content=small, headers={"Content-Type": NDJSON}
+            ).json()["error"]["message"]
+        )
+        response = client.post("/api/v1/ingest", content=good, headers={"Content-Type": NDJSON})
+        assert response.json() == {"accepted": 3, "duplicates": 0, "last_seq": 3}
+        assert "content-security-policy" in response.headers  # the lane is inside them
+        assert client.get("/api/v1/ingest").status_code in (404, 405)  # not the lane's
+    app.state.store.close()

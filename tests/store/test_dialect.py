@@ -93,3 +93,20 @@ def test_insert_many_raises_sqlalchemys_error_and_keeps_nothing(database: Databa
         insert_many(conn, "projects", columns, [("b", "", 0.0, 0.0), ("a", "", 0.0, 0.0)])
     with database.read() as conn:
         assert conn.execute(select(projects.c.name)).scalars().all() == ["a"]
+
+
+def test_fetch_together_answers_each_query_as_fetch_all_does(database: Database) -> None:
+    from trailmark.store.dialect import fetch_all, fetch_together
+
+    _add_projects(database, ["a", "b", "c"])
+    queries = [
+        ("SELECT name FROM projects WHERE name IN (?, ?) ORDER BY name", ("a", "c")),
+        ("SELECT description FROM projects WHERE name = ?", ("a",)),
+        ("SELECT name FROM projects WHERE name = ?", ("nobody",)),
+    ]
+    with database.read() as conn:
+        together = fetch_together(conn, queries)
+        one_by_one = [fetch_all(conn, sql, params) for sql, params in queries]
+    assert together == one_by_one == [[("a",), ("c",)], [("first",)], []]
+    with pytest.raises(DBAPIError), database.read() as conn:
+        fetch_together(conn, [queries[0], ("SELECT no_such_column FROM projects", ())])
