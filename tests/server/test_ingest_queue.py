@@ -273,11 +273,17 @@ def test_a_group_with_requests_queued_behind_it_is_applied_as_busy(
 
 
 def test_lanes_apply_runs_side_by_side_each_runs_batches_in_order(store: Store) -> None:
+    from trailmark.server.ingest_queue import prepare
+
     queue = IngestQueue(store.ingestor, lanes=2)
     futures = []
     for step in range(5):
         for run in range(6):
-            futures.append(queue.submit(body(f"r{run}", "w", 1 + 3 * step, 3), NDJSON))
+            sent = body(f"r{run}", "w", 1 + 3 * step, 3)
+            if (step + run) % 2:  # parsed by the handler, or by the writer: the same lane
+                futures.append(queue.submit_prepared(prepare(sent, NDJSON), len(sent)))
+            else:
+                futures.append(queue.submit(sent, NDJSON))
     results = [f.result(10) for f in futures]
     assert all(r.accepted == 3 and r.duplicates == 0 for r in results)
     for run in range(6):

@@ -177,8 +177,15 @@ class IngestQueue:
         if request.batch is not None:
             run_id = request.batch[0].run_id
         else:  # the envelope line of an NDJSON body (any other body: the first lane)
-            head = request.body.lstrip()[:512].partition(b"\n")[0]
-            run_id = head.partition(b'"run":"')[2].partition(b'"')[0].decode("latin-1")
+            head = request.body[:65536].lstrip().partition(b"\n")[0]
+            try:
+                envelope = orjson.loads(head)
+            except orjson.JSONDecodeError:
+                envelope = None
+            run = envelope.get("run") if isinstance(envelope, dict) else None
+            if not isinstance(run, str):
+                return self._lanes[0]  # refused when parsed; any lane will do
+            run_id = run
         return self._lanes[zlib.crc32(run_id.encode()) % len(self._lanes)]
 
     def submit(self, body: bytes, content_type: str) -> Future[IngestResult]:
