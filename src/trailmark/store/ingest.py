@@ -385,10 +385,15 @@ def _apply_records(
     _collect(run.metrics, points, suffix)
     _collect(run.metrics, system, suffix)
     append_lines(conn, env.run_id, env.rank, lines)
-    for path, value in large.items():
-        stored = path if primary else f"ranks.{env.rank}.{path}"
-        row = {"run_id": env.run_id, "path": stored, "value": json_safe(value)}
-        upsert(conn, run_metadata, row, keys=("run_id", "path"), update=("value",))
+    rows = [
+        {
+            "run_id": env.run_id,
+            "path": path if primary else f"ranks.{env.rank}.{path}",
+            "value": json_safe(value),
+        }
+        for path, value in large.items()
+    ]
+    upsert(conn, run_metadata, rows, keys=("run_id", "path"), update=("value",))
 
 
 def _collect(

@@ -80,8 +80,13 @@ class RunFileStore:
         with self.db.write() as conn:
             ensure_run(conn, project, run_id)
             require_blobs(conn, [r["digest"] for r in rows.values()])
-            for row in rows.values():
-                upsert(conn, run_files, row, ["run_id", "path"], ["size", "digest", "updated_at"])
+            upsert(
+                conn,
+                run_files,
+                list(rows.values()),
+                ["run_id", "path"],
+                ["size", "digest", "updated_at"],
+            )
         return self.list_files(project, run_id, paths=list(rows))[0]
 
     def list_files(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,14 +23,28 @@ def insert_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
 
 
 def upsert(
-    conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[str], update: Sequence[str]
+    conn: Connection,
+    table: Table,
+    row: dict[str, Any] | list[dict[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str],
 ) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update: one statement, so never two rows."""
-    stmt = _insert(conn, table).values(row)
-    stmt = stmt.on_conflict_do_update(
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update: one statement, so never two rows.
+    ``row`` may be a list of rows with the same columns (one statement for all)."""
+    if isinstance(row, list) and not row:
+        return
+    conn.execute(_upsert_statement(conn.dialect.name, table, tuple(keys), tuple(update)), row)
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...]
+) -> Any:
+    """Built once: building an upsert (its ``excluded`` columns) cost more than running it."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return stmt.on_conflict_do_update(
         index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
     )
-    conn.execute(stmt)
 
 
 def insert_id(conn: Connection, stmt: Any) -> int:
