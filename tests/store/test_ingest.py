@@ -488,3 +488,19 @@ def test_postgresql_keeps_chunk_blobs_uncompressed_out_of_line(postgres_url: str
     finally:
         db.dispose()
     assert {c: storage[c] for c in CHUNK_BLOBS} == dict.fromkeys(CHUNK_BLOBS, "e")
+
+
+def test_a_busy_group_compacts_only_a_share_of_the_overdue_series() -> None:
+    from trailmark.store.ingest import _compact_now
+
+    # 200 series appended one point each, all twice over their threshold at once.
+    due = [(2.0, 128, sid) for sid in range(200)]
+    chosen = _compact_now(list(due), 200, 200, busy=True)
+    assert 0 < len(chosen) < 50, "a share, not every series in one group"
+    # Below twice the threshold nothing is compacted while busy; three times over, all are.
+    assert _compact_now([(1.5, 96, 1), (1.9, 120, 2)], 2, 2, busy=True) == []
+    late = [(3.0, 192, sid) for sid in range(200)]
+    assert len(_compact_now(late, 200, 200, busy=True)) == 200
+    # Idle: the most overdue first, twice over always.
+    idle = _compact_now([(1.0, 64, 999), *due], 200, 200)
+    assert len(idle) == 200 and 999 not in idle

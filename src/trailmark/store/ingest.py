@@ -520,19 +520,21 @@ def _compact_now(
     leaving the rest to the next groups, except series twice over their threshold: the
     same work, spread out.
 
-    When requests wait behind the group (``busy``: many writers finishing at once, say),
-    only series twice over their threshold are compacted: the rest waits for a group with
-    nobody behind it, so compaction is done while the server would otherwise idle instead
-    of adding to the wait of every request in the queue.
+    When requests wait behind the group (``busy``: many writers finishing at once, or a
+    steady load near what the server can take), only series twice over their threshold are
+    compacted, within the same share (past it, only those three times over): the rest waits
+    for a group with nobody behind it, so compaction is done while the server would
+    otherwise idle instead of adding to the wait of every request in the queue, and a busy
+    spell never makes one group compact every series at once.
     """
     if busy:
-        return sorted(sid for over, _, sid in due if over >= 2)
+        due = [d for d in due if d[0] >= 2]
     due.sort(reverse=True)
     series_left = max(16, 2 * series_appended // COMPACT_AFTER_OPEN_CHUNKS)
     points_left = max(2 * appended, COMPACT_BUDGET_MIN)
     chosen: list[int] = []
     for over, points, sid in due:
-        if (series_left > 0 and points_left > 0) or over >= 2:
+        if (series_left > 0 and points_left > 0) or over >= (3 if busy else 2):
             chosen.append(sid)
             series_left -= 1
             points_left -= points
