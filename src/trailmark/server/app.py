@@ -66,9 +66,8 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     app.state.store = store or Store.open(
         settings.db_url, settings.data_dir, open_blob_store(settings.blobs, settings.data_dir)
     )
-    store_ = app.state.store
-    lanes = 1 if store_.db.is_sqlite else POSTGRES_LANES
-    app.state.ingest_queue = IngestQueue(store_.ingestor, lanes=lanes)
+    lanes = 1 if app.state.store.db.is_sqlite else POSTGRES_LANES
+    app.state.ingest_queue = IngestQueue(app.state.store.ingestor, lanes=lanes)
     app.state.identify = anonymous  # the hook authentication will replace
     install_error_handlers(app)
     for module in (projects, runs, metrics, logs, charts, ingest):

@@ -311,7 +311,9 @@ class IngestQueue:
         owners: list[_Request] = []
         for request in live:
             try:
-                batch = request.batch or prepare(request.body, request.content_type)
+                batch = request.batch
+                if batch is None:
+                    batch = prepare(request.body, request.content_type)
             except TrailmarkError as exc:
                 request.future.set_exception(exc)
                 continue

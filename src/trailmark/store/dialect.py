@@ -90,28 +90,23 @@ def update_many(
         execute_many(conn, f"UPDATE {table} SET {sets} WHERE {key[0]} = ?", rows)
         return
     every = [*columns, key]
-    names = [name for name, _ in every]
-    jsonb = {i for i, (_, kind) in enumerate(every) if kind == "jsonb"}
     record = ", ".join(f"{name} {kind}" for name, kind in every)
     sets = ", ".join(f"{name} = v.{name}" for name, _ in columns)
     sql = (
         f"UPDATE {table} SET {sets} FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
         f"WHERE {table}.{key[0]} = v.{key[0]}"
     )
-    parts = [b"["]
-    for row in rows:
-        fields = [
-            b'"'
-            + names[i].encode()
-            + b'":'
-            + (value.encode() if i in jsonb else orjson.dumps(value))
-            for i, value in enumerate(row)
-        ]
-        parts.append(b"{" + b",".join(fields) + b"},")
-    parts[-1] = parts[-1][:-1]
-    parts.append(b"]")
+    # JSON texts go in as they are (a fragment), not parsed and written again.
+    as_json = [orjson.Fragment if kind == "jsonb" else None for _, kind in every]
+    records = [
+        {
+            name: wrap(value) if wrap else value
+            for (name, _), wrap, value in zip(every, as_json, row, strict=True)
+        }
+        for row in rows
+    ]
     with _driver_cursor(conn, sql) as cursor:
-        cursor.execute(sql, (b"".join(parts).decode(),))
+        cursor.execute(sql, (orjson.dumps(records).decode(),))
 
 
 def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

@@ -574,16 +574,6 @@ def update_series(conn: Connection, changes: list[dict[str, Any]]) -> None:
     )
 
 
-_CHUNK_COLUMNS = (
-    "series_id",
-    "npoints",
-    "step_min",
-    "step_max",
-    "steps",
-    "times",
-    "vals",
-    "sketch",
-)
 _CHUNK_TYPES = (
     ("series_id", "int8"),
     ("npoints", "int4"),
@@ -594,6 +584,7 @@ _CHUNK_TYPES = (
     ("vals", "bytea"),
     ("sketch", "bytea"),
 )
+_CHUNK_COLUMNS = tuple(name for name, _ in _CHUNK_TYPES)
 
 
 def insert_chunks(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -11,8 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 
 def _insert(conn: Connection, table: Table) -> Any:
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
+    return _insert_for(conn.dialect.name, table)
+
+
+def _insert_for(dialect: str, table: Table) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def insert_new(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
@@ -41,7 +44,7 @@ def _upsert_statement(
     dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...]
 ) -> Any:
     """Built once: building an upsert (its ``excluded`` columns) cost more than running it."""
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    stmt = _insert_for(dialect, table)
     return stmt.on_conflict_do_update(
         index_elements=list(keys), set_={name: stmt.excluded[name] for name in update}
     )
