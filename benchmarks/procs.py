@@ -123,7 +123,13 @@ class Server:
 
 
 def start_server(data_dir: Path, db: str | None = None, timeout: float = 60.0) -> Server:
-    """Start ``trailmark server`` and wait for /health; ``start_seconds`` is that wait."""
+    """Start ``trailmark server`` and wait for /health; ``start_seconds`` is that wait.
+
+    The server gets a session of its own, as it has when it runs as a service, in a
+    container or from another terminal (and as the MLflow anchor's server has here): the
+    kernel shares the CPU fairly between sessions (autogroups) first, so a server in the
+    session of 64 writer processes would get a 65th of it when they all exit at once, a
+    condition no deployment has."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     args = [*trailmark_command(), "server", "--port", str(port), "--data-dir", str(data_dir)]
@@ -131,7 +137,9 @@ def start_server(data_dir: Path, db: str | None = None, timeout: float = 60.0) -
         args += ["--db", db]
     log = (data_dir / f"server-{port}.log").open("wb")
     started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=clean_env())
+    process = subprocess.Popen(
+        args, stdout=log, stderr=subprocess.STDOUT, env=clean_env(), start_new_session=True
+    )
     log.close()
     try:
         wait_until_answering(process, port, timeout)
@@ -152,7 +160,9 @@ def null_server(workdir: Path) -> Iterator[Server]:
     port = free_port()
     script = Path(__file__).resolve().parent / "workers" / "null_server.py"
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(script), str(port)], env=clean_env())
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(port)], env=clean_env(), start_new_session=True
+    )
     server = Server(process, port, workdir, 0.0)
     try:
         wait_until_answering(process, port, 60)

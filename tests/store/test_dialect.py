@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from trailmark.store.database import Database
+from trailmark.store.database import Database, json_value
 from trailmark.store.dialect import execute_many, pipelined
 from trailmark.store.schema import projects
 
@@ -110,3 +111,35 @@ def test_fetch_together_answers_each_query_as_fetch_all_does(database: Database)
     assert together == one_by_one == [[("a",), ("c",)], [("first",)], []]
     with pytest.raises(DBAPIError), database.read() as conn:
         fetch_together(conn, [queries[0], ("SELECT no_such_column FROM projects", ())])
+
+
+def test_insert_new_returns_what_it_inserted_and_skips_what_exists(database: Database) -> None:
+    from trailmark.store import dialect
+
+    _add_projects(database, ["a"])
+    columns = [("name", "text"), ("description", "text"), ("properties", "jsonb")]
+    columns += [("created_at", "float8"), ("updated_at", "float8")]
+    names = ["a", "b", 'quote " and \\ back', "ünïcode ✓"]
+    rows = [(n, f"about {n}", orjson.dumps({"n": n}).decode(), 1.5, 0.0) for n in names]
+    with database.write() as conn:
+        created = dialect.insert_new(conn, "projects", columns, rows, ["name", "properties"])
+    back = {name: json_value(p) if isinstance(p, str) else p for name, p in created}
+    assert back == {n: {"n": n} for n in names[1:]}, "the existing row is skipped, not returned"
+    with database.read() as conn:
+        descriptions = dict(conn.execute(select(projects.c.name, projects.c.description)).all())
+    assert descriptions["a"] == "first" and descriptions["b"] == "about b"
+
+
+def test_insert_new_splits_many_rows_into_statements_sqlite_accepts(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trailmark.store import dialect
+
+    monkeypatch.setattr(dialect, "_SQLITE_MAX_VALUES", 12)
+    columns = [("name", "text"), ("description", "text"), ("created_at", "float8")]
+    columns += [("updated_at", "float8")]
+    rows = [(f"p{i}", "", 0.0, 0.0) for i in range(25)]
+    with database.write() as conn:
+        created = dialect.insert_new(conn, "projects", columns, rows, ["name"])
+        assert dialect.insert_new(conn, "projects", columns, [], ["name"]) == []
+    assert sorted(name for (name,) in created) == sorted(r[0] for r in rows)

@@ -504,3 +504,22 @@ def test_a_busy_group_compacts_only_a_share_of_the_overdue_series() -> None:
     # Idle: the most overdue first, twice over always.
     idle = _compact_now([(1.0, 64, 999), *due], 200, 200)
     assert len(idle) == 200 and 999 not in idle
+
+
+def test_new_series_are_created_in_one_statement_and_races_read_back(
+    store: Store, database: Database
+) -> None:
+    from trailmark.store.metrics import ensure_series_of_runs
+
+    store.ingestor.ingest(ENV, [metrics(1, 0, loss=1.0)])
+    wanted = {"run1": ["loss", "acc", "système/ü"]}
+    with database.write() as conn:
+        # "loss" exists, as if another writer created it after this group read the series:
+        # the insert skips it and it is read back with the row it has.
+        rows = ensure_series_of_runs(conn, wanted, {})
+    assert sorted(key for _, key in rows) == ["acc", "loss", "système/ü"]
+    assert rows[("run1", "loss")].stats["n"] == 1
+    assert rows[("run1", "acc")].stats == {} and rows[("run1", "acc")].summary_mode == "last"
+    with database.write() as conn:
+        again = ensure_series_of_runs(conn, wanted)
+    assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in rows.items()}

@@ -96,17 +96,68 @@ def update_many(
         f"UPDATE {table} SET {sets} FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
         f"WHERE {table}.{key[0]} = v.{key[0]}"
     )
-    # JSON texts go in as they are (a fragment), not parsed and written again.
-    as_json = [orjson.Fragment if kind == "jsonb" else None for _, kind in every]
+    with _driver_cursor(conn, sql) as cursor:
+        cursor.execute(sql, (_json_records(every, rows),))
+
+
+def _json_records(columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]) -> str:
+    """Rows as one JSON array of objects, for ``jsonb_to_recordset``; a ``jsonb`` column's
+    values are JSON texts and go in as they are (a fragment), not parsed and written again."""
+    as_json = [orjson.Fragment if kind == "jsonb" else None for _, kind in columns]
     records = [
         {
             name: wrap(value) if wrap else value
-            for (name, _), wrap, value in zip(every, as_json, row, strict=True)
+            for (name, _), wrap, value in zip(columns, as_json, row, strict=True)
         }
         for row in rows
     ]
+    return orjson.dumps(records).decode()
+
+
+def insert_new(
+    conn: Connection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: list[tuple[Any, ...]],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING``: insert the rows that do not exist
+    yet (values as the driver stores them, ``columns`` (name, PostgreSQL type) pairs, as for
+    :func:`update_many`) and return the ``returning`` columns of those it inserted. A row
+    another writer created meanwhile is skipped, not returned: read it afterwards.
+
+    One statement for all rows on PostgreSQL (handed over as one JSON array, as
+    :func:`update_many` does), where ``executemany`` costs a statement a row; on SQLite one
+    multi-row ``VALUES`` per few hundred rows.
+    """
+    if not rows:
+        return []
+    names = ", ".join(name for name, _ in columns)
+    back = ", ".join(returning)
+    if conn.dialect.name != "postgresql":
+        out: list[tuple[Any, ...]] = []
+        marks = "(" + ", ".join("?" * len(columns)) + ")"
+        step = max(1, _SQLITE_MAX_VALUES // len(columns))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            sql = (
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(part))} "
+                f"ON CONFLICT DO NOTHING RETURNING {back}"
+            )
+            out += fetch_all(conn, sql, tuple(value for row in part for value in row))
+        return out
+    record = ", ".join(f"{name} {kind}" for name, kind in columns)
+    sql = (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) "
+        f"AS v({record}) ON CONFLICT DO NOTHING RETURNING {back}"
+    )
     with _driver_cursor(conn, sql) as cursor:
-        cursor.execute(sql, (orjson.dumps(records).decode(),))
+        cursor.execute(sql, (_json_records(columns, rows),))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+_SQLITE_MAX_VALUES = 30_000
+"""Bound values per SQLite statement (its limit is 32,766 since 3.32)."""
 
 
 def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

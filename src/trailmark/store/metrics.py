@@ -24,8 +24,8 @@ from trailmark.store.database import Database, json_text, json_value
 from trailmark.store.dialect import (
     execute_many,
     fetch_all,
-    insert_ignoring_conflicts,
     insert_many,
+    insert_new,
     update_many,
 )
 from trailmark.store.runs import require_run
@@ -91,17 +91,33 @@ def ensure_series_of_runs(
     }
     missing = {run_id: keys for run_id, keys in missing.items() if keys}
     if missing:
-        insert_ignoring_conflicts(
+        created = insert_new(
             conn,
-            series,
-            [
-                {"run_id": run_id, "key": k, "summary_mode": "last", "stats": {}, "open_chunks": 0}
-                for run_id, keys in missing.items()
-                for k in keys
-            ],
+            series.name,
+            _NEW_SERIES_COLUMNS,
+            [(run_id, k, "last", "{}", 0) for run_id, keys in missing.items() for k in keys],
+            _SERIES_COLUMNS,
         )
-        found.update(_series_rows(conn, missing))
+        found.update(series_found(created))
+        # Keys another writer created in the meantime (skipped by the insert): read them.
+        raced = {
+            run_id: [k for k in keys if (run_id, k) not in found]
+            for run_id, keys in missing.items()
+        }
+        raced = {run_id: keys for run_id, keys in raced.items() if keys}
+        if raced:
+            found.update(_series_rows(conn, raced))
     return found
+
+
+_SERIES_COLUMNS = ("id", "run_id", "key", "summary_mode", "stats", "open_chunks")
+_NEW_SERIES_COLUMNS = (
+    ("run_id", "text"),
+    ("key", "text"),
+    ("summary_mode", "text"),
+    ("stats", "jsonb"),
+    ("open_chunks", "integer"),
+)
 
 
 def _series_rows(
@@ -128,7 +144,7 @@ def series_queries(wanted: dict[str, list[str]]) -> list[tuple[str, tuple[Any, .
     for start in range(0, len(keys), _IN_BATCH):
         part = keys[start : start + _IN_BATCH]
         sql = (
-            f"SELECT id, run_id, key, summary_mode, stats, open_chunks FROM {series.name} "
+            f"SELECT {', '.join(_SERIES_COLUMNS)} FROM {series.name} "
             f"WHERE run_id IN ({runs_in}) AND key IN ({', '.join('?' * len(part))})"
         )
         queries.append((sql, (*run_ids, *part)))
