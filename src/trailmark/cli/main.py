@@ -56,6 +56,7 @@ def _serve(
         blobs=blobs,
         webhooks_allow_private=webhooks_allow_private,
         allowed_hosts=parse_allowed_hosts(allowed_host),
+        dedicated_process=True,
     )
     try:
         settings.check_bind()

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from trailmark._version import __version__
 from trailmark.blobs.location import open_blob_store
+from trailmark.server.collector import freeze_startup_objects
 from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
 from trailmark.server.hosts import HostCheck, allowed_host_names
@@ -48,6 +49,8 @@ from trailmark.store.store import Store
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with run_webhook_worker(app), run_ingest_writer(app):
+        if app.state.settings.dedicated_process:
+            freeze_startup_objects()
         yield
 
 

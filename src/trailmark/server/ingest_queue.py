@@ -36,6 +36,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from trailmark.errors import InvalidInput, TooManyRequests, TrailmarkError, Unavailable
+from trailmark.server.collector import freeze_once_warm
 from trailmark.store.ingest import Batch, Envelope, Ingestor, IngestResult
 from trailmark.store.ingest_checks import validate
 
@@ -285,6 +286,7 @@ class IngestQueue:
                     self._unanswered_bytes -= size
             seconds = time.perf_counter() - started
             self._measure(len(group), size, seconds)
+            freeze_once_warm(self.stats.groups)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "group of %d batches, %d bytes: waited %.0f ms, applied in %.0f ms "

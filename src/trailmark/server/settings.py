@@ -64,6 +64,9 @@ class ServerSettings:
     webhooks_allow_private: bool = False
     allowed_hosts: tuple[str, ...] = ()
     """Host names answered besides loopback names and the bound host (see server.hosts)."""
+    dedicated_process: bool = False
+    """The process serves only this app (``trailmark server``): it may tune the garbage
+    collector for it (see server.collector). Off for an app embedded in another process."""
 
     def check_bind(self) -> None:
         """Refuse to expose an unauthenticated server beyond this machine unless told to."""
