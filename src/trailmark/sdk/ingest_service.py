@@ -211,8 +211,10 @@ def main(argv: list[str] | None = None) -> None:
     if listener is None:
         return
     # The heavy imports happen now, while early clients already wait in the backlog.
+    from trailmark.collector import freeze_startup_objects
     from trailmark.store.store import Store  # noqa: F401
 
+    freeze_startup_objects()
     _Service(listener, args.socket, args.idle).run()
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from trailmark._version import __version__
 from trailmark.blobs.location import open_blob_store
-from trailmark.server.collector import freeze_startup_objects
+from trailmark.collector import freeze_startup_objects
 from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
 from trailmark.server.hosts import HostCheck, allowed_host_names

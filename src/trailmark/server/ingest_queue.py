@@ -35,8 +35,8 @@ import orjson
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from trailmark.collector import freeze_once_warm
 from trailmark.errors import InvalidInput, TooManyRequests, TrailmarkError, Unavailable
-from trailmark.server.collector import freeze_once_warm
 from trailmark.store.ingest import Batch, Envelope, Ingestor, IngestResult
 from trailmark.store.ingest_checks import validate
 

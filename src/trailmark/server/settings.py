@@ -66,7 +66,7 @@ class ServerSettings:
     """Host names answered besides loopback names and the bound host (see server.hosts)."""
     dedicated_process: bool = False
     """The process serves only this app (``trailmark server``): it may tune the garbage
-    collector for it (see server.collector). Off for an app embedded in another process."""
+    collector for it (see trailmark.collector). Off for an app embedded in another process."""
 
     def check_bind(self) -> None:
         """Refuse to expose an unauthenticated server beyond this machine unless told to."""

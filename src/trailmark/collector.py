@@ -1,4 +1,4 @@
-"""The server's use of Python's cyclic garbage collector.
+"""How Trailmark's long-running processes use Python's cyclic garbage collector.
 
 A full (generation 2) collection walks every container object the process holds. After
 start the server holds ~140,000 of them (FastAPI's routes and models, SQLAlchemy's tables
@@ -13,8 +13,10 @@ So objects that live as long as the server are moved out of the collector's sigh
 the server builds lazily (the middleware stack, prepared statements, the codecs' imports).
 Frozen objects are still freed when their last reference goes; only cycles among them would
 be kept, and the server makes none that it drops. Only a process that serves nothing else
-does this (``trailmark server``; ``ServerSettings.dedicated_process``): an app embedded in
-another program, or created by the hundred in tests, leaves that program's collector alone.
+does this: ``trailmark server`` (``ServerSettings.dedicated_process``) and the local ingest
+service (:mod:`trailmark.sdk.ingest_service`), which parses and applies every local run's
+batches. An app embedded in another program, or created by the hundred in tests, leaves
+that program's collector alone.
 
 The youngest generation is also collected after 10,000 new containers instead of 700: a
 batch's records are a few hundred dicts that live until their group commits (10-100 ms),

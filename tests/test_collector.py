@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from trailmark.server import collector
+from trailmark import collector
 from trailmark.server.app import create_app
 from trailmark.server.settings import ServerSettings
 
