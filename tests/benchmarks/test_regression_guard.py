@@ -2,7 +2,8 @@
 
 It fails only on a large regression: a figure more than 3x worse than in
 ``benchmarks/results/baseline.json`` (best repetition against best repetition, and a failing
-figure is measured once more before it counts, because this machine is shared and noisy).
+figure is measured once more before it counts, because this machine is shared and noisy; a
+tail latency only past its target).
 Refresh the baseline with ``.venv/bin/python benchmarks/run.py --record-baseline``.
 """
 
@@ -73,3 +74,32 @@ def test_the_comparison_flags_only_large_regressions() -> None:
     busy = slowdown(Figure(0.025, "s", [0.025]), baseline)
     assert busy == 2.5
     assert regressions(worse, baseline, slower=busy) == []
+
+
+def test_a_tail_latency_fails_only_past_its_target() -> None:
+    baseline = {"load_sqlite_p99": {"value": 0.02, "unit": "s", "direction": "lower"}}
+    stall = {"load_sqlite_p99": Figure(0.2, "s", [0.2])}  # one fsync stall: 10x, within target
+    assert regressions(stall, baseline) == []
+    past = {"load_sqlite_p99": Figure(0.3, "s", [0.3])}
+    assert [p.split(":")[0] for p in regressions(past, baseline)] == ["load_sqlite_p99"]
+    assert regressions(past, baseline, slower=1.5) == []
+
+
+def test_a_baseline_keeps_each_figures_slowest_best_and_the_median_calibration() -> None:
+    from benchmarks.guard import baseline_of
+
+    runs = [
+        ({"log_1": Figure(3e-6, "s", [3e-6, 2e-6])}, Figure(0.007, "s", [0.007])),
+        (
+            {
+                "log_1": Figure(3e-6, "s", [2.5e-6]),
+                "load_sqlite_rate": Figure(8e5, "pts/s", [8e5, 9e5]),
+            },
+            Figure(0.009, "s", [0.009]),
+        ),
+        ({"load_sqlite_rate": Figure(7e5, "pts/s", [7e5])}, Figure(0.008, "s", [0.008])),
+    ]
+    baseline = baseline_of(runs)
+    assert baseline["log_1"]["value"] == 2.5e-6
+    assert baseline["load_sqlite_rate"]["value"] == 7e5
+    assert baseline["calibration"]["value"] == 0.008
