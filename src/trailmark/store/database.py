@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,14 +116,41 @@ def _is_disk_full(exc: OperationalError) -> bool:
     return "database or disk is full" in text or "no space left" in text
 
 
+BUSY_TIMEOUT = 60.0
+"""Seconds a SQLite connection waits for another's lock before it reports the database busy."""
+
+
+def enable_wal(cursor: Any, timeout: float = BUSY_TIMEOUT) -> None:
+    """``PRAGMA journal_mode = WAL``, waiting while another process holds the file.
+
+    Switching a new database to WAL needs the file to itself, and SQLite reports "database is
+    locked" at once, without waiting the busy timeout, when another connection is creating
+    or switching the same file: two ranks of a job starting on a new data dir made ``init``
+    fail that way (seen once in CI). So the switch is tried again, a little later each time,
+    for as long as the busy timeout.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(0.25, delay * 2)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy's begin event emit BEGIN itself (pysqlite's own handling is unreliable).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 60000")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        enable_wal(cursor)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
