@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.conftest import ingest
@@ -61,3 +62,24 @@ def test_a_ranks_series_and_history(client: TestClient) -> None:
     assert client.get("/api/v1/projects/p/runs/r/history").json()["rows"] == []
     missing = client.get("/api/v1/projects/p/runs/r/series", params={"key": "loss", "rank": 1})
     assert missing.status_code == 404
+
+
+def test_the_whole_output_as_a_plain_text_file(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trailmark.server.routes import logs
+
+    monkeypatch.setattr(logs, "TEXT_PAGE", 3)  # several pages, streamed one after another
+    texts = [f"step {i}" for i in range(7)] + ["ünïcode ✓ <b>not html</b>", ""]
+    ingest(client, "r", [lines(*texts), lines("Traceback: boom", stream="stderr", q=2)])
+    answer = client.get(LOGS + ".txt")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+    assert answer.headers["content-disposition"] == 'attachment; filename="r-console.txt"'
+    assert answer.content.decode() == "\n".join([*texts, "Traceback: boom"]) + "\n"
+    stderr = client.get(LOGS + ".txt", params={"stream": "stderr"})
+    assert stderr.text == "Traceback: boom\n"
+    assert client.get(LOGS + ".txt", params={"rank": 3}).text == ""
+    missing = client.get("/api/v1/projects/p/runs/missing/logs.txt")
+    assert missing.status_code == 404 and "missing" in missing.json()["error"]["message"]
+    assert client.get(LOGS + ".txt", params={"stream": "stdin"}).status_code in (400, 422)

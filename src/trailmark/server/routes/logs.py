@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
 from trailmark.limits import MAX_PAGE_SIZE
 from trailmark.server.deps import get_store
@@ -13,6 +15,9 @@ from trailmark.store.store import Store
 router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}", tags=["logs"])
 
 LINE_BOUND = 2**62
+
+TEXT_PAGE = 5000
+"""Lines read at a time while the plain-text download streams (each page its own read)."""
 
 
 @router.get("/logs")
@@ -51,4 +56,39 @@ def logs(
         stream=stream,
         rank=rank,
         tail=tail,
+    )
+
+
+@router.get("/logs.txt", response_class=StreamingResponse)
+def logs_text(
+    project: str,
+    run_id: str,
+    stream: Literal["stdout", "stderr"] | None = Query(default=None),
+    rank: int | None = Query(
+        default=None, ge=0, description="One process of a distributed run (0: the main one)."
+    ),
+    store: Store = Depends(get_store),
+) -> StreamingResponse:
+    """The whole console output as a plain-text file, a line per line, in order (for
+    ``curl``, ``grep`` and the dashboard's Download button); streamed, however long.
+    ``stream`` and ``rank`` keep only those lines."""
+    store.runs.get_run(project, run_id)  # a missing run is a 404 before anything streams
+
+    def text() -> Iterator[bytes]:
+        after: int | None = None
+        while True:
+            page = store.console.lines(
+                run_id, after=after, limit=TEXT_PAGE, stream=stream, rank=rank
+            )
+            if page["lines"]:
+                yield "".join(line["text"] + "\n" for line in page["lines"]).encode()
+            if page["next"] is None:
+                return
+            after = page["next"]
+
+    name = f"{run_id}-console.txt"
+    return StreamingResponse(
+        text(),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
