@@ -4,11 +4,15 @@ lineage graph, the model's versions and stage history, and hostile text shown as
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, Route, expect
 
 from tests.browser.conftest import expect_http_errors, screenshot
 from tests.browser.seed_registry import (
@@ -68,6 +72,19 @@ def assert_no_script_ran(page: Page) -> None:
 def quoted(value: str) -> str:
     """A CSS attribute value in double quotes."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def api(server: ServerProcess, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the REST API directly (to check what a click changed); None for an empty answer."""
+    request = urllib.request.Request(
+        server.url + path,
+        None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        text = response.read()
+    return json.loads(text) if text else None
 
 
 def manifest_row(page: Page, path: str) -> Locator:
@@ -376,3 +393,139 @@ def test_pages_explain_what_is_missing(page: Page, registry_server: ServerProces
     expect(page.get_by_test_id("lineage-graph")).to_be_visible()
     page.goto(f"{registry_server.url}/projects/{PROJECT}/lineage?node=run:missing")
     expect(page.get_by_test_id("empty-state")).to_contain_text("Nothing by that name")
+
+
+def test_removing_an_alias_asks_first(page: Page, registry_server: ServerProcess) -> None:
+    api(registry_server, "PUT", f"/api/v1/models/{MODEL}/aliases/retiring", {"version": 1})
+    page.goto(f"{registry_server.url}/models/{MODEL}?v=1")
+    expect(page.get_by_test_id("model-version-detail")).to_have_attribute("data-version", "1")
+    chips = page.get_by_test_id("version-alias-list")
+    retiring = chips.locator('[data-alias="retiring"]')
+    dialog = page.get_by_test_id("confirm-dialog")
+    question = (
+        f"Remove alias retiring from version 1 of {MODEL}? Anything that loads "
+        f"{MODEL}@retiring will fail until it is set again."
+    )
+
+    # Cancel changes nothing.
+    retiring.get_by_role("button", name="Remove alias retiring").click()
+    expect(dialog.locator("p")).to_have_text(question)
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(retiring).to_be_visible()
+    assert api(registry_server, "GET", f"/api/v1/models/{MODEL}")["aliases"]["retiring"] == 1
+
+    retiring.get_by_test_id("remove-alias").click()
+    expect(dialog.locator("p")).to_have_text(question)
+    page.get_by_test_id("confirm-ok").click()
+    expect(dialog).to_have_count(0)
+    expect(retiring).to_have_count(0)
+    expect(page.locator('[data-testid="model-aliases"] [data-alias="retiring"]')).to_have_count(0)
+    expect(page.locator('[data-testid="model-aliases"] [data-alias="champion"]')).to_be_visible()
+    expect(page.locator('[data-testid="model-event"]').first).to_contain_text(
+        "removed alias retiring (it named v1)"
+    )
+    aliases = api(registry_server, "GET", f"/api/v1/models/{MODEL}")["aliases"]
+    assert "retiring" not in aliases and aliases["champion"] == 1
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        api(registry_server, "GET", f"/api/v1/models/{MODEL}/versions/retiring")
+    assert missing.value.code == 404
+
+
+def test_descriptions_are_edited_in_place(page: Page, registry_server: ServerProcess) -> None:
+    expect_http_errors(page)  # one save is refused on purpose
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    hostile = "<img src=x onerror=alert(1)>"
+    model_text = f"Scores payments {hostile}\nsecond line & <b>not bold</b>"
+    version_text = f"Retrained weights {hostile}"
+    page.goto(f"{registry_server.url}/models/{MODEL}?v=2")
+    detail = page.get_by_test_id("model-version-detail")
+    expect(detail).to_have_attribute("data-version", "2")
+
+    # The model's description, in the header: Escape throws the draft away.
+    header = page.get_by_test_id("entity-description-editor")
+    header.get_by_test_id("edit-description").click()
+    box = header.get_by_test_id("description-input")
+    save = header.get_by_test_id("description-save")
+    expect(box).to_be_focused()
+    expect(box).to_have_value(f"Flags fraudulent payments {HOSTILE}")
+    expect(save).to_be_disabled()  # nothing changed yet
+    box.fill("thrown away")
+    expect(save).to_be_enabled()
+    box.press("Escape")
+    expect(header).to_have_attribute("data-editing", "false")
+    expect(page.get_by_test_id("entity-description")).to_have_text(
+        f"Flags fraudulent payments {HOSTILE}"
+    )
+
+    # Near the server's limit a counter appears; over it, Save is disabled.
+    header.get_by_test_id("edit-description").click()
+    box.fill("x" * 100_001)
+    expect(header.get_by_test_id("description-counter")).to_have_text(
+        "1 character too many (at most 100,000)"
+    )
+    expect(save).to_be_disabled()
+    box.fill("x" * 99_990)
+    expect(header.get_by_test_id("description-counter")).to_have_text("10 characters left")
+    expect(save).to_be_enabled()
+
+    # A refusal from the server is shown and the draft kept.
+    def refuse(route: Route) -> None:
+        if route.request.method != "PATCH":
+            route.continue_()
+            return
+        route.fulfill(
+            status=400,
+            content_type="application/json",
+            body=json.dumps({"error": {"code": "invalid_input", "message": f"no {hostile}"}}),
+        )
+
+    page.route(f"**/api/v1/models/{MODEL}", refuse)
+    box.fill(model_text)
+    save.click()
+    error = header.get_by_test_id("error-message")
+    expect(error).to_contain_text("The server refused the request")
+    expect(error).to_contain_text(f"no {hostile}")
+    expect(box).to_have_value(model_text)
+    page.unroute(f"**/api/v1/models/{MODEL}")
+    save.click()
+    expect(header).to_have_attribute("data-editing", "false")
+    expect(header.get_by_test_id("error-message")).to_have_count(0)
+    expect(page.get_by_test_id("entity-description")).to_have_text(model_text)
+    expect(page.locator('[data-testid="model-event"]').first).to_contain_text(
+        "changed the model (description)"
+    )
+
+    # The version's description, in its facts card: Ctrl+Enter saves.
+    editor = detail.get_by_test_id("version-description-editor")
+    expect(editor).to_contain_text("No description.")
+    editor.get_by_test_id("edit-description").click()
+    expect(editor.get_by_test_id("description-save")).to_be_disabled()
+    editor.get_by_test_id("description-input").fill(version_text)
+    editor.get_by_test_id("description-input").press("Control+Enter")
+    expect(detail.get_by_test_id("model-version-description")).to_have_text(version_text)
+    row = page.locator('[data-testid="model-version-row"][data-version="2"]')
+    expect(row).to_contain_text(version_text)
+
+    page.reload()
+    expect(page.get_by_test_id("entity-description")).to_have_text(model_text)
+    expect(detail.get_by_test_id("model-version-description")).to_have_text(version_text)
+    assert api(registry_server, "GET", f"/api/v1/models/{MODEL}")["description"] == model_text
+    version = api(registry_server, "GET", f"/api/v1/models/{MODEL}/versions/2")
+    assert version["description"] == version_text
+    assert_no_script_ran(page)
+    assert page.locator("b", has_text="not bold").count() == 0
+    assert dialogs == [], "an injected script ran"
+
+    # An empty description clears it.
+    editor.get_by_test_id("edit-description").click()
+    editor.get_by_test_id("description-input").fill("")
+    editor.get_by_test_id("description-save").click()
+    expect(editor).to_contain_text("No description.")
+    assert api(registry_server, "GET", f"/api/v1/models/{MODEL}/versions/2")["description"] == ""

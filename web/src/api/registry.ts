@@ -230,6 +230,21 @@ export function setModelAlias(name: string, alias: string, version: number): Pro
   return request("PUT", `${M(name)}/aliases/${enc(alias)}`, { body: { version } });
 }
 
+/** Remove an alias from the model (204); anything that loads `name@alias` fails until it is set again. */
+export function deleteModelAlias(name: string, alias: string): Promise<void> {
+  return request("DELETE", `${M(name)}/aliases/${enc(alias)}`);
+}
+
+/** Change the model's description ("" clears it); returns the model. */
+export function updateModelDescription(name: string, description: string): Promise<Model> {
+  return request("PATCH", M(name), { body: { description } });
+}
+
+/** Change a version's description ("" clears it); returns the version. */
+export function updateModelVersionDescription(name: string, version: number, description: string): Promise<ModelVersion> {
+  return request("PATCH", `${M(name)}/versions/${version}`, { body: { description } });
+}
+
 export function setModelStage(name: string, version: number, stage: Stage, archiveExisting: boolean): Promise<ModelVersion> {
   return request("PUT", `${M(name)}/versions/${version}/stage`, { body: { stage, archive_existing: archiveExisting } });
 }

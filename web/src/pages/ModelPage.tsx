@@ -1,6 +1,15 @@
 import { useState } from "react";
 import "../styles/registry.css";
-import { getModel, getModelVersion, listModelVersions, modelEvents, modelFiles, type ModelVersion } from "../api/registry";
+import {
+  getModel,
+  getModelVersion,
+  listModelVersions,
+  modelEvents,
+  modelFiles,
+  updateModelDescription,
+  updateModelVersionDescription,
+  type ModelVersion,
+} from "../api/registry";
 import type { Column } from "../components/DataTable";
 import { ErrorMessage, Loading, NotFoundOrError } from "../components/common";
 import { AliasBar, AliasList, StageBadge, TagList, TypeChip } from "../components/registry/Chips";
@@ -57,7 +66,13 @@ export function ModelPage({ name }: { name: string }) {
   return (
     <main className="page registry-page" data-testid="model-page">
       <div className="page-head">
-        <EntityHeader name={name} chip={<TypeChip type="model" />} description={m?.description} testId="model-header">
+        <EntityHeader
+          name={name}
+          chip={<TypeChip type="model" />}
+          description={m?.description}
+          edit={{ onSave: (d) => updateModelDescription(name, d), onSaved: refresh, label: `Description of model ${name}` }}
+          testId="model-header"
+        >
           {m ? (
             <p className="muted small">
               {formatCount(m.version_count)} {m.version_count === 1 ? "version" : "versions"} · registered{" "}
@@ -150,7 +165,15 @@ function VersionDetail({ v, onChanged }: { v: ModelVersion; onChanged: () => voi
               </Fact>
             ) : null}
           </dl>
-          <DescriptionBlock text={v.description} />
+          <DescriptionBlock
+            text={v.description}
+            testId="model-version-description"
+            edit={{
+              onSave: (d) => updateModelVersionDescription(v.model, v.version, d),
+              onSaved: onChanged,
+              label: `Description of version ${v.version} of ${v.model}`,
+            }}
+          />
           <TagList tags={v.tags} />
         </div>
         <div className="card">

@@ -3,8 +3,30 @@ import type { MouseEvent } from "react";
 import "../../styles/registry.css";
 import { shortDigest } from "../../lib/files";
 
-export function AliasChip({ alias, version, onClick, active }: { alias: string; version?: number; onClick?: () => void; active?: boolean }) {
+export function AliasChip({
+  alias,
+  version,
+  onClick,
+  onRemove,
+  active,
+}: {
+  alias: string;
+  version?: number;
+  onClick?: () => void;
+  /** Shows a "×" that calls this (the caller asks for confirmation). */
+  onRemove?: () => void;
+  active?: boolean;
+}) {
   const text = version === undefined ? alias : `${alias} → v${version}`;
+  if (onRemove)
+    return (
+      <span className="alias-chip removable" data-testid="alias-chip" data-alias={alias} title={`alias ${alias}`}>
+        {text}
+        <button type="button" className="chip-remove" data-testid="remove-alias" aria-label={`Remove alias ${alias}`} title={`Remove alias ${alias}…`} onClick={onRemove}>
+          ×
+        </button>
+      </span>
+    );
   if (!onClick)
     return (
       <span className="alias-chip" data-testid="alias-chip" data-alias={alias} title={`alias ${alias}`}>

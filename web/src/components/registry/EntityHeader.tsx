@@ -2,16 +2,43 @@
 import type { ReactNode } from "react";
 import "../../styles/registry.css";
 import { Link } from "../../router";
+import { EditableDescription, type DescriptionEdit } from "./DescriptionEditor";
 
-/** The name with its kind chip, the description, then the page's own lines (`children`). */
-export function EntityHeader({ name, chip, description, testId, children }: { name: string; chip: ReactNode; description: string | undefined; testId: string; children?: ReactNode }) {
+/** The name with its kind chip, the description (editable in place with `edit`, once loaded), then the page's own lines (`children`). */
+export function EntityHeader({
+  name,
+  chip,
+  description,
+  edit,
+  testId,
+  children,
+}: {
+  name: string;
+  chip: ReactNode;
+  description: string | undefined;
+  edit?: DescriptionEdit;
+  testId: string;
+  children?: ReactNode;
+}) {
+  const show = (text: string) =>
+    text ? (
+      <p className="entity-description" data-testid="entity-description">
+        {text}
+      </p>
+    ) : null;
   return (
     <div className="entity-head" data-testid={testId}>
       <div className="title-row">
         <h1 className="entity-title">{name}</h1>
         {chip}
       </div>
-      {description ? <p className="entity-description">{description}</p> : null}
+      {edit && description !== undefined ? (
+        <EditableDescription text={description} testId="entity-description-editor" {...edit}>
+          {show}
+        </EditableDescription>
+      ) : (
+        show(description ?? "")
+      )}
       {children}
     </div>
   );

@@ -1,10 +1,12 @@
-/** Point an alias at a version or move it to a stage, each after a confirmation. */
+/** Point an alias at a version, remove one of its aliases, or move it to a stage, each after a confirmation. */
 import { useState } from "react";
 import "../../styles/registry.css";
-import { setModelAlias, setModelStage, STAGES, type ModelVersion, type Stage } from "../../api/registry";
+import { isNotFound } from "../../api/client";
+import { deleteModelAlias, setModelAlias, setModelStage, STAGES, type ModelVersion, type Stage } from "../../api/registry";
 import { ErrorMessage } from "../common";
+import { AliasChip } from "./Chips";
 
-type Action = { kind: "alias"; alias: string } | { kind: "stage"; stage: Stage; archive: boolean };
+type Action = { kind: "alias"; alias: string } | { kind: "unalias"; alias: string } | { kind: "stage"; stage: Stage; archive: boolean };
 
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -33,11 +35,17 @@ export function ModelActions({ version, onChanged }: { version: ModelVersion; on
     setError(null);
     try {
       if (action.kind === "alias") await setModelAlias(version.model, action.alias, version.version);
+      else if (action.kind === "unalias") await deleteModelAlias(version.model, action.alias);
       else await setModelStage(version.model, version.version, action.stage, action.archive);
       reset();
       onChanged();
     } catch (e) {
       setError(e);
+      // Someone else removed it already: show the page as it is now.
+      if (action.kind === "unalias" && isNotFound(e)) {
+        setConfirm(null);
+        onChanged();
+      }
     } finally {
       setBusy(false);
     }
@@ -45,6 +53,21 @@ export function ModelActions({ version, onChanged }: { version: ModelVersion; on
 
   return (
     <div className="model-actions">
+      {version.aliases.length > 0 ? (
+        <div className="toolbar-row alias-remove-row" data-testid="version-alias-list">
+          <span className="muted small">Aliases</span>
+          {version.aliases.map((a) => (
+            <AliasChip
+              key={a}
+              alias={a}
+              onRemove={() => {
+                setError(null);
+                setConfirm({ kind: "unalias", alias: a });
+              }}
+            />
+          ))}
+        </div>
+      ) : null}
       <div className="toolbar-row">
         <button type="button" className="btn small" data-testid="set-alias-button" onClick={() => toggle("alias")}>
           Set alias…
@@ -107,6 +130,15 @@ export function ModelActions({ version, onChanged }: { version: ModelVersion; on
                 Point alias <strong>{confirm.alias}</strong> at version {version.version} of <strong>{version.model}</strong>? If it names
                 another version now, it moves.
               </>
+            ) : confirm.kind === "unalias" ? (
+              <>
+                Remove alias <strong>{confirm.alias}</strong> from version {version.version} of <strong>{version.model}</strong>? Anything that
+                loads{" "}
+                <code>
+                  {version.model}@{confirm.alias}
+                </code>{" "}
+                will fail until it is set again.
+              </>
             ) : (
               <>
                 Move version {version.version} of <strong>{version.model}</strong> from {version.stage} to <strong>{confirm.stage}</strong>?
@@ -118,7 +150,7 @@ export function ModelActions({ version, onChanged }: { version: ModelVersion; on
           </p>
           <div className="toolbar-row">
             <button type="button" className="btn small primary" data-testid="confirm-ok" disabled={busy} onClick={() => void run(confirm)}>
-              {busy ? "Saving…" : "Confirm"}
+              {busy ? "Saving…" : confirm.kind === "unalias" ? "Remove alias" : "Confirm"}
             </button>
             <button type="button" className="btn small" onClick={reset} disabled={busy}>
               Cancel

@@ -1,9 +1,10 @@
-/** The facts card of an artifact or model version: size, digest, creation, description. */
+/** The facts card of an artifact or model version: size, digest, creation, description (editable where the page allows). */
 import type { ReactNode } from "react";
 import "../../styles/registry.css";
 import { formatBytes } from "../../lib/files";
 import { formatCount, formatDate } from "../../lib/format";
 import { Digest } from "./Chips";
+import { EditableDescription, type DescriptionEdit } from "./DescriptionEditor";
 
 /** One term of a `<dl className="facts">`. */
 export function Fact({ label, title, className, children }: { label: string; title?: string; className?: string; children: ReactNode }) {
@@ -43,16 +44,25 @@ export function VersionFacts({ version: v, createdLabel }: { version: StoredVers
   );
 }
 
-export function DescriptionBlock({ text, testId }: { text: string; testId?: string }) {
+/** The description of a version; with `edit`, an "Edit description" button edits it in place. */
+export function DescriptionBlock({ text, testId, edit }: { text: string; testId?: string; edit?: DescriptionEdit }) {
+  const show = (t: string) =>
+    t ? (
+      <p className="entity-description" data-testid={testId}>
+        {t}
+      </p>
+    ) : (
+      <p className="muted small">No description.</p>
+    );
   return (
     <div className="fact-block">
       <div className="label">Description</div>
-      {text ? (
-        <p className="entity-description" data-testid={testId}>
-          {text}
-        </p>
+      {edit ? (
+        <EditableDescription text={text} testId="version-description-editor" {...edit}>
+          {show}
+        </EditableDescription>
       ) : (
-        <p className="muted small">No description.</p>
+        show(text)
       )}
     </div>
   );
