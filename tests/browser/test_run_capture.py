@@ -176,6 +176,23 @@ def test_console_search_streams_ranks_and_paging(page: Page, capture_server: Ser
         screenshot(page, "run-logs")
 
 
+def test_console_download_is_the_whole_output_as_text(
+    page: Page, capture_server: ServerProcess
+) -> None:
+    import urllib.request
+
+    page.goto(run_url(capture_server, DONE_RUN, "?tab=logs"))
+    page.get_by_test_id("log-search").fill("gradient norm")  # a filter on screen: still all
+    with page.expect_download() as download:
+        page.get_by_test_id("log-download").click()
+    assert download.value.suggested_filename == f"{DONE_RUN}-console.txt"
+    text = open(download.value.path(), encoding="utf-8").read()  # noqa: SIM115
+    api = f"{capture_server.url}/api/v1/projects/{PROJECT}/runs/{DONE_RUN}/logs.txt"
+    with urllib.request.urlopen(api) as answer:
+        assert text == answer.read().decode()
+    assert text.endswith("\n") and text.count("\n") == ALL_LINES
+
+
 def test_console_follows_a_live_run(page: Page, capture_server: ServerProcess) -> None:
     def append(texts: list[tuple[str, str]]) -> None:
         body = append_lines(texts, writer=f"test-{uuid.uuid4().hex[:8]}")

@@ -2,7 +2,7 @@
  * What the SDK captures beside metrics: console lines (GET …/logs) and the shapes of the code
  * and environment metadata merged into GET …/runs/{id} (see trailmark/sdk/capture/*.py).
  */
-import { get } from "./client";
+import { buildUrl, get } from "./client";
 import { runPath } from "./endpoints";
 
 export type LogStream = "stdout" | "stderr";
@@ -52,16 +52,9 @@ export function fetchLogs(project: string, run: string, q: LogsQuery, signal?: A
   );
 }
 
-/** Every line of the run, page after page (for downloading the log). */
-export async function fetchAllLogs(project: string, run: string, signal?: AbortSignal): Promise<LogLine[]> {
-  const out: LogLine[] = [];
-  let after: number | null = null;
-  for (;;) {
-    const page: LogsPage = await fetchLogs(project, run, { after, limit: MAX_LOG_PAGE }, signal);
-    out.push(...page.lines);
-    if (page.next === null || page.lines.length === 0) return out;
-    after = page.next;
-  }
+/** The whole console output as a text file, streamed by the server (the Download button). */
+export function logsTextUrl(project: string, run: string): string {
+  return buildUrl(`${runPath(project, run)}/logs.txt`);
 }
 
 /** `metadata.git`, written by the SDK's code capture. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LogLine } from "../api/runCapture";
 import {
-  DEFAULT_LOG_VIEW, cleanText, decodeLogView, encodeLogView, formatLogTime, highlightParts, knownRanks, linesToText, mergeLines,
+  DEFAULT_LOG_VIEW, cleanText, decodeLogView, encodeLogView, formatLogTime, highlightParts, knownRanks, mergeLines,
   searchPattern,
 } from "./logView";
 
@@ -78,11 +78,7 @@ describe("formatLogTime", () => {
   });
 });
 
-describe("linesToText and knownRanks", () => {
-  it("joins the lines as printed", () => {
-    expect(linesToText([line(1, "a"), line(2, "b", { stream: "stderr" })])).toBe("a\nb\n");
-    expect(linesToText([])).toBe("");
-  });
+describe("knownRanks", () => {
   it("merges ranks from metadata and lines, a missing rank being 0", () => {
     expect(knownRanks([], [line(1), line(2)])).toEqual([0]);
     expect(knownRanks([0, 1], [line(1, "x", { rank: 3 })])).toEqual([0, 1, 3]);

@@ -121,12 +121,6 @@ export function formatLogTimestamp(time: number): string {
   );
 }
 
-/** The log as a text file: one line each, as the program printed them. */
-export function linesToText(lines: readonly LogLine[]): string {
-  if (lines.length === 0) return "";
-  return lines.map((l) => l.text).join("\n") + "\n";
-}
-
 /** The ranks worth a column: those of the run's metadata and of the lines loaded. */
 export function knownRanks(fromMetadata: readonly number[], lines: readonly LogLine[]): number[] {
   const ranks = new Set(fromMetadata);

@@ -9,12 +9,12 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { isAbort, isMissingEndpoint } from "../../api/client";
 import type { Run } from "../../api/types";
-import { MAX_LOG_PAGE, fetchAllLogs, fetchLogs, type LogLine, type LogStream } from "../../api/runCapture";
+import { MAX_LOG_PAGE, fetchLogs, logsTextUrl, type LogLine, type LogStream } from "../../api/runCapture";
 import { useDebounced, useInterval } from "../../hooks/useDom";
 import { POLL_MS } from "../../hooks/useSeriesData";
 import { formatCount } from "../../lib/format";
 import {
-  cleanText, formatLogTime, formatLogTimestamp, highlightParts, knownRanks, linesToText, mergeLines, searchPattern,
+  cleanText, formatLogTime, formatLogTimestamp, highlightParts, knownRanks, mergeLines, searchPattern,
   type LogViewState,
 } from "../../lib/logView";
 import { metadataRanks } from "../../lib/runMetadata";
@@ -77,7 +77,6 @@ export function LogViewer({ project, run, live, view, onViewChange }: Props) {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [following, setFollowing] = useState(true);
   const [unseen, setUnseen] = useState(0);
-  const [downloading, setDownloading] = useState(false);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const followRef = useRef(true);
@@ -229,25 +228,6 @@ export function LogViewer({ project, run, live, view, onViewChange }: Props) {
     if (el) el.scrollTop = el.scrollHeight;
   }, []);
 
-  const download = useCallback(async () => {
-    setDownloading(true);
-    try {
-      const all = await fetchAllLogs(project, run.id);
-      const url = URL.createObjectURL(new Blob([linesToText(all)], { type: "text/plain;charset=utf-8" }));
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = `${(run.name || run.id).replace(/[^\w.-]+/g, "_")}-console.txt`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setDownloading(false);
-    }
-  }, [project, run.id, run.name]);
-
   const ranks = useMemo(() => knownRanks(metadataRanks(run.metadata), lines), [run.metadata, lines]);
   const multiRank = ranks.length > 1 || rank !== null;
   const pattern = useMemo(() => searchPattern(search), [search]);
@@ -349,9 +329,15 @@ export function LogViewer({ project, run, live, view, onViewChange }: Props) {
             {following ? "Following new lines" : "Paused"}
           </span>
         )}
-        <button type="button" className="btn small" data-testid="log-download" disabled={downloading} onClick={() => void download()}>
-          {downloading ? "Preparing…" : "Download"}
-        </button>
+        <a
+          className="btn small"
+          data-testid="log-download"
+          href={logsTextUrl(project, run.id)}
+          download={`${(run.name || run.id).replace(/[^\w.-]+/g, "_")}-console.txt`}
+          title="The whole console output as a text file"
+        >
+          Download
+        </a>
       </div>
       {error ? <ErrorMessage error={error} onRetry={() => setReloadTick((t) => t + 1)} compact /> : null}
       <div className="log-frame">
