@@ -234,7 +234,7 @@ class IngestQueue:
         return await asyncio.wrap_future(future)
 
     def stop(self, timeout: float | None = 30.0) -> None:
-        """Refuse new requests, apply those queued, and end the thread."""
+        """Refuse new requests, apply those queued, and end the threads."""
         with self._lock:
             self._stopping = True
             for lane in self._lanes:

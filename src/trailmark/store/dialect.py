@@ -90,14 +90,16 @@ def update_many(
         execute_many(conn, f"UPDATE {table} SET {sets} WHERE {key[0]} = ?", rows)
         return
     every = [*columns, key]
-    record = ", ".join(f"{name} {kind}" for name, kind in every)
     sets = ", ".join(f"{name} = v.{name}" for name, _ in columns)
-    sql = (
-        f"UPDATE {table} SET {sets} FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
-        f"WHERE {table}.{key[0]} = v.{key[0]}"
-    )
+    sql = f"UPDATE {table} SET {sets} FROM {_recordset(every)} WHERE {table}.{key[0]} = v.{key[0]}"
     with _driver_cursor(conn, sql) as cursor:
         cursor.execute(sql, (_json_records(every, rows),))
+
+
+def _recordset(columns: Sequence[tuple[str, str]]) -> str:
+    """PostgreSQL: one JSON array parameter (:func:`_json_records`) read as rows named ``v``."""
+    record = ", ".join(f"{name} {kind}" for name, kind in columns)
+    return f"jsonb_to_recordset(%s::jsonb) AS v({record})"
 
 
 def _json_records(columns: Sequence[tuple[str, str]], rows: list[tuple[Any, ...]]) -> str:
@@ -133,27 +135,18 @@ def insert_new(
     if not rows:
         return []
     names = ", ".join(name for name, _ in columns)
-    back = ", ".join(returning)
-    if conn.dialect.name != "postgresql":
-        out: list[tuple[Any, ...]] = []
-        marks = "(" + ", ".join("?" * len(columns)) + ")"
-        step = max(1, _SQLITE_MAX_VALUES // len(columns))
-        for start in range(0, len(rows), step):
-            part = rows[start : start + step]
-            sql = (
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(part))} "
-                f"ON CONFLICT DO NOTHING RETURNING {back}"
-            )
-            out += fetch_all(conn, sql, tuple(value for row in part for value in row))
-        return out
-    record = ", ".join(f"{name} {kind}" for name, kind in columns)
-    sql = (
-        f"INSERT INTO {table} ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) "
-        f"AS v({record}) ON CONFLICT DO NOTHING RETURNING {back}"
-    )
-    with _driver_cursor(conn, sql) as cursor:
-        cursor.execute(sql, (_json_records(columns, rows),))
-        return [tuple(row) for row in cursor.fetchall()]
+    tail = f"ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
+    if conn.dialect.name == "postgresql":
+        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {_recordset(columns)} {tail}"
+        return fetch_all(conn, sql, (_json_records(columns, rows),))
+    out: list[tuple[Any, ...]] = []
+    marks = "(" + ", ".join("?" * len(columns)) + ")"
+    step = max(1, _SQLITE_MAX_VALUES // len(columns))
+    for start in range(0, len(rows), step):
+        part = rows[start : start + step]
+        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(part))} {tail}"
+        out += fetch_all(conn, sql, tuple(value for row in part for value in row))
+    return out
 
 
 _SQLITE_MAX_VALUES = 30_000

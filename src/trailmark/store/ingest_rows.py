@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection
 
 from trailmark.store.database import json_text, json_value
-from trailmark.store.dialect import execute_many, fetch_all, insert_ignoring_conflicts
+from trailmark.store.dialect import execute_many, fetch_all, insert_new
 from trailmark.store.runs import ensure_project
 from trailmark.store.schema import writers
 
@@ -61,14 +61,10 @@ def _decoded(value: Any) -> Any:
 Query = tuple[str, tuple[Any, ...]]
 
 
-def project_ids(
-    conn: Connection, names: Iterable[str], found: dict[str, int] | None = None
-) -> dict[str, int]:
+def project_ids(conn: Connection, names: Iterable[str], found: dict[str, int]) -> dict[str, int]:
     """Project ids by name, creating the missing projects (``found``: what
     :func:`projects_query` read in this transaction)."""
     wanted = sorted(set(names))
-    if found is None:
-        found = projects_found(fetch_all(conn, *projects_query(wanted)))
     for name in wanted:
         if name not in found:
             found[name] = ensure_project(conn, name)
@@ -113,35 +109,41 @@ def writer_seqs(
     conn: Connection,
     first_seen: dict[tuple[str, str], tuple[int | None, str | None]],
     now: float,
-    found: dict[tuple[str, str], int] | None = None,
+    found: dict[tuple[str, str], int],
 ) -> dict[tuple[str, str], int]:
     """The highest sequence number applied so far of each (run, writer) in ``first_seen``
     (which maps them to their rank and host), locked for the transaction; a writer seen for
     the first time is recorded with its rank and host (``found``: what
     :func:`seqs_query` read in this transaction)."""
-    if found is None:
-        found = seqs_found(fetch_all(conn, *seqs_query(conn, list(first_seen))))
     seqs = dict(found)
     missing = [key for key in first_seen if key not in seqs]
     if missing:
-        insert_ignoring_conflicts(
+        created = insert_new(
             conn,
-            writers,
+            writers.name,
+            _NEW_WRITER_COLUMNS,
             [
-                {
-                    "run_id": run_id,
-                    "writer_id": writer,
-                    "last_seq": 0,
-                    "rank": first_seen[(run_id, writer)][0],
-                    "host": first_seen[(run_id, writer)][1],
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                (run_id, writer, 0, *first_seen[(run_id, writer)], now, now)
                 for run_id, writer in missing
             ],
+            ("run_id", "writer_id", "last_seq"),
         )
-        seqs.update(seqs_found(fetch_all(conn, *seqs_query(conn, missing))))
+        seqs.update(seqs_found(created))
+        raced = [key for key in missing if key not in seqs]  # created by another writer meanwhile
+        if raced:
+            seqs.update(seqs_found(fetch_all(conn, *seqs_query(conn, raced))))
     return {key: seqs[key] for key in first_seen}
+
+
+_NEW_WRITER_COLUMNS = (
+    ("run_id", "text"),
+    ("writer_id", "text"),
+    ("last_seq", "bigint"),
+    ("rank", "integer"),
+    ("host", "text"),
+    ("created_at", "float8"),
+    ("updated_at", "float8"),
+)
 
 
 def seqs_query(conn: Connection, keys: list[tuple[str, str]]) -> Query:
