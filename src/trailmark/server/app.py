@@ -17,29 +17,9 @@ from trailmark.server.hosts import HostCheck, allowed_host_names
 from trailmark.server.identity import anonymous
 from trailmark.server.ingest_queue import POSTGRES_LANES, IngestQueue, run_ingest_writer
 from trailmark.server.limits import BodySizeLimit
-from trailmark.server.mlflow import artifacts as mlflow_artifacts
-from trailmark.server.mlflow import errors as mlflow_errors
-from trailmark.server.mlflow import experiments as mlflow_experiments
-from trailmark.server.mlflow import logged_models as mlflow_logged_models
-from trailmark.server.mlflow import metrics as mlflow_metrics
-from trailmark.server.mlflow import registry as mlflow_registry
-from trailmark.server.mlflow import runs as mlflow_runs
 from trailmark.server.responses import JSON
-from trailmark.server.routes import (
-    artifacts,
-    blobs,
-    charts,
-    files,
-    ingest,
-    lineage,
-    logs,
-    metrics,
-    previews,
-    projects,
-    registry,
-    runs,
-    webhooks,
-)
+from trailmark.server.routers import ROUTERS
+from trailmark.server.routes import ingest
 from trailmark.server.settings import ServerSettings, is_loopback
 from trailmark.server.static import mount_dashboard
 from trailmark.server.webhook_worker import run_webhook_worker
@@ -73,17 +53,8 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     app.state.ingest_queue = IngestQueue(app.state.store.ingestor, lanes=lanes)
     app.state.identify = anonymous  # the hook authentication will replace
     install_error_handlers(app)
-    for module in (projects, runs, metrics, logs, charts, ingest):
-        app.include_router(module.router)
-    for module in (blobs, artifacts, files, registry, previews, webhooks, lineage):
-        app.include_router(module.router)
-    app.include_router(mlflow_experiments.router)
-    app.include_router(mlflow_runs.router)
-    app.include_router(mlflow_metrics.router)
-    app.include_router(mlflow_artifacts.router)
-    app.include_router(mlflow_logged_models.router)
-    app.include_router(mlflow_registry.router)
-    app.include_router(mlflow_errors.fallback)  # last MLflow router: ENDPOINT_NOT_FOUND
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:

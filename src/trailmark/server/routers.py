@@ -1,0 +1,64 @@
+"""Every router of the app, in the order it is mounted: the one list that the app, the
+generated docs and the route-enumerating tests read.
+
+The MLflow fallback (``ENDPOINT_NOT_FOUND`` for unknown ``/api/2.0/mlflow`` paths) comes
+last so that it never shadows a real endpoint.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from trailmark.server.mlflow import artifacts as mlflow_artifacts
+from trailmark.server.mlflow import errors as mlflow_errors
+from trailmark.server.mlflow import experiments as mlflow_experiments
+from trailmark.server.mlflow import logged_models as mlflow_logged_models
+from trailmark.server.mlflow import metrics as mlflow_metrics
+from trailmark.server.mlflow import registry as mlflow_registry
+from trailmark.server.mlflow import runs as mlflow_runs
+from trailmark.server.routes import (
+    artifacts,
+    blobs,
+    charts,
+    files,
+    ingest,
+    lineage,
+    logs,
+    metrics,
+    previews,
+    projects,
+    registry,
+    runs,
+    webhooks,
+)
+
+NATIVE_ROUTERS: tuple[APIRouter, ...] = tuple(
+    module.router
+    for module in (
+        projects,
+        runs,
+        metrics,
+        logs,
+        charts,
+        ingest,
+        blobs,
+        artifacts,
+        files,
+        registry,
+        previews,
+        webhooks,
+        lineage,
+    )
+)
+
+MLFLOW_ROUTERS: tuple[APIRouter, ...] = (
+    mlflow_experiments.router,
+    mlflow_runs.router,
+    mlflow_metrics.router,
+    mlflow_artifacts.router,
+    mlflow_logged_models.router,
+    mlflow_registry.router,
+    mlflow_errors.fallback,
+)
+
+ROUTERS: tuple[APIRouter, ...] = NATIVE_ROUTERS + MLFLOW_ROUTERS
