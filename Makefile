@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5100
 DEMO_DIR ?= .demo
 
-.PHONY: install services browser ui web-test test test-fast check format demo bench docs clean
+.PHONY: install frameworks services browser ui web-test test test-fast check format demo bench docs clean
 
 install: $(VENV)/.installed
 
@@ -14,6 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# The training frameworks the framework tests drive (tests/requirements-frameworks.txt says why
+# they are not in the dev extra).
+frameworks: $(VENV)/.frameworks
+
+$(VENV)/.frameworks: $(VENV)/.installed tests/requirements-frameworks.txt
+	$(PY) -m pip install -q -r tests/requirements-frameworks.txt
 	touch $@
 
 # PostgreSQL runs on this kind of machine; start it if it is down.
@@ -44,7 +52,7 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: install services browser check ui web-test
+test: install frameworks services browser check ui web-test
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: install

@@ -8,7 +8,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from trailmark.errors import InvalidInput
+from trailmark.errors import InvalidInput, NotInstalled
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 PAGE = 1000
@@ -45,9 +45,9 @@ class MlflowSource:
     def __init__(self, source: str) -> None:
         try:
             from mlflow import MlflowClient
-        except ImportError:  # pragma: no cover - mlflow is a dev dependency
-            raise InvalidInput(
-                "importing from MLflow needs the mlflow package: pip install mlflow"
+        except ImportError:
+            raise NotInstalled(
+                "importing from MLflow needs the mlflow package: pip install 'trailmark[mlflow]'"
             ) from None
         self.uri = tracking_uri(source)
         self.client: Any = MlflowClient(tracking_uri=self.uri)
