@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
 from tests.store.artifact_helpers import files, upload
-from trailmark.blobs.folder import FolderBlobStore
 from trailmark.errors import Conflict, InvalidInput, NotFound
 from trailmark.manifest import Entry, check_entries
-from trailmark.store.database import Database
 from trailmark.store.store import Store
-
-
-@pytest.fixture
-def store(database: Database, tmp_path: Path) -> Store:
-    return Store(database, FolderBlobStore(tmp_path / "blobs"))
 
 
 def test_versions_count_up_and_the_same_files_make_no_new_version(store: Store) -> None:

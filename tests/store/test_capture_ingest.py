@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from trailmark.errors import InvalidInput, NotFound
-from trailmark.store.database import Database
 from trailmark.store.ingest import Envelope, validate
 from trailmark.store.store import Store
 
@@ -26,11 +25,6 @@ def run_record(q: int = 1, **fields: Any) -> dict[str, Any]:
 
 def metrics(q: int, step: int, **values: float) -> dict[str, Any]:
     return {"t": "m", "q": q, "s": step, "w": CREATED + step, "d": values}
-
-
-@pytest.fixture
-def store(database: Database) -> Store:
-    return Store(database)
 
 
 def test_rank_zero_writes_the_run_series_and_other_ranks_their_own(store: Store) -> None:

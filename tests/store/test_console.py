@@ -20,11 +20,6 @@ def log(q: int, *lines: tuple[str, str]) -> dict[str, Any]:
     return {"t": "log", "q": q, "lines": [[1000.0 + q, s, text] for s, text in lines]}
 
 
-@pytest.fixture
-def store(database: Database) -> Store:
-    return Store(database)
-
-
 def texts(page: dict[str, Any]) -> list[str]:
     return [line["text"] for line in page["lines"]]
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from trailmark.store.chunks import CHUNK_TARGET
-from trailmark.store.database import Database
 from trailmark.store.ingest import Envelope
 from trailmark.store.store import Store
 
 PARENT = Envelope(run_id="parent", project="proj", writer="w1")
 CHILD = Envelope(run_id="child", project="proj", writer="w2")
-
-
-@pytest.fixture
-def store(database: Database) -> Store:
-    return Store(database)
 
 
 def test_a_fork_shares_history_up_to_its_step(store: Store) -> None:

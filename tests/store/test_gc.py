@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from tests.store.artifact_helpers import files, upload
-from trailmark.blobs.folder import FolderBlobStore
-from trailmark.store.database import Database
 from trailmark.store.gc import collect_garbage
 from trailmark.store.schema_artifacts import blobs, manifests
 from trailmark.store.store import Store
-
-
-@pytest.fixture
-def store(database: Database, tmp_path: Path) -> Store:
-    return Store(database, FolderBlobStore(tmp_path / "blobs"))
 
 
 def age_everything(store: Store) -> None:

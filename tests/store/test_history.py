@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from trailmark.errors import NotFound
-from trailmark.store.database import Database
 from trailmark.store.ingest import Envelope
 from trailmark.store.store import Store
 
@@ -18,8 +17,7 @@ def metrics(q: int, step: int, **values: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def store(database: Database) -> Store:
-    store = Store(database)
+def store(store: Store) -> Store:
     records: list[dict[str, Any]] = [{"t": "run", "q": 1, "name": "h"}]
     for step in range(10):
         values: dict[str, Any] = {"loss": float(step)}

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.store.artifact_helpers import files
-from trailmark.blobs.folder import FolderBlobStore
 from trailmark.errors import InvalidInput, NotFound
-from trailmark.store.database import Database
 from trailmark.store.store import Store
 
 
 @pytest.fixture
-def store(database: Database, tmp_path: Path) -> Store:
-    s = Store(database, FolderBlobStore(tmp_path / "blobs"))
+def store(store: Store) -> Store:
+    s = store
     # prep makes the data; train uses it and makes a model; the model is registered;
     # evaluate uses the data too; a second model version comes from train's saved files.
     s.artifacts.create_version("p", "data", type="dataset", entries=files(s, d=b"d"), run_id="prep")

@@ -5,22 +5,14 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.store.artifact_helpers import files, upload
-from trailmark.blobs.folder import FolderBlobStore
 from trailmark.errors import InvalidInput, NotFound
-from trailmark.store.database import Database
 from trailmark.store.schema_artifacts import model_aliases
 from trailmark.store.store import Store
-
-
-@pytest.fixture
-def store(database: Database, tmp_path: Path) -> Store:
-    return Store(database, FolderBlobStore(tmp_path / "blobs"))
 
 
 def three_versions(store: Store, name: str = "fraud") -> None:

@@ -5,20 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from pathlib import Path
 
 import pytest
 
-from trailmark.blobs.folder import FolderBlobStore
 from trailmark.blobs.protocol import MIN_PART_SIZE
 from trailmark.errors import Conflict, DigestMismatch, InvalidInput, NotFound
-from trailmark.store.database import Database
 from trailmark.store.store import Store
-
-
-@pytest.fixture
-def store(database: Database, tmp_path: Path) -> Store:
-    return Store(database, FolderBlobStore(tmp_path / "blobs"))
 
 
 def send(store: Store, upload_id: str, offset: int, data: bytes) -> dict[str, object]:

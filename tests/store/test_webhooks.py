@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import orjson
 import pytest
 
 from tests.store.artifact_helpers import files
-from trailmark.blobs.folder import FolderBlobStore
 from trailmark.errors import InvalidInput
-from trailmark.store.database import Database
 from trailmark.store.store import Store
 
 
 @pytest.fixture
-def store(database: Database, tmp_path: Path) -> Store:
-    s = Store(database, FolderBlobStore(tmp_path / "blobs"))
+def store(store: Store) -> Store:
+    s = store
     s.artifacts.create_version("p", "clf", type="model", entries=files(s, w=b"w"))
     return s
 
