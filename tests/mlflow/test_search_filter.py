@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from trailmark.errors import InvalidInput
-from trailmark.server.mlflow.search_filter import (
+from trailmark.store.mlflow.search import Comparison, OrderBy
+from trailmark.store.mlflow.search_filter import (
     check_run_filter,
     compare,
     parse_filter,
     parse_order_by,
 )
-from trailmark.store.mlflow.search import Comparison, OrderBy
 
 FILTERS = [
     "metrics.x > 1 and params.y = 'a' and tags.z != 'b' and attributes.status = 'FINISHED'",

@@ -8,13 +8,21 @@ from typing import Any
 import pytest
 
 from trailmark.errors import Conflict, InvalidInput, NotFound
-from trailmark.server.mlflow.search_filter import check_run_filter, parse_filter, parse_order_by
 from trailmark.store.database import Database
-from trailmark.store.mlflow.conventions import params_view, parse_param, render_param, set_param
+from trailmark.store.mlflow.conventions import (
+    ACTIVE_ONLY,
+    ALL,
+    DELETED_ONLY,
+    params_view,
+    parse_param,
+    render_param,
+    set_param,
+)
 from trailmark.store.mlflow.experiments import ExperimentStore
 from trailmark.store.mlflow.metrics import MetricPoint
-from trailmark.store.mlflow.runs import ACTIVE_ONLY, ALL, DELETED_ONLY, MlflowRunStore, RunLog
+from trailmark.store.mlflow.runs import MlflowRunStore, RunLog
 from trailmark.store.mlflow.search import run_filter_sql, run_order_sql
+from trailmark.store.mlflow.search_filter import check_run_filter, parse_filter, parse_order_by
 from trailmark.store.runs import RunStore
 
 

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from trailmark.server.mlflow import artifacts as mlflow_artifacts
 from trailmark.server.mlflow import errors as mlflow_errors
-from trailmark.server.mlflow import experiments as mlflow_experiments
-from trailmark.server.mlflow import logged_models as mlflow_logged_models
-from trailmark.server.mlflow import metrics as mlflow_metrics
-from trailmark.server.mlflow import registry as mlflow_registry
-from trailmark.server.mlflow import runs as mlflow_runs
+from trailmark.server.mlflow import routes as mlflow_routes
 from trailmark.server.routes import (
     artifacts,
     blobs,
@@ -51,14 +46,6 @@ NATIVE_ROUTERS: tuple[APIRouter, ...] = tuple(
     )
 )
 
-MLFLOW_ROUTERS: tuple[APIRouter, ...] = (
-    mlflow_experiments.router,
-    mlflow_runs.router,
-    mlflow_metrics.router,
-    mlflow_artifacts.router,
-    mlflow_logged_models.router,
-    mlflow_registry.router,
-    mlflow_errors.fallback,
-)
+MLFLOW_ROUTERS: tuple[APIRouter, ...] = (*mlflow_routes.build_routers(), mlflow_errors.fallback)
 
 ROUTERS: tuple[APIRouter, ...] = NATIVE_ROUTERS + MLFLOW_ROUTERS

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trailmark.blobs.location import UnconfiguredBlobStore, open_blob_store
 from trailmark.blobs.protocol import BlobStore
@@ -18,6 +20,9 @@ from trailmark.store.run_files import RunFileStore
 from trailmark.store.runs import RunStore
 from trailmark.store.uploads import UploadStore
 from trailmark.store.webhooks import WebhookStore
+
+if TYPE_CHECKING:
+    from trailmark.store.mlflow.facade import MlflowStore
 
 
 class Store:
@@ -37,6 +42,14 @@ class Store:
         self.registry = ModelRegistry(db)
         self.webhooks = WebhookStore(db)
         self.lineage = LineageStore(db, self.artifacts, self.registry)
+
+    @cached_property
+    def mlflow(self) -> MlflowStore:
+        """Storage for the MLflow-compatible API (built on first use: the SDK's local store
+        never pays for importing it)."""
+        from trailmark.store.mlflow.facade import MlflowStore
+
+        return MlflowStore(self.db, self.registry)
 
     @classmethod
     def open(

@@ -1,156 +1,39 @@
-"""MLflow's proxied artifacts (``/api/2.0/mlflow-artifacts/artifacts/...``) on Trailmark's blobs.
+"""MLflow's proxied artifacts: the streamed routes (upload, download, delete) and the probes.
 
-Runs and experiments report artifact URIs of the form ``mlflow-artifacts:/...``, so MLflow
-clients upload and download through this server (as with ``mlflow server
---serve-artifacts``). The path names what the file belongs to; nothing in it is ever used as
-a filesystem path: contents go to the content-addressed blob store, and the path is a key.
-
-- ``EXPERIMENT/RUN_ID/artifacts/PATH``: a file of the run (Trailmark's run files);
-- ``EXPERIMENT/models/MODEL_ID/artifacts/PATH``: a file of an MLflow 3 logged model;
-- ``_registry/NAME/VERSION/PATH``: a file of a registered model version (read only; what
-  ``get-download-uri`` hands out).
+What a path names and how files are listed and saved is in
+:mod:`trailmark.mlflow_api.artifacts`; the JSON listings are rows of the endpoints table.
+Uploads are hashed while they stream in and spooled to a temporary file past 4 MiB.
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
-import posixpath
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from trailmark.blobs.protocol import verified_chunks
-from trailmark.errors import InvalidInput, NotFound
-from trailmark.manifest import Entry, normalize_path
-from trailmark.server.mlflow.errors import MlflowError, endpoint, mlflow_router
-from trailmark.server.mlflow.mapping import Fields, run_artifact_uri
+from trailmark.mlflow_api.artifacts import ROOT, delete_files, one_entry, parse_target, save_file
+from trailmark.server.mlflow.errors import MlflowError, mlflow_router
 from trailmark.server.responses import JSON
-from trailmark.store.mlflow.models import LoggedModelStore
-from trailmark.store.mlflow.runs import MlflowRunStore
 from trailmark.store.store import Store
+from trailmark.views import mlflow as views
 
-ROOT = "/api/2.0/mlflow-artifacts/artifacts"
-REGISTRY = "_registry"
 MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
 _SPOOL_IN_MEMORY = 4 * 1024 * 1024
 
 router = mlflow_router("mlflow artifacts")
 
 
-@dataclass(frozen=True)
-class Target:
-    """What an artifact path names: a run's, a logged model's or a model version's file(s)."""
-
-    kind: str  # run, model, registry
-    owner: str
-    version: str
-    path: str  # relative to the owner's root; "" is the root
-
-    def under(self, path: str) -> Target:
-        joined = posixpath.join(self.path, path) if self.path else path
-        return Target(self.kind, self.owner, self.version, normalize_path(joined) if joined else "")
-
-
-def parse_target(text: str) -> Target:
-    parts = [p for p in text.strip("/").split("/") if p]
-    if len(parts) >= 3 and parts[0] == REGISTRY:
-        kind, owner, version, rest = "registry", parts[1], parts[2], parts[3:]
-    elif len(parts) >= 4 and parts[1] == "models" and parts[3] == "artifacts":
-        kind, owner, version, rest = "model", parts[2], "", parts[4:]
-    elif len(parts) >= 3 and parts[2] == "artifacts":
-        kind, owner, version, rest = "run", parts[1], "", parts[3:]
-    else:
-        raise InvalidInput(
-            f"artifact path {text[:200]!r} names nothing Trailmark stores: use the artifact URI "
-            "of a run (EXPERIMENT/RUN_ID/artifacts/...) or of a logged model "
-            "(EXPERIMENT/models/MODEL_ID/artifacts/...)"
-        )
-    path = "/".join(rest)
-    return Target(kind, owner, version, normalize_path(path) if path else "")
-
-
-def _run_project(store: Store, run_id: str) -> str:
-    return str(store.runs.get_run(None, run_id)["project"])
-
-
-def entries_under(store: Store, target: Target) -> list[Entry]:
-    """Every file at or under the target, paths relative to the owner's root."""
-    if target.kind == "model":
-        return LoggedModelStore(store.db).get(target.owner, allow_deleted=True).entries(target.path)
-    if target.kind == "registry":
-        found, _ = store.registry.files(target.owner, target.version, target.path or None)
-        return found
-    project = _run_project(store, target.owner)
-    out: list[Entry] = []
-    while True:
-        page, total = store.run_files.list_files(
-            project, target.owner, target.path or None, limit=10_000, offset=len(out)
-        )
-        out += [Entry(f["path"], f["size"], f["digest"]) for f in page]
-        if not page or len(out) >= total:
-            return out
-
-
-def one_entry(store: Store, target: Target) -> Entry:
-    if not target.path:
-        raise InvalidInput("name a file inside the artifact root, not the root itself")
-    if target.kind == "registry":
-        entry = store.registry.file(target.owner, target.version, target.path)
-    elif target.kind == "model":
-        found = [e for e in entries_under(store, target) if e.path == target.path]
-        if not found:
-            raise NotFound(f"logged model {target.owner} has no file {target.path!r}")
-        entry = found[0]
-    else:
-        entry = store.run_files.get(_run_project(store, target.owner), target.owner, target.path)
-    if entry.digest is None:
-        raise InvalidInput(f"{target.path!r} is a reference to {entry.ref}; fetch it from there")
-    return entry
-
-
-def listing(entries: list[Entry], base: str) -> list[dict[str, Any]]:
-    """MLflow's FileInfo list of the direct children of ``base`` (names relative to it)."""
-    files: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        if entry.path == base:
-            return [{"path": posixpath.basename(base), "is_dir": False, "file_size": entry.size}]
-        rest = entry.path[len(base) + 1 :] if base else entry.path
-        head, slash, _ = rest.partition("/")
-        files[head] = (
-            {"path": head, "is_dir": True}
-            if slash
-            else {
-                "path": head,
-                "is_dir": False,
-                "file_size": entry.size,
-            }
-        )
-    return [files[name] for name in sorted(files)]
-
-
-def save_file(store: Store, target: Target, source: IO[bytes], digest: str, size: int) -> None:
-    """Keep ``source`` (whose sha256 is ``digest``) as the target's file; stored once per content."""
-    if not target.path:
-        raise InvalidInput("an upload needs a file name after the artifact root")
-    if not store.uploads.is_stored(digest):
-        store.uploads.put(digest, source)  # type: ignore[arg-type]
-    entry = Entry(target.path, size, digest)
-    if target.kind == "model":
-        LoggedModelStore(store.db).change(target.owner, file=entry)
-    elif target.kind == "run":
-        project = _run_project(store, target.owner)
-        store.run_files.add(project, target.owner, [entry.to_json()])
-    else:
-        raise InvalidInput("registered model versions are read only; register a new version")
-
-
-@router.put(f"{ROOT}/{{path:path}}", summary="Upload a file of a run or a logged model.")
+@router.put(
+    f"{ROOT}/{{path:path}}",
+    summary="Upload a file of a run or a logged model.",
+    response_model=views.Empty,
+)
 async def upload_artifact(request: Request, path: str) -> Response:
     """Upload a file of a run or logged model (stored once per content, verified by sha256)."""
     target = parse_target(path)
@@ -170,7 +53,12 @@ async def upload_artifact(request: Request, path: str) -> Response:
     return JSON({})
 
 
-@router.get(f"{ROOT}/{{path:path}}", summary="Download a file.")
+@router.get(
+    f"{ROOT}/{{path:path}}",
+    summary="Download a file.",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+)
 async def download_artifact(request: Request, path: str) -> Response:
     """Download a file of a run, a logged model or a registered model version."""
     store: Store = request.app.state.store
@@ -181,40 +69,13 @@ async def download_artifact(request: Request, path: str) -> Response:
     return StreamingResponse(chunks, media_type=media, headers={"Content-Length": str(entry.size)})
 
 
-@router.delete(f"{ROOT}/{{path:path}}", summary="Delete a run's file or folder.")
+@router.delete(
+    f"{ROOT}/{{path:path}}", summary="Delete a run's file or folder.", response_model=views.Empty
+)
 async def delete_artifact(request: Request, path: str) -> Response:
     """Delete a run's file, or every file under a folder of it."""
-    store: Store = request.app.state.store
-    target = parse_target(path)
-    if target.kind != "run":
-        raise InvalidInput("only a run's artifacts can be deleted")
-
-    def delete() -> None:
-        project = _run_project(store, target.owner)
-        for entry in entries_under(store, target):
-            store.run_files.delete(project, target.owner, entry.path)
-
-    await run_in_threadpool(delete)
+    await run_in_threadpool(delete_files, request.app.state.store, parse_target(path))
     return JSON({})
-
-
-@endpoint(router, "GET", ROOT)
-def list_artifacts(store: Store, fields: Fields) -> dict[str, Any]:
-    """The files and folders directly under ``path`` (names relative to it)."""
-    target = parse_target(fields.required("path"))
-    return {"files": listing(entries_under(store, target), target.path)}
-
-
-@endpoint(router, "GET", "/api/2.0/mlflow/artifacts/list")
-def list_run_artifacts(store: Store, fields: Fields) -> dict[str, Any]:
-    """A run's artifacts under ``path`` (the tracking API's ListArtifacts)."""
-    run = MlflowRunStore(store.db).get(fields.text("run_id") or fields.required("run_uuid"))
-    run_id = str(run.view["id"])
-    base = Target("run", run_id, "", "").under(fields.text("path") or "")
-    files = listing(entries_under(store, base), base.path)
-    for item in files:
-        item["path"] = posixpath.join(base.path, item["path"]) if base.path else item["path"]
-    return {"root_uri": run_artifact_uri(run.experiment_id, run_id), "files": files}
 
 
 @router.api_route(
@@ -235,7 +96,11 @@ async def presigned_download(path: str) -> Response:
     )
 
 
-@router.get("/api/3.0/mlflow/server-info", summary="What this server supports.")
+@router.get(
+    "/api/3.0/mlflow/server-info",
+    summary="What this server supports.",
+    response_model=views.ServerInfo,
+)
 async def server_info() -> Response:
     """Capabilities MLflow clients probe: artifacts are proxied, whole files only."""
     return JSON(

@@ -18,15 +18,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from trailmark import errors
-from trailmark.server.identity import current_user
-from trailmark.server.mlflow.mapping import Fields, read_fields
 from trailmark.server.responses import JSON
-from trailmark.store.store import Store
 
 log = logging.getLogger("trailmark.server.mlflow")
 
@@ -117,37 +113,6 @@ class MlflowRoute(APIRoute):
 
 def mlflow_router(tag: str) -> APIRouter:
     return APIRouter(route_class=MlflowRoute, tags=[tag])
-
-
-Handler = Callable[[Store, Fields], dict[str, Any]]
-
-ENDPOINTS: dict[tuple[str, str], Handler] = {}
-"""Every JSON endpoint by (method, path): the importer calls them in-process for a data dir."""
-
-
-def endpoint(router: APIRouter, method: str, path: str) -> Callable[[Handler], Handler]:
-    """Serve ``handler(store, fields)`` at ``path``; its docstring documents the route.
-
-    The handler is synchronous and runs in the thread pool; ``fields`` are the JSON body's
-    (the query string's for GET) plus the path parameters.
-    """
-
-    def decorate(handler: Handler) -> Handler:
-        async def route(request: Request) -> Response:
-            fields = await read_fields(request)
-            fields.user = current_user(request)
-            result = await run_in_threadpool(handler, request.app.state.store, fields)
-            return JSON(result)
-
-        route.__name__ = f"mlflow_{handler.__name__}"
-        doc = (handler.__doc__ or "").strip()
-        router.add_api_route(
-            path, route, methods=[method], summary=doc.split("\n")[0], description=doc
-        )
-        ENDPOINTS[(method, path)] = handler
-        return handler
-
-    return decorate
 
 
 fallback = mlflow_router("mlflow")

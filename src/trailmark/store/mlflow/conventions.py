@@ -38,6 +38,9 @@ META_KEY = "mlflow"
 """``metadata["mlflow"]`` holds what has no other home: verbatim params, inputs, outputs."""
 
 MAX_PARAM_DEPTH = 16
+
+ACTIVE_ONLY, DELETED_ONLY, ALL = "ACTIVE_ONLY", "DELETED_ONLY", "ALL"
+"""MLflow's view types: which of the soft-deleted experiments or runs a search returns."""
 """Params with more dot-separated parts than this are kept flat in config."""
 
 _INT = re.compile(r"[-+]?\d{1,18}")

@@ -11,14 +11,30 @@ runs deleted with it.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, String, case, cast, func, select, update
 
 from trailmark.errors import Conflict, InvalidInput, NotFound
 from trailmark.store.database import Database
 from trailmark.store.dialect import for_update
+from trailmark.store.mlflow.entity_search import (
+    MILLIS,
+    Attribute,
+    Searchable,
+    filter_sql,
+    order_sql,
+)
+from trailmark.store.mlflow.paging import Page, PageRequest
+from trailmark.store.mlflow.search import in_view
+from trailmark.store.mlflow.search_filter import (
+    check_order,
+    check_simple_filter,
+    parse_filter,
+    parse_order_by,
+)
 from trailmark.store.runs import ensure_project
 from trailmark.store.schema import projects, runs
 from trailmark.store.upserts import insert_new
@@ -61,6 +77,36 @@ class Experiment:
             deleted_at=row.deleted_at,
             properties=dict(row.properties or {}),
         )
+
+
+SEARCH_ATTRIBUTES = {
+    "name": False,
+    "experiment_id": False,
+    "creation_time": True,
+    "last_update_time": True,
+}
+"""What an experiment search filters and orders on (name: is it a number?)."""
+DEFAULT_ORDER = ("creation_time DESC", "experiment_id ASC")
+
+_IS_DEFAULT = projects.c.name == DEFAULT_EXPERIMENT
+SEARCHABLE = Searchable(
+    attributes={
+        "name": Attribute(projects.c.name),
+        "experiment_id": Attribute(
+            case((_IS_DEFAULT, DEFAULT_EXPERIMENT_ID), else_=cast(projects.c.id, String)),
+            sort=case((_IS_DEFAULT, 0), else_=projects.c.id),
+        ),
+        "creation_time": Attribute(projects.c.created_at, MILLIS),
+        "last_update_time": Attribute(projects.c.updated_at, MILLIS),
+    },
+    entities={"tag": projects.c.properties},
+    special={
+        ("tag", NOTE_TAG): Attribute(
+            func.nullif(func.coalesce(projects.c.description, ""), "", type_=String),
+            nullable=True,
+        )
+    },
+)
 
 
 def parse_experiment_id(experiment_id: Any) -> int | None:
@@ -120,12 +166,31 @@ class ExperimentStore:
             rows = conn.execute(select(projects).where(projects.c.id.in_(ids))).all()
         return {int(r.id): Experiment.from_row(r) for r in rows}
 
-    def all(self) -> list[Experiment]:
-        """Every experiment (Default included, created if missing), deleted ones too."""
+    def search(
+        self, filter_text: str | None, order_by: Sequence[str], view_type: str, page: PageRequest
+    ) -> Page[Experiment]:
+        """Experiments matching an MLflow filter, ordered and paged in SQL (Default included,
+        created if missing)."""
+        items = check_simple_filter(parse_filter(filter_text), SEARCH_ATTRIBUTES)
+        orders = [
+            check_order(parse_order_by(text), SEARCH_ATTRIBUTES, ())
+            for text in order_by or DEFAULT_ORDER
+        ]
         self.ensure_default()
+        dialect = self.db.dialect
+        query = select(projects).where(in_view(projects.c.deleted_at, view_type))
+        where = filter_sql(items, SEARCHABLE, dialect)
+        if where is not None:
+            query = query.where(where)
+        clauses = [
+            clause
+            for order in orders
+            for clause in order_sql(order.kind, order.key, order.ascending, SEARCHABLE, dialect)
+        ]
+        query = query.order_by(*clauses, projects.c.id).limit(page.limit + 1).offset(page.offset)
         with self.db.read() as conn:
-            rows = conn.execute(select(projects).order_by(projects.c.id)).all()
-        return [Experiment.from_row(r) for r in rows]
+            rows = conn.execute(query).all()
+        return Page.of([Experiment.from_row(r) for r in rows], page)
 
     def create(self, name: str, tags: dict[str, str]) -> Experiment:
         check_project_name(name)

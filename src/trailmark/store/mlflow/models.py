@@ -7,6 +7,7 @@ its files live in the artifact store under ``<experiment>/models/<model id>/arti
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,45 @@ from trailmark.errors import NotFound
 from trailmark.manifest import Entry
 from trailmark.store.database import Database
 from trailmark.store.dialect import for_update
+from trailmark.store.mlflow.entity_search import (
+    MILLIS,
+    Attribute,
+    Searchable,
+    filter_sql,
+    order_sql,
+)
+from trailmark.store.mlflow.paging import Page, PageRequest
+from trailmark.store.mlflow.search_filter import check_simple_filter, parse_filter
 from trailmark.store.schema import logged_models, projects
 from trailmark.store.uploads import require_blobs
 from trailmark.validation import check_name
 
 PENDING = "LOGGED_MODEL_PENDING"
+
+SEARCH_ATTRIBUTES = {
+    "name": False,
+    "model_id": False,
+    "model_type": False,
+    "status": False,
+    "source_run_id": False,
+    "creation_time": True,
+    "creation_timestamp": True,
+    "last_updated_timestamp": True,
+}
+SEARCHABLE = Searchable(
+    attributes={
+        "name": Attribute(logged_models.c.name),
+        "model_id": Attribute(logged_models.c.id),
+        "model_type": Attribute(logged_models.c.model_type, nullable=True),
+        "status": Attribute(logged_models.c.status),
+        "source_run_id": Attribute(logged_models.c.run_id, nullable=True),
+        "creation_time": Attribute(logged_models.c.created_at, MILLIS),
+        "creation_timestamp": Attribute(logged_models.c.created_at, MILLIS),
+        "last_updated_timestamp": Attribute(logged_models.c.updated_at, MILLIS),
+    },
+    entities={"tag": logged_models.c.tags, "parameter": logged_models.c.params},
+    always_missing=frozenset({"metric"}),
+)
 
 
 @dataclass(frozen=True)
@@ -117,15 +152,35 @@ class LoggedModelStore:
             raise NotFound(f"Logged model with ID '{model_id}' not found")
         return LoggedModel.from_row(row)
 
-    def in_projects(
-        self, project_ids: list[int], include_deleted: bool = False
-    ) -> list[LoggedModel]:
-        query = _query().where(logged_models.c.project_id.in_(project_ids))
-        if not include_deleted:
-            query = query.where(logged_models.c.deleted_at.is_(None))
+    def search(
+        self,
+        project_ids: list[int],
+        filter_text: str | None,
+        order_by: Sequence[dict[str, Any]],
+        page: PageRequest,
+    ) -> Page[LoggedModel]:
+        """Live logged models of some projects matching an MLflow filter, ordered and paged
+        in SQL; ``order_by`` items are ``{"field_name", "ascending"}`` (newest first if none)."""
+        items = check_simple_filter(
+            parse_filter(filter_text), SEARCH_ATTRIBUTES, ("tag", "parameter", "metric")
+        )
+        dialect = self.db.dialect
+        query = _query().where(
+            logged_models.c.project_id.in_(project_ids), logged_models.c.deleted_at.is_(None)
+        )
+        where = filter_sql(items, SEARCHABLE, dialect)
+        if where is not None:
+            query = query.where(where)
+        clauses = []
+        for order in order_by:
+            key = str(order.get("field_name", "creation_timestamp")).removeprefix("attributes.")
+            ascending = bool(order.get("ascending", True))
+            clauses += order_sql("attribute", key, ascending, SEARCHABLE, dialect)
+        clauses += [logged_models.c.created_at.desc(), logged_models.c.id]
+        query = query.order_by(*clauses).limit(page.limit + 1).offset(page.offset)
         with self.db.read() as conn:
-            rows = conn.execute(query.order_by(logged_models.c.created_at.desc())).all()
-        return [LoggedModel.from_row(r) for r in rows]
+            rows = conn.execute(query).all()
+        return Page.of([LoggedModel.from_row(r) for r in rows], page)
 
     def change(
         self,

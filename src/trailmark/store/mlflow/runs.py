@@ -34,12 +34,11 @@ from trailmark.store.mlflow.conventions import (
 )
 from trailmark.store.mlflow.experiments import DEFAULT_EXPERIMENT, DEFAULT_EXPERIMENT_ID
 from trailmark.store.mlflow.metrics import LatestPoint, MetricPoint, append_points, latest_of
+from trailmark.store.mlflow.search import in_view
 from trailmark.store.runs import new_run_row
 from trailmark.store.schema import projects, runs, series
 from trailmark.store.views import run_view
 from trailmark.validation import check_json_object, check_name, check_notes, check_run_id
-
-ACTIVE_ONLY, DELETED_ONLY, ALL = "ACTIVE_ONLY", "DELETED_ONLY", "ALL"
 
 
 @dataclass(frozen=True)
@@ -229,10 +228,7 @@ class MlflowRunStore:
         offset: int,
     ) -> list[MlflowRun]:
         query = _with_project().where(runs.c.project_id.in_(list(project_ids)))
-        if view_type == ACTIVE_ONLY:
-            query = query.where(runs.c.deleted_at.is_(None))
-        elif view_type == DELETED_ONLY:
-            query = query.where(runs.c.deleted_at.is_not(None))
+        query = query.where(in_view(runs.c.deleted_at, view_type))
         if where is not None:
             query = query.where(where)
         with self.db.read() as conn:

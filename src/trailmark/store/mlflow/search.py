@@ -1,6 +1,6 @@
 """MLflow run searches compiled to SQLAlchemy over ``runs`` (never SQL text from the user).
 
-The parser (:mod:`trailmark.server.mlflow.search_filter`) turns MLflow's filter and order_by
+The parser (:mod:`trailmark.store.mlflow.search_filter`) turns MLflow's filter and order_by
 strings into :class:`Comparison` and :class:`OrderBy` items; this module compiles them with the
 same typed JSON accessors the Trailmark filter language uses (:mod:`trailmark.store.filter_sql`):
 
@@ -34,6 +34,8 @@ from trailmark.store.filter_sql import (
     string_param,
 )
 from trailmark.store.mlflow.conventions import (
+    ACTIVE_ONLY,
+    DELETED_ONLY,
     MAX_PARAM_DEPTH,
     META_KEY,
     NOTE_TAG,
@@ -242,6 +244,15 @@ def comparison_sql(item: Comparison, dialect: str) -> ColumnElement[bool]:
         f"Trailmark does not search runs by {item.kind}s yet; filter on metrics, params, "
         "tags or attributes"
     )
+
+
+def in_view(deleted_at: Column[Any], view_type: str) -> ColumnElement[bool]:
+    """Rows a view type shows: live ones (ACTIVE_ONLY), deleted ones, or all."""
+    if view_type == ACTIVE_ONLY:
+        return deleted_at.is_(None)
+    if view_type == DELETED_ONLY:
+        return deleted_at.is_not(None)
+    return true()
 
 
 def run_filter_sql(items: Sequence[Comparison], dialect: str) -> ColumnElement[bool] | None:

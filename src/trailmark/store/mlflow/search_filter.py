@@ -7,9 +7,10 @@ characters go in backticks or double quotes (``metrics.`val loss```). Operators:
 > >= LIKE ILIKE IN NOT IN IS NULL IS NOT NULL``; values are numbers, 'strings' or "strings"
 (a doubled quote escapes itself) and parenthesised lists of strings.
 
-The result is a list of :class:`~trailmark.store.mlflow.search.Comparison`; runs are then
-searched in SQL (:mod:`trailmark.store.mlflow.search`), the few experiments, models and
-versions in Python (:func:`matches`). Every mistake is an ``INVALID_PARAMETER_VALUE``.
+A pure module (no SQL): the result is a list of :class:`~trailmark.store.mlflow.search.Comparison`,
+compiled to SQL for runs by :mod:`trailmark.store.mlflow.search` and for experiments, logged
+models and the registry by :mod:`trailmark.store.mlflow.entity_search`; :func:`matches`
+evaluates one in Python. Every mistake is an ``INVALID_PARAMETER_VALUE``.
 """
 
 from __future__ import annotations

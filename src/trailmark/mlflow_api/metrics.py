@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from trailmark.errors import InvalidInput
+from trailmark.mlflow_api.fields import Fields, metric_point
+from trailmark.mlflow_api.runs import run_id_of
 from trailmark.records import float_to_json
-from trailmark.server.mlflow.errors import endpoint, mlflow_router
-from trailmark.server.mlflow.mapping import Fields, metric_point, page_offset, page_token
-from trailmark.server.mlflow.runs import run_id_of
 from trailmark.store.chunks import Points
 from trailmark.store.mlflow.metrics import sample_steps
-from trailmark.store.mlflow.runs import MlflowRunStore, RunLog
+from trailmark.store.mlflow.paging import page_offset, page_token
+from trailmark.store.mlflow.runs import RunLog
 from trailmark.store.store import Store
-
-router = mlflow_router("mlflow metrics")
 
 MAX_RUNS_PER_BULK_REQUEST = 100
 MAX_RESULTS_PER_RUN = 2500
@@ -37,19 +35,17 @@ def points_json(key: str, points: Points, run_id: str | None = None) -> list[dic
     return out
 
 
-@endpoint(router, "POST", "/api/2.0/mlflow/runs/log-metric")
-def log_metric(store: Store, fields: Fields) -> dict[str, Any]:
+def log_metric(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Log one metric point (timestamp in ms); the same point sent twice is kept once."""
     point = metric_point(fields.data)
-    MlflowRunStore(store.db).log(run_id_of(fields), RunLog(metrics=[point]))
+    store.mlflow.runs.log(run_id_of(fields), RunLog(metrics=[point]))
     return {}
 
 
-@endpoint(router, "GET", "/api/2.0/mlflow/metrics/get-history")
-def get_metric_history(store: Store, fields: Fields) -> dict[str, Any]:
+def get_metric_history(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Every point of one metric of a run, by step, paged by ``max_results``."""
     key = fields.required("metric_key")
-    points = MlflowRunStore(store.db).history(run_id_of(fields), key)
+    points = store.mlflow.runs.history(run_id_of(fields), key)
     limit = fields.integer("max_results")
     if limit is not None and limit < 1:
         raise InvalidInput(f"max_results must be a positive integer, got {limit}")
@@ -61,8 +57,7 @@ def get_metric_history(store: Store, fields: Fields) -> dict[str, Any]:
     return out
 
 
-@endpoint(router, "GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval")
-def get_metric_history_bulk_interval(store: Store, fields: Fields) -> dict[str, Any]:
+def get_metric_history_bulk_interval(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """One metric of up to 100 runs in a step range, sampled to ``max_results`` points per run.
 
     The points kept are spread evenly over the steps, the first and last included."""
@@ -84,7 +79,7 @@ def get_metric_history_bulk_interval(store: Store, fields: Fields) -> dict[str, 
         raise InvalidInput(
             f"end_step must be greater than start_step. Found start_step={start} and end_step={end}."
         )
-    runs = MlflowRunStore(store.db)
+    runs = store.mlflow.runs
     metrics: list[dict[str, Any]] = []
     for run_id in sorted(set(run_ids)):
         points = runs.history(run_id, key).in_range(start, end)

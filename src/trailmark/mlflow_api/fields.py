@@ -1,43 +1,22 @@
-"""MLflow requests in, MLflow entities out: field access and the JSON of experiments and runs.
+"""MLflow requests in: field access and the checks MLflow makes on params, tags and metrics.
 
 MLflow sends JSON bodies for writes and query strings for reads (numbers as strings, lists as
 repeated keys); :class:`Fields` reads both the same way and names the field in every error.
-Entities are built from Trailmark's own run view, so a native run reads like one logged
-through MLflow: ``info`` from the run's columns, ``params`` from its config, ``tags`` from its
-properties (see :mod:`trailmark.store.mlflow.conventions`).
+Nothing here knows HTTP: the server and the importer both build a :class:`Fields`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
-import orjson
-from fastapi import Request
-
 from trailmark.errors import InvalidInput
-from trailmark.records import float_to_json, metric_from_json
-from trailmark.store.mlflow.conventions import (
-    META_KEY,
-    NOTE_TAG,
-    RUN_NAME_TAG,
-    USER_TAG,
-    params_view,
-)
-from trailmark.store.mlflow.experiments import Experiment
+from trailmark.records import metric_from_json
+from trailmark.store.mlflow.conventions import ACTIVE_ONLY, ALL, DELETED_ONLY
 from trailmark.store.mlflow.metrics import MetricPoint
-from trailmark.store.mlflow.runs import ACTIVE_ONLY, ALL, DELETED_ONLY, MlflowRun
+from trailmark.store.mlflow.paging import PageRequest
 from trailmark.validation import key_problem
 
-STATE_TO_STATUS = {
-    "running": "RUNNING",
-    "finished": "FINISHED",
-    "failed": "FAILED",
-    "crashed": "FAILED",
-    "killed": "KILLED",
-}
 STATUS_TO_STATE = {
     "RUNNING": "running",
     "SCHEDULED": "running",
@@ -50,11 +29,11 @@ _VIEW_TYPES = {"1": ACTIVE_ONLY, "2": DELETED_ONLY, "3": ALL}
 
 
 class Fields:
-    """The fields of one MLflow request, and ``user``: who makes it (for registry events)."""
+    """The fields of one MLflow request: the JSON body (the query string for GET) and the
+    path parameters."""
 
-    def __init__(self, data: dict[str, Any], user: str = "anonymous") -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
-        self.user = user
 
     def get(self, name: str) -> Any:
         return self.data.get(name)
@@ -105,30 +84,6 @@ class Fields:
         return out
 
 
-async def read_fields(request: Request) -> Fields:
-    """The JSON body (or the query string), with the path parameters."""
-    data: dict[str, Any] = {}
-    for key in request.query_params:
-        values = request.query_params.getlist(key)
-        data[key] = values[0] if len(values) == 1 else values
-    if request.method != "GET":
-        body = await request.body()
-        if body.strip():
-            try:
-                parsed = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise InvalidInput(f"the request body is not valid JSON: {exc}") from None
-            if not isinstance(parsed, dict):
-                raise InvalidInput("the request body must be a JSON object")
-            data.update(parsed)
-    data.update(request.path_params)
-    return Fields(data)
-
-
-def millis(seconds: float) -> int:
-    return round(seconds * 1000)
-
-
 def metric_value(value: Any, name: str = "value") -> float:
     number = metric_from_json(value)
     if number is None and isinstance(value, str):
@@ -160,20 +115,9 @@ def view_type(value: Any) -> str:
     raise InvalidInput(f"view type must be ACTIVE_ONLY, DELETED_ONLY or ALL, got {value!r}")
 
 
-def page_token(offset: int) -> str:
-    return base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def page_offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.b64decode(token))["offset"]
-        return max(0, int(offset))
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise InvalidInput(
-            f"Invalid page token {token[:40]!r}; pass back next_page_token as given"
-        ) from None
+def page_request(fields: Fields, default: int, limit: int) -> PageRequest:
+    """The page a search asks for: ``max_results`` (1 to ``limit``) after ``page_token``."""
+    return PageRequest(max_results(fields, default, limit), fields.text("page_token"))
 
 
 def max_results(fields: Fields, default: int, limit: int) -> int:
@@ -181,93 +125,6 @@ def max_results(fields: Fields, default: int, limit: int) -> int:
     if value is None or not 1 <= value <= limit:
         raise InvalidInput(f"max_results must be between 1 and {limit}, got {value}")
     return value
-
-
-def tag_list(tags: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"key": k, "value": str(v)} for k, v in tags.items()]
-
-
-def experiment_json(exp: Experiment) -> dict[str, Any]:
-    return {
-        "experiment_id": exp.experiment_id,
-        "name": exp.name,
-        "artifact_location": f"mlflow-artifacts:/{exp.experiment_id}",
-        "lifecycle_stage": "active" if exp.deleted_at is None else "deleted",
-        "last_update_time": millis(exp.updated_at),
-        "creation_time": millis(exp.created_at),
-        "tags": tag_list(exp.tags),
-    }
-
-
-def _mlflow_section(view: dict[str, Any]) -> dict[str, Any] | None:
-    """``metadata["mlflow"]``: present on runs created through MLflow, absent on native ones."""
-    section = view["metadata"].get(META_KEY)
-    return section if isinstance(section, dict) else None
-
-
-def run_tags(view: dict[str, Any]) -> dict[str, str]:
-    """The run's MLflow tags; a native run also shows its user as ``mlflow.user``."""
-    tags = {k: str(v) for k, v in view["properties"].items()}
-    tags[RUN_NAME_TAG] = view["name"]
-    if view["notes"]:
-        tags[NOTE_TAG] = view["notes"]
-    user = view["metadata"].get("user")
-    if USER_TAG not in tags and _mlflow_section(view) is None and isinstance(user, str) and user:
-        tags[USER_TAG] = user
-    return tags
-
-
-def run_user(view: dict[str, Any], tags: dict[str, str]) -> str:
-    section = _mlflow_section(view)
-    if section is not None and "user_id" in section:
-        return str(section["user_id"])
-    return tags.get(USER_TAG, "")
-
-
-def run_artifact_uri(experiment_id: str, run_id: str) -> str:
-    return f"mlflow-artifacts:/{experiment_id}/{run_id}/artifacts"
-
-
-def run_info_json(run: MlflowRun) -> dict[str, Any]:
-    view = run.view
-    tags = run_tags(view)
-    info: dict[str, Any] = {
-        "run_id": view["id"],
-        "run_uuid": view["id"],
-        "run_name": view["name"],
-        "experiment_id": run.experiment_id,
-        "user_id": run_user(view, tags),
-        "status": STATE_TO_STATUS.get(view["state"], "RUNNING"),
-        "start_time": millis(view["created"]),
-        "artifact_uri": run_artifact_uri(run.experiment_id, view["id"]),
-        "lifecycle_stage": "active" if run.deleted_at is None else "deleted",
-    }
-    if view["ended"] is not None and view["state"] != "running":
-        info["end_time"] = millis(view["ended"])
-    return info
-
-
-def run_json(run: MlflowRun) -> dict[str, Any]:
-    view = run.view
-    extra = _mlflow_section(view) or {}
-    metrics = [
-        {"key": key, "value": float_to_json(p.value), "timestamp": millis(p.time), "step": p.step}
-        for key, p in sorted(run.metrics.items())
-    ]
-    params = params_view(view["config"], view["metadata"])
-    return {
-        "info": run_info_json(run),
-        "data": {
-            "metrics": metrics,
-            "params": [{"key": k, "value": v} for k, v in sorted(params.items())],
-            "tags": tag_list(run_tags(view)),
-        },
-        "inputs": {
-            "dataset_inputs": extra.get("datasets", []),
-            "model_inputs": extra.get("model_inputs", []),
-        },
-        "outputs": {"model_outputs": extra.get("model_outputs", [])},
-    }
 
 
 MAX_KEY_LENGTH = 250

@@ -1,0 +1,79 @@
+"""MLflow experiments (``/api/2.0/mlflow/experiments/...``) over Trailmark projects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trailmark.mlflow_api.entities import experiment_json
+from trailmark.mlflow_api.fields import Fields, page_request, view_type
+from trailmark.store.store import Store
+
+
+def create_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Create an experiment (a Trailmark project); artifacts always go through this server."""
+    exp = store.mlflow.experiments.create(fields.required("name"), fields.key_values("tags"))
+    return {"experiment_id": exp.experiment_id}
+
+
+def get_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """One experiment by id ("0" is the project named Default)."""
+    return {
+        "experiment": experiment_json(
+            store.mlflow.experiments.by_id(fields.required("experiment_id"))
+        )
+    }
+
+
+def get_experiment_by_name(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """One experiment by name; RESOURCE_DOES_NOT_EXIST (404) if there is none."""
+    exp = store.mlflow.experiments.by_name(fields.required("experiment_name"))
+    return {"experiment": experiment_json(exp)}
+
+
+def search_experiments(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Experiments matching a filter on name, times and tags, ordered and paged."""
+    page = store.mlflow.experiments.search(
+        fields.text("filter"),
+        [str(o) for o in fields.items("order_by")],
+        view_type(fields.get("view_type")),
+        page_request(fields, 1000, 50_000),
+    )
+    out: dict[str, Any] = {"experiments": [experiment_json(exp) for exp in page.items]}
+    if page.next_token is not None:
+        out["next_page_token"] = page.next_token
+    return out
+
+
+def update_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Rename an experiment (``new_name``)."""
+    new_name = fields.text("new_name")
+    if new_name:
+        store.mlflow.experiments.rename(fields.required("experiment_id"), new_name)
+    return {}
+
+
+def delete_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Mark an experiment and its runs deleted (restore brings them back)."""
+    store.mlflow.experiments.set_deleted(fields.required("experiment_id"), True)
+    return {}
+
+
+def restore_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Restore a deleted experiment and the runs deleted with it."""
+    store.mlflow.experiments.set_deleted(fields.required("experiment_id"), False)
+    return {}
+
+
+def set_experiment_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Set an experiment tag (``mlflow.note.content`` is the project's description)."""
+    value = fields.text("value", "")
+    store.mlflow.experiments.set_tag(
+        fields.required("experiment_id"), fields.required("key"), value
+    )
+    return {}
+
+
+def delete_experiment_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Delete an experiment tag."""
+    store.mlflow.experiments.set_tag(fields.required("experiment_id"), fields.required("key"), None)
+    return {}

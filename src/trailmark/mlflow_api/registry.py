@@ -1,0 +1,294 @@
+"""MLflow's model registry (``registered-models/...``, ``model-versions/...``) on Trailmark's.
+
+A version's MLflow source is turned into a Trailmark source: ``models:/m-...`` (an MLflow 3
+logged model) into the artifact version holding its files; ``runs:/RUN/PATH`` and
+``mlflow-artifacts:/EXP/RUN/artifacts/PATH`` into the run's files at PATH. The version keeps
+its own copy of the file list, and MLflow clients download it from
+``mlflow-artifacts:/_registry/NAME/VERSION``. The MLflow source and model id are kept as the
+version tags ``trailmark.mlflow.source`` and ``trailmark.mlflow.model_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trailmark.errors import InvalidInput
+from trailmark.mlflow_api.artifacts import REGISTRY, parse_target
+from trailmark.mlflow_api.entities import millis
+from trailmark.mlflow_api.fields import Fields, page_request
+from trailmark.mlflow_api.logged_models import artifact_ref
+from trailmark.store.mlflow.registry import MODEL_ID_TAG, SOURCE_TAG
+from trailmark.store.store import Store
+
+_HIDDEN = (SOURCE_TAG, MODEL_ID_TAG)
+
+
+def _tags(tags: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"key": k, "value": str(v)} for k, v in tags.items() if k not in _HIDDEN]
+
+
+def version_json(view: dict[str, Any]) -> dict[str, Any]:
+    tags = view["tags"]
+    out: dict[str, Any] = {
+        "name": view["model"],
+        "version": str(view["version"]),
+        "creation_timestamp": millis(view["created"]),
+        "last_updated_timestamp": millis(view["updated"]),
+        "user_id": view.get("created_by", ""),
+        "current_stage": view["stage"],
+        "description": view["description"],
+        "source": tags.get(SOURCE_TAG, view["source"]),
+        "run_id": view["source_run"] or "",
+        "status": "READY",
+        "run_link": "",
+        "tags": _tags(tags),
+        "aliases": view["aliases"],
+    }
+    if MODEL_ID_TAG in tags:
+        out["model_id"] = tags[MODEL_ID_TAG]
+    return out
+
+
+def model_json(store: Store, view: dict[str, Any]) -> dict[str, Any]:
+    versions, _ = store.registry.list_versions(view["name"], limit=10_000)
+    latest: dict[str, dict[str, Any]] = {}
+    for version in versions:  # newest first
+        latest.setdefault(version["stage"], version)
+    return {
+        "name": view["name"],
+        "creation_timestamp": millis(view["created"]),
+        "last_updated_timestamp": millis(view["updated"]),
+        "description": view["description"],
+        "latest_versions": [
+            version_json(v) for v in sorted(latest.values(), key=lambda v: v["version"])
+        ],
+        "tags": _tags(view["tags"]),
+        "aliases": [{"alias": a, "version": str(v)} for a, v in view["aliases"].items()],
+    }
+
+
+def trailmark_source(
+    store: Store, source: str, run_id: str | None, user: str = "anonymous"
+) -> tuple[str, str | None]:
+    """The registry source for an MLflow source, and the logged model id behind it (if any)."""
+    model_id = None
+    if source.startswith("models:/m-"):
+        model_id = source[len("models:/") :].split("/")[0]
+    elif "mlflow-artifacts" in source:
+        target = parse_target(_artifact_path(source))
+        if target.kind == "model":
+            model_id = target.owner
+        elif target.kind == "run":
+            return f"runs:/{target.owner}/{target.path}", None
+    elif source.startswith("runs:/"):
+        return source, None
+    if model_id is not None:
+        model = store.mlflow.logged_models.get(model_id)
+        return f"artifact:{artifact_ref(store, model, user)}", model_id
+    raise InvalidInput(
+        f"Trailmark registers model files it stores itself; source {source[:200]!r} is not one of "
+        "them. Log the model to this server first (models:/MODEL_ID, runs:/RUN_ID/PATH)"
+        + (f" - or register runs:/{run_id}/PATH" if run_id else "")
+    )
+
+
+def _artifact_path(source: str) -> str:
+    """The path after ``mlflow-artifacts:/`` (or after the artifacts route of an http URI)."""
+    if source.startswith("mlflow-artifacts:"):
+        rest = source[len("mlflow-artifacts:") :].lstrip("/")
+        return rest.split("/", 1)[1] if source.startswith("mlflow-artifacts://") else rest
+    return source.split("/api/2.0/mlflow-artifacts/artifacts/", 1)[-1]
+
+
+# registered models
+
+
+def create_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Create a registered model; RESOURCE_ALREADY_EXISTS if the name is taken."""
+    view = store.registry.create_model(
+        fields.required("name"),
+        fields.text("description", "") or "",
+        fields.key_values("tags"),
+        user=user,
+    )
+    return {"registered_model": model_json(store, view)}
+
+
+def get_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """A registered model with its latest version per stage and its aliases."""
+    return {
+        "registered_model": model_json(store, store.registry.get_model(fields.required("name")))
+    }
+
+
+def rename_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Rename a registered model."""
+    new_name = fields.required("new_name")
+    store.mlflow.registry.rename_model(fields.required("name"), new_name, user)
+    return {"registered_model": model_json(store, store.registry.get_model(new_name))}
+
+
+def update_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Change a registered model's description."""
+    view = store.registry.update_model(
+        fields.required("name"), description=fields.text("description", ""), user=user
+    )
+    return {"registered_model": model_json(store, view)}
+
+
+def delete_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Delete a registered model with its versions."""
+    store.registry.delete_model(fields.required("name"), user=user)
+    return {}
+
+
+def search_registered_models(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Registered models matching a filter on name and tags, ordered and paged."""
+    page = store.mlflow.registry.search_models(
+        fields.text("filter"),
+        [str(o) for o in fields.items("order_by")],
+        page_request(fields, 100, 1000),
+    )
+    extra = {} if page.next_token is None else {"next_page_token": page.next_token}
+    return {"registered_models": [model_json(store, v) for v in page.items], **extra}
+
+
+def get_latest_versions(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """The newest version in each stage (or in the stages asked for)."""
+    wanted = {str(s).lower() for s in fields.items("stages")}
+    latest = model_json(store, store.registry.get_model(fields.required("name")))["latest_versions"]
+    return {
+        "model_versions": [v for v in latest if not wanted or v["current_stage"].lower() in wanted]
+    }
+
+
+def set_registered_model_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Set a tag of a registered model."""
+    store.mlflow.registry.set_model_tag(
+        fields.required("name"), fields.required("key"), fields.text("value", "") or "", user
+    )
+    return {}
+
+
+def delete_registered_model_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Delete a tag of a registered model."""
+    store.mlflow.registry.set_model_tag(fields.required("name"), fields.required("key"), None, user)
+    return {}
+
+
+def set_registered_model_alias(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Point an alias (``champion``) at a version; it moves atomically."""
+    store.registry.set_alias(
+        fields.required("name"), fields.required("alias"), fields.required("version"), user
+    )
+    return {}
+
+
+def delete_registered_model_alias(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Remove an alias."""
+    store.registry.delete_alias(fields.required("name"), fields.required("alias"), user)
+    return {}
+
+
+def get_model_version_by_alias(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """The version an alias names."""
+    alias = fields.required("alias")
+    return {
+        "model_version": version_json(
+            store.registry.get_version(fields.required("name"), f"@{alias}")
+        )
+    }
+
+
+# model versions
+
+
+def create_model_version(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Register a logged model or a run's files as the model's next version (READY at once)."""
+    source = fields.required("source")
+    run_id = fields.text("run_id")
+    target, model_id = trailmark_source(store, source, run_id, user)
+    tags = fields.key_values("tags")
+    tags[SOURCE_TAG] = source
+    model_id = fields.text("model_id") or model_id
+    if model_id:
+        tags[MODEL_ID_TAG] = model_id
+    view = store.registry.create_version(
+        fields.required("name"),
+        target,
+        description=fields.text("description", "") or "",
+        tags=tags,
+        user=user,
+    )
+    return {"model_version": version_json(view)}
+
+
+def get_model_version(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """One version of a registered model."""
+    view = store.registry.get_version(fields.required("name"), fields.required("version"))
+    return {"model_version": version_json(view)}
+
+
+def update_model_version(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Change a version's description."""
+    view = store.registry.update_version(
+        fields.required("name"),
+        fields.required("version"),
+        description=fields.text("description", ""),
+        user=user,
+    )
+    return {"model_version": version_json(view)}
+
+
+def transition_model_version_stage(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Move a version to None, Staging, Production or Archived."""
+    view = store.registry.set_stage(
+        fields.required("name"),
+        fields.required("version"),
+        fields.required("stage"),
+        archive_existing=fields.flag("archive_existing_versions"),
+        user=user,
+    )
+    return {"model_version": version_json(view)}
+
+
+def delete_model_version(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Delete one version of a registered model."""
+    version = fields.integer("version")
+    store.mlflow.registry.delete_version(fields.required("name"), int(version or 0), user)
+    return {}
+
+
+def search_model_versions(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Versions matching a filter (``name = 'm'``, ``run_id = '...'``, tags), ordered and paged."""
+    page = store.mlflow.registry.search_versions(
+        fields.text("filter"),
+        [str(o) for o in fields.items("order_by")],
+        page_request(fields, 10_000, 200_000),
+    )
+    extra = {} if page.next_token is None else {"next_page_token": page.next_token}
+    return {"model_versions": [version_json(v) for v in page.items], **extra}
+
+
+def get_model_version_download_uri(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Where a version's files are served: ``mlflow-artifacts:/_registry/NAME/VERSION``."""
+    view = store.registry.get_version(fields.required("name"), fields.required("version"))
+    return {"artifact_uri": f"mlflow-artifacts:/{REGISTRY}/{view['model']}/{view['version']}"}
+
+
+def _set_version_tag(store: Store, fields: Fields, user: str, value: str | None) -> None:
+    store.mlflow.registry.set_version_tag(
+        fields.required("name"), fields.required("version"), fields.required("key"), value, user
+    )
+
+
+def set_model_version_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Set a tag of a model version."""
+    _set_version_tag(store, fields, user, fields.text("value", "") or "")
+    return {}
+
+
+def delete_model_version_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
+    """Delete a tag of a model version."""
+    _set_version_tag(store, fields, user, None)
+    return {}
