@@ -27,21 +27,21 @@ def main() -> None:
     url, spool_dir, run_id, steps, go_file, rate_text = sys.argv[1:7]
     rate = float(rate_text)
     import trailmark as tm
-    from trailmark.client import http
+    from trailmark.client import Client, HttpError
     from trailmark.sdk import spool
 
     latencies: list[float] = []
     sent: list[float] = []
     throttled: list[float] = []
     errors: list[str] = []
-    original = http.HttpClient.request_raw
+    original = Client.request
 
-    def timed(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> bytes:
+    def timed(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         answered = latencies
         try:
             return original(self, method, path, *args, **kwargs)
-        except http.HttpError as exc:
+        except HttpError as exc:
             if exc.status == 429:
                 answered = throttled
             else:
@@ -56,7 +56,7 @@ def main() -> None:
                 if answered is latencies:
                     sent.append(time.time() - (time.perf_counter() - started))
 
-    http.HttpClient.request_raw = timed  # type: ignore[method-assign]
+    Client.request = timed  # type: ignore[method-assign]
     run = tm.init(project="load", id=run_id, name=run_id, url=url, dir=spool_dir)
     while spool.count_lines_after(run.spool_path, spool.read_ack(run.spool_path)):
         time.sleep(0.01)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from trailmark.client.http import HttpClient, quote
+from trailmark.client import Client, quote
 from trailmark.records import floats_back
 
 
@@ -128,7 +128,7 @@ class HttpBackend:
     """Reads a Trailmark server through its REST API."""
 
     def __init__(self, url: str, timeout: float = 60.0) -> None:
-        self.client = HttpClient(url, timeout=timeout)
+        self.client = Client(url, timeout=timeout)
 
     def _run_path(self, project: str, run_id: str) -> str:
         return f"/api/v1/projects/{quote(project)}/runs/{quote(run_id)}"

@@ -18,8 +18,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from trailmark.blobs.protocol import DEFAULT_PART_SIZE, MAX_SINGLE_PUT
-from trailmark.client.http import HttpClient, quote
-from trailmark.client.streams import FileSlice, StreamClient
+from trailmark.client import Client, FileSlice, quote
 from trailmark.errors import Conflict, DigestMismatch, NotFound
 from trailmark.manifest import Entry
 from trailmark.sdk.content import FileSource, Progress, Sink
@@ -32,8 +31,7 @@ class HttpContent:
 
     def __init__(self, url: str, data_dir: Path, part_size: int = DEFAULT_PART_SIZE) -> None:
         self.url = url
-        self.json = HttpClient(url, timeout=120.0)
-        self.streams = StreamClient(url)
+        self.client = Client(url, timeout=120.0)
         self.sessions_dir = data_dir / "uploads"
         self.part_size = part_size
         self.bytes_uploaded = 0
@@ -45,12 +43,13 @@ class HttpContent:
     def missing(self, project: str, digests: list[str]) -> list[str]:
         found: list[str] = []
         for start in range(0, len(digests), 10_000):
-            answer = self.json.request_json(
+            answer = self.client.request(
                 "POST",
                 self._project(project) + "/blobs/missing",
-                {"digests": digests[start : start + 10_000]},
+                json={"digests": digests[start : start + 10_000]},
+                idempotent=True,  # a read
             )
-            found.extend(answer["missing"])
+            found.extend(answer.json()["missing"])
         return found
 
     def _count(self, progress: Progress) -> Progress:
@@ -65,7 +64,8 @@ class HttpContent:
         with path.open("rb") as source:
             if size <= min(self.part_size, MAX_SINGLE_PUT):
                 body = FileSlice(source, 0, size, self._count(progress))
-                self.streams.put(f"{self._project(project)}/blobs/{digest}", body, size)
+                target = f"{self._project(project)}/blobs/{digest}"
+                self.client.stream("PUT", target, upload=body, length=size)
                 return
             self._upload_in_chunks(project, digest, size, source, progress)
 
@@ -78,10 +78,12 @@ class HttpContent:
         saved = self._session_file(project, digest)
         with contextlib.suppress(OSError, ValueError, KeyError, NotFound):
             session_id = orjson.loads(saved.read_bytes())["id"]
-            found = self.json.request_json("GET", f"{self._project(project)}/uploads/{session_id}")
+            found = self.client.request_json(
+                "GET", f"{self._project(project)}/uploads/{session_id}"
+            )
             return dict(found)
         session = dict(
-            self.json.request_json(
+            self.client.request_json(
                 "POST", f"{self._project(project)}/uploads", {"digest": digest, "size": size}
             )
         )
@@ -106,14 +108,16 @@ class HttpContent:
         while offset < size:
             length = min(self.part_size, size - offset)
             try:
-                answer = self.streams.put(
-                    f"{path}?offset={offset}", FileSlice(source, offset, length, counted), length
+                body = FileSlice(source, offset, length, counted)
+                sent = self.client.stream(
+                    "PUT", path, upload=body, length=length, params={"offset": offset}
                 )
+                answer = sent.json()
             except Conflict:  # another attempt got further: ask where to go on
-                answer = self.json.request_json("GET", path)
+                answer = self.client.request_json("GET", path)
             offset = int(answer["offset"])
         try:
-            self.json.request_json("POST", f"{path}/complete")
+            self.client.request_json("POST", f"{path}/complete")
         except DigestMismatch:
             saved.unlink(missing_ok=True)
             raise
@@ -121,15 +125,15 @@ class HttpContent:
 
     def create_version(self, project: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
         path = f"{self._project(project)}/artifacts/{quote(name)}/versions"
-        return dict(self.json.request_json("POST", path, body))
+        return dict(self.client.request_json("POST", path, body))
 
     def get_version(self, project: str, name: str, ref: str) -> dict[str, Any]:
         path = f"{self._project(project)}/artifacts/{quote(name)}/versions/{quote(ref)}"
-        return dict(self.json.request_json("GET", path))
+        return dict(self.client.request_json("GET", path))
 
     def use(self, project: str, name: str, ref: str, run_id: str) -> dict[str, Any]:
         path = f"{self._project(project)}/artifacts/{quote(name)}/versions/{quote(ref)}/use"
-        return dict(self.json.request_json("POST", path, {"run_id": run_id}))
+        return dict(self.client.request_json("POST", path, {"run_id": run_id}))
 
     def _version_path(self, source: FileSource) -> str:
         if source.kind == "artifact":
@@ -144,18 +148,18 @@ class HttpContent:
         return f"{self._project(source.project)}/runs/{quote(source.name)}"
 
     def files(self, source: FileSource) -> list[Entry]:
-        answer = self.json.request_json("GET", self._version_path(source) + "/manifest")
+        answer = self.client.request_json("GET", self._version_path(source) + "/manifest")
         return [Entry.from_json(item) for item in answer["files"]]
 
     def fetch(self, source: FileSource, entry: Entry, sink: Sink) -> None:
         quoted = "/".join(quote(part) for part in entry.path.split("/"))
-        self.streams.get_into(f"{self._version_path(source)}/files/{quoted}", sink)
+        self.client.stream("GET", f"{self._version_path(source)}/files/{quoted}", into=sink)
 
     def add_run_files(
         self, project: str, run_id: str, files: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         path = f"{self._project(project)}/runs/{quote(run_id)}/files"
-        return list(self.json.request_json("POST", path, {"files": files})["files"])
+        return list(self.client.request_json("POST", path, {"files": files})["files"])
 
     def registry(self, op: str, *args: Any, **kwargs: Any) -> Any:
         handler = getattr(self, f"_registry_{op}", None)
@@ -167,55 +171,54 @@ class HttpContent:
         return f"/api/v1/models/{quote(name)}"
 
     def _registry_list_models(self, search: str | None = None) -> list[dict[str, Any]]:
-        return list(self.json.request_json("GET", "/api/v1/models", search=search)["models"])
+        return list(self.client.request_json("GET", "/api/v1/models", search=search)["models"])
 
     def _registry_get_model(self, name: str) -> dict[str, Any]:
-        return dict(self.json.request_json("GET", self._model(name)))
+        return dict(self.client.request_json("GET", self._model(name)))
 
     def _registry_create_model(
         self, name: str, description: str = "", tags: dict[str, str] | None = None
     ) -> dict[str, Any]:
         body = {"name": name, "description": description, "tags": tags}
-        return dict(self.json.request_json("POST", "/api/v1/models", body))
+        return dict(self.client.request_json("POST", "/api/v1/models", body))
 
     def _registry_create_version(self, name: str, source: str, **fields: Any) -> dict[str, Any]:
         body = {"source": source, **{k: v for k, v in fields.items() if v is not None}}
-        return dict(self.json.request_json("POST", self._model(name) + "/versions", body))
+        return dict(self.client.request_json("POST", self._model(name) + "/versions", body))
 
     def _registry_get_version(self, name: str, ref: str | int) -> dict[str, Any]:
         path = f"{self._model(name)}/versions/{quote(str(ref).lstrip('@'))}"
-        return dict(self.json.request_json("GET", path))
+        return dict(self.client.request_json("GET", path))
 
     def _registry_list_versions(
         self, name: str, limit: int = 100, offset: int = 0, stage: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
-        answer = self.json.request_json(
+        answer = self.client.request_json(
             "GET", self._model(name) + "/versions", limit=limit, offset=offset, stage=stage
         )
         return list(answer["versions"]), int(answer["total"])
 
     def _registry_set_alias(self, name: str, alias: str, version: str | int) -> dict[str, Any]:
         path = f"{self._model(name)}/aliases/{quote(alias)}"
-        return dict(self.json.request_json("PUT", path, {"version": version}))
+        return dict(self.client.request_json("PUT", path, {"version": version}))
 
     def _registry_delete_alias(self, name: str, alias: str) -> None:
-        self.json.request_json("DELETE", f"{self._model(name)}/aliases/{quote(alias)}")
+        self.client.request_json("DELETE", f"{self._model(name)}/aliases/{quote(alias)}")
 
     def _registry_set_stage(
         self, name: str, version: str | int, stage: str, archive_existing: bool | None = None
     ) -> dict[str, Any]:
         path = f"{self._model(name)}/versions/{quote(str(version))}/stage"
         body = {"stage": stage, "archive_existing": archive_existing}
-        return dict(self.json.request_json("PUT", path, body))
+        return dict(self.client.request_json("PUT", path, body))
 
     def _registry_events(
         self, name: str, limit: int = 100, offset: int = 0
     ) -> tuple[list[dict[str, Any]], int]:
-        answer = self.json.request_json(
+        answer = self.client.request_json(
             "GET", self._model(name) + "/events", limit=limit, offset=offset
         )
         return list(answer["events"]), int(answer["total"])
 
     def close(self) -> None:
-        self.json.close()
-        self.streams.close()
+        self.client.close()

@@ -82,16 +82,22 @@ class HttpTransport:
     on 2 cores: p99 over 0.5 s at a 0.5 s interval, about 0.15-0.25 s at 0.15 s)."""
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
-        from trailmark.client.http import HttpClient
+        # Imported here, when a run is wired to a server, never by `import trailmark`.
+        from trailmark.client import NO_RETRY, Client, keep_http_error
 
-        self._client = HttpClient(url, timeout=timeout)
+        # No retries in the client: the sender has its own backoff loop (honouring
+        # Retry-After, bounded by finish(timeout)); retrying here too would multiply waits.
+        # keep_http_error: deliver() classifies by status and Retry-After itself.
+        self._client = Client(url, timeout=timeout, retry=NO_RETRY, errors=keep_http_error)
 
     def deliver(self, header: dict[str, Any], lines: list[bytes]) -> None:
-        from trailmark.client.http import HttpError
+        from trailmark.client import HttpError
 
         body = b"\n".join([orjson.dumps(envelope_json(header)), *lines]) + b"\n"
         try:
-            self._client.request_raw("POST", "/api/v1/ingest", body, "application/x-ndjson")
+            self._client.request(
+                "POST", "/api/v1/ingest", content=body, content_type="application/x-ndjson"
+            )
         except HttpError as exc:
             if exc.status in (408, 429) or exc.status >= 500 or exc.status == 0:
                 raise TransientError(str(exc), exc.retry_after) from exc
