@@ -323,7 +323,7 @@ def test_a_failing_database_fails_the_group_without_retrying_each_batch(
 
     attempts: list[int] = []
 
-    def locked(_conn: Any, batches: Any, _busy: bool = False) -> Any:
+    def locked(_conn: Any, batches: Any, *_: Any) -> Any:
         attempts.append(len(batches))
         raise OperationalError("BEGIN", {}, Exception("database is locked"))
 

@@ -15,14 +15,20 @@ Another rank's metrics go to ``<key>@rank<r>`` series, its metadata and end stat
 ``metadata.ranks.<r>``; a failure there marks the run failed too. System metrics (``sys``)
 are filed on their own axis: milliseconds since the run was created. Neither they nor other
 ranks' series appear in the run's summary or move its ``last_step``.
+
+What a record does is its kind's (:mod:`trailmark.store.record_kinds`): the group hands each
+writer's consecutive records of one type to their kind's ``apply``, and writes once what
+the kinds gathered: run rows, series appends, and each kind's deferred rows.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -30,12 +36,9 @@ from sqlalchemy.exc import OperationalError
 
 from trailmark import records as rec
 from trailmark.errors import Conflict, InvalidInput, TrailmarkError
-from trailmark.records import json_safe, metric_from_json
 from trailmark.store.chunks import CHUNK_TARGET, Points
-from trailmark.store.console import append_lines
 from trailmark.store.database import Database
 from trailmark.store.dialect import fetch_together, pipelined
-from trailmark.store.fork import copy_history
 from trailmark.store.ingest_checks import validate
 from trailmark.store.ingest_rows import (
     RunRow,
@@ -67,11 +70,12 @@ from trailmark.store.metrics import (
     small_chunk_row,
     update_series,
 )
+from trailmark.store.record_kinds import KINDS, RecordKind
+from trailmark.store.record_kinds.base import RunWork, Series, WriterBatch
 from trailmark.store.run_state import RunState
 from trailmark.store.runs import new_run_row
-from trailmark.store.schema import run_metadata, runs
+from trailmark.store.schema import runs
 from trailmark.store.series_stats import merge_stats, merge_stats_lists, summary_value
-from trailmark.store.upserts import upsert
 from trailmark.validation import (
     check_name,
     check_project_name,
@@ -118,27 +122,22 @@ class IngestResult:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "last_seq": self.last_seq}
 
 
-@dataclass
-class _Series:
-    steps: list[int] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-
-
 Batch = tuple[Envelope, list[Any]]
 """One writer's records, as a request brings them."""
 
 
 class Ingestor:
-    """Applies batches of records to the store."""
+    """Applies batches of records to the store (``kinds``: the record kinds it knows, by
+    tag; see :mod:`trailmark.store.record_kinds`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, kinds: Mapping[str, RecordKind] = KINDS) -> None:
         self.db = db
+        self.kinds = kinds
 
     def ingest(self, envelope: Envelope, records: list[Any]) -> IngestResult:
-        validate(records)
+        validate(records, self.kinds)
         with self.db.write() as conn:
-            return _apply_group(conn, [(envelope, records)])[0]
+            return _apply_group(conn, [(envelope, records)], kinds=self.kinds)[0]
 
     def ingest_many(
         self, batches: Sequence[Batch], *, busy: bool = False, checked: bool = False
@@ -149,14 +148,15 @@ class Ingestor:
         validation is refused alone, and if applying the group fails, every batch is applied
         again in a transaction of its own so that only the one at fault is refused. Nothing
         partial is ever written: a transaction is committed whole or not at all.
-        ``checked``: every batch has passed :func:`~trailmark.store.ingest_checks.validate`.
+        ``checked``: every batch has passed :func:`~trailmark.store.ingest_checks.validate`
+        with this ingestor's kinds.
         """
         outcomes: list[IngestResult | Exception] = []
         valid: list[int] = []
         for index, (_, records) in enumerate(batches):
             try:
                 if not checked:
-                    validate(records)
+                    validate(records, self.kinds)
             except TrailmarkError as exc:
                 outcomes.append(exc)
                 continue
@@ -178,7 +178,7 @@ class Ingestor:
                 continue
             try:
                 with self.db.write() as conn:
-                    outcomes[index] = _apply_group(conn, [batches[index]], busy)[0]
+                    outcomes[index] = _apply_group(conn, [batches[index]], busy, self.kinds)[0]
             except OperationalError as exc:
                 outcomes[index] = database_failed = exc
             except Exception as exc:  # this batch's outcome: its caller raises it
@@ -188,7 +188,7 @@ class Ingestor:
     def _apply_together(self, batches: list[Batch], busy: bool) -> list[IngestResult] | None:
         try:
             with self.db.write() as conn:
-                return _apply_group(conn, batches, busy)
+                return _apply_group(conn, batches, busy, self.kinds)
         except Exception as exc:
             log.info("a group of %d batches failed (%s); applying each alone", len(batches), exc)
             return None
@@ -198,7 +198,10 @@ _PENDING = IngestResult(0, 0, 0)
 
 
 def _apply_group(
-    conn: Connection, batches: Sequence[Batch], busy: bool = False
+    conn: Connection,
+    batches: Sequence[Batch],
+    busy: bool = False,
+    kinds: Mapping[str, RecordKind] = KINDS,
 ) -> list[IngestResult]:
     """Apply validated batches of any runs and writers, as if one after the other, with a
     few statements for the whole group rather than a few per batch. ``busy``: more requests
@@ -209,7 +212,7 @@ def _apply_group(
         first_seen.setdefault((env.run_id, env.writer), (env.rank, env.host))
     names = sorted({env.project for env, _ in batches})
     run_ids = sorted({env.run_id for env, _ in batches})
-    wanted = _series_wanted(batches)
+    wanted = _series_wanted(batches, kinds)
     # Everything the group reads, in one round trip on PostgreSQL; what is missing (a new
     # project, run, writer or series) is created and read back after.
     series_reads = series_queries(wanted)
@@ -233,7 +236,8 @@ def _apply_group(
         known_series.update(series_found(rows))
 
     results: list[IngestResult] = []
-    work: dict[str, _RunWork] = {}
+    work: dict[str, RunWork] = {}
+    deferred: dict[str, list[Any]] = {}  # by kind: rows its write puts in the database
     for env, records in batches:
         writer = (env.run_id, env.writer)
         fresh = _after(records, last_seqs[writer])
@@ -242,13 +246,17 @@ def _apply_group(
             run = work.get(env.run_id)
             if run is None:
                 row = run_rows[env.run_id]
-                run = work[env.run_id] = _RunWork(row, RunState.from_row(row, env.rank))
+                run = work[env.run_id] = RunWork(row, RunState.from_row(row, env.rank))
             run.state.rank = env.rank
             run.writers.add(env.writer)
-            _apply_records(conn, run, env, fresh)
+            batch = WriterBatch(conn, env.run_id, env.rank, run, deferred)
+            for tag, block in groupby(fresh, _TAG):
+                kinds[tag].apply(list(block), batch)
         results.append(IngestResult(len(fresh), len(records) - len(fresh), last_seqs[writer]))
     if not work:
         return results
+    for tag, pending in deferred.items():
+        kinds[tag].write(conn, pending)
 
     summaries, series_changes, stale = _apply_metrics(conn, work, known_series, busy)
     changes: list[tuple[str, dict[str, Any]]] = []
@@ -281,17 +289,7 @@ def _apply_group(
     return results
 
 
-@dataclass
-class _RunWork:
-    """What the group does to one run: its state, and the points for its series."""
-
-    row: RunRow
-    state: RunState
-    metrics: dict[str, _Series] = field(default_factory=dict)
-    modes: dict[str, str] = field(default_factory=dict)
-    writers: set[str] = field(default_factory=set)
-    fields_changed: bool = False
-    """Whether a record changed more of the row than its summary and last step."""
+_TAG = itemgetter("t")
 
 
 def _lock_runs(
@@ -317,7 +315,9 @@ def _lock_runs(
     return found
 
 
-def _series_wanted(batches: Sequence[Batch]) -> dict[str, list[str]]:
+def _series_wanted(
+    batches: Sequence[Batch], kinds: Mapping[str, RecordKind]
+) -> dict[str, list[str]]:
     """The series each run's records may append to or define (those of records already
     applied too: reading a few rows more is cheaper than a round trip more)."""
     wanted: dict[str, set[str]] = {}
@@ -325,12 +325,8 @@ def _series_wanted(batches: Sequence[Batch]) -> dict[str, list[str]]:
         keys = wanted.setdefault(env.run_id, set())
         suffix = rec.rank_key("", env.rank)
         named: set[str] = set()
-        for record in records:
-            kind = record["t"]
-            if kind == rec.METRICS or kind == rec.SYSTEM:
-                named.update(record["d"])
-            elif kind == rec.DEFINE:
-                keys.add(rec.rank_key(record["k"], env.rank))
+        for tag, block in groupby(records, _TAG):
+            named.update(kinds[tag].series(list(block)))
         keys.update(k + suffix for k in named) if suffix else keys.update(named)
     return {run_id: sorted(keys) for run_id, keys in sorted(wanted.items()) if keys}
 
@@ -345,93 +341,9 @@ def _after(records: list[dict[str, Any]], last_seq: int) -> list[dict[str, Any]]
     return records[start:]
 
 
-def _apply_records(
-    conn: Connection, run: _RunWork, env: Envelope, fresh: list[dict[str, Any]]
-) -> None:
-    """Fold one writer's new records into its run's state, and its points into the run's
-    series; console lines and large metadata are written at once."""
-    state = run.state
-    primary = rec.is_primary(env.rank)
-    suffix = rec.rank_key("", env.rank)
-    points: list[tuple[int, float, dict[str, Any]]] = []
-    system: list[tuple[int, float, dict[str, Any]]] = []
-    lines: list[list[Any]] = []
-    large: dict[str, Any] = {}
-    last_step = state.last_step
-    for record in fresh:
-        kind = record["t"]
-        if kind == rec.METRICS:
-            step = record["s"]
-            points.append((step, record["w"], record["d"]))
-            if primary and (last_step is None or step > last_step):
-                last_step = step
-        elif kind == rec.SYSTEM:
-            wall = record["w"]
-            system.append((round((wall - run.row.created_at) * 1000), wall, record["d"]))
-        elif kind == rec.CONSOLE:
-            lines.extend(record["lines"])
-        elif kind == rec.DEFINE:
-            run.modes[rec.rank_key(record["k"], env.rank)] = record["summary"]
-        else:
-            run.fields_changed = True
-            if kind == rec.RUN and record.get("fork_from") and "fork" not in state.metadata:
-                state.last_step = last_step
-                state.fork(copy_history(conn, env.run_id, record["fork_from"]))
-                last_step = state.last_step
-            elif kind == rec.META and record.get("large"):
-                large.update(record["large"])
-            state.apply(record)
-    state.last_step = last_step
-    _collect(run.metrics, points, suffix)
-    _collect(run.metrics, system, suffix)
-    append_lines(conn, env.run_id, env.rank, lines)
-    rows = [
-        {
-            "run_id": env.run_id,
-            "path": path if primary else f"ranks.{env.rank}.{path}",
-            "value": json_safe(value),
-        }
-        for path, value in large.items()
-    ]
-    upsert(conn, run_metadata, rows, keys=("run_id", "path"), update=("value",))
-
-
-def _collect(
-    metrics: dict[str, _Series], rows: list[tuple[int, float, dict[str, Any]]], suffix: str
-) -> None:
-    """Add (step, wall time, values) rows to the series they go to (``suffix``: another
-    rank's mark). Rows that log the same keys in the same order (the usual case: a training
-    loop logs the same metrics every step) are added a column at a time."""
-    start = 0
-    while start < len(rows):
-        keys = tuple(rows[start][2])
-        end = start + 1
-        while end < len(rows) and tuple(rows[end][2]) == keys:
-            end += 1
-        block = rows[start:end]
-        steps = [row[0] for row in block]
-        times = [float(row[1]) for row in block]
-        columns = zip(*[row[2].values() for row in block], strict=True) if keys else ()
-        for key, column in zip(keys, columns, strict=True):
-            name = key + suffix if suffix else key
-            s = metrics.get(name)
-            if s is None:
-                s = metrics[name] = _Series()
-            s.steps.extend(steps)
-            s.times.extend(times)
-            if set(map(type, column)) == _FLOATS:
-                s.values.extend(column)
-            else:
-                s.values.extend(metric_from_json(v) for v in column)  # type: ignore[misc]
-        start = end
-
-
-_FLOATS = {float}
-
-
 def _apply_metrics(
     conn: Connection,
-    work: dict[str, _RunWork],
+    work: dict[str, RunWork],
     known: dict[tuple[str, str], SeriesRow],
     busy: bool = False,
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[int]]:
@@ -449,7 +361,7 @@ def _apply_metrics(
     rows = ensure_series_of_runs(conn, wanted, known)
     changes: list[dict[str, Any]] = []
     summaries: dict[str, dict[str, Any]] = {}
-    appends: dict[int, _Series | Points] = {}
+    appends: dict[int, Series | Points] = {}
     due: list[tuple[float, int, int]] = []  # (open chunks over threshold, points, series id)
     appended = 0
     for run_id, keys in wanted.items():
@@ -498,7 +410,7 @@ def _apply_metrics(
     return summaries, changes, merged.stale
 
 
-def _as_points(pending: _Series | Points) -> Points:
+def _as_points(pending: Series | Points) -> Points:
     if isinstance(pending, Points):
         return pending
     return points_from_lists(pending.steps, pending.times, pending.values)

@@ -1,23 +1,18 @@
 """The run row's mutable fields while ingest applies a batch of one writer's records.
 
+Each record kind changes them in its own module (:mod:`trailmark.store.record_kinds`).
 A writer of rank 0 (or without a rank) speaks for the run: its ``run``, ``meta`` and ``fin``
 records set the run's host, metadata and state. Another rank's go to
-``metadata.ranks.<rank>`` (its host, command, end state); a failure there (``failed``,
-``crashed``, ``killed``) also marks the run, and rank 0 finishing normally afterwards does
-not hide it.
+``metadata.ranks.<rank>`` (:meth:`RunState.rank_entry`: its host, command, end state).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from trailmark import records as rec
-from trailmark.records import json_safe
 from trailmark.store.fork import ForkCopy
-
-FAILED_STATES = ("failed", "crashed", "killed")
 
 
 @dataclass
@@ -63,26 +58,11 @@ class RunState:
     def primary(self) -> bool:
         return rec.is_primary(self.rank)
 
-    def _rank_entry(self) -> dict[str, Any]:
+    def rank_entry(self) -> dict[str, Any]:
+        """This writer's entry under ``metadata.ranks`` (created if missing)."""
         ranks = self.metadata.setdefault("ranks", {})
         entry: dict[str, Any] = ranks.setdefault(str(self.rank), {})
         return entry
-
-    def apply(self, record: dict[str, Any]) -> None:
-        kind = record["t"]
-        if kind == rec.RUN:
-            self._apply_run(record)
-        elif kind == rec.CONFIG:
-            deep_merge(self.config, json_safe(record["d"]))
-        elif kind == rec.SUMMARY:
-            self.user_summary.update(json_safe(record["d"]))
-        elif kind == rec.UPDATE:
-            self._apply_fields(record)
-        elif kind == rec.META:
-            target = self.metadata if self.primary else self._rank_entry()
-            target.update(json_safe(record["d"]))
-        elif kind == rec.FINISH:
-            self._apply_finish(record)
 
     def fork(self, copy: ForkCopy) -> None:
         """Take in the history copied from the parent run."""
@@ -93,54 +73,13 @@ class RunState:
         ):
             self.last_step = copy.last_step
 
-    def _apply_finish(self, record: dict[str, Any]) -> None:
-        ended = float(record.get("w") or time.time())
-        if not self.primary:
-            entry = self._rank_entry()
-            entry.update(state=record["state"], exit_code=record.get("exit_code"), ended=ended)
-            if record["state"] in FAILED_STATES:
-                self.state, self.ended_at = record["state"], ended
-                self.exit_code = record.get("exit_code")
-                self.error = f"rank {self.rank}: {record.get('error') or record['state']}"
-            return
-        ranks = self.metadata.get("ranks", {})
-        if record["state"] == "finished" and any(
-            isinstance(r, dict) and r.get("state") in FAILED_STATES for r in ranks.values()
-        ):
-            self.ended_at = ended  # another rank failed: the run stays failed
-            return
-        self.state = record["state"]
-        self.ended_at = ended
-        self.exit_code = record.get("exit_code")
-        self.error = record.get("error")
-
-    def _apply_run(self, record: dict[str, Any]) -> None:
-        self._apply_fields(record)
-        if record.get("config"):
-            deep_merge(self.config, json_safe(record["config"]))
-        if not self.primary:
-            entry = self._rank_entry()
-            entry.update(json_safe(record.get("metadata") or {}))
-            entry.update(host=record.get("host"), state="running")
-            for stale in ("exit_code", "ended"):
-                entry.pop(stale, None)
-            return
-        if record.get("metadata"):
-            self.metadata.update(json_safe(record["metadata"]))
-        if record.get("host"):
-            self.host = record["host"]
-        if record.get("resume"):
-            if self.state != "running":  # a job started again: its ranks report afresh
-                for entry in self.metadata.get("ranks", {}).values():
-                    if isinstance(entry, dict):
-                        entry.pop("state", None)
-            self.state, self.ended_at, self.exit_code, self.error = "running", None, None, None
-
-    def _apply_fields(self, record: dict[str, Any]) -> None:
+    def set_fields(self, record: dict[str, Any], *, add_tags: bool) -> None:
+        """The run fields a ``run`` or ``upd`` record names (``add_tags``: its tags join the
+        run's instead of replacing them)."""
         if record.get("name") is not None:
             self.name = record["name"]
         if record.get("tags") is not None:
-            merged = list(self.tags) if record["t"] == rec.RUN else []
+            merged = list(self.tags) if add_tags else []
             merged.extend(t for t in record["tags"] if t not in merged)
             self.tags = merged
         if record.get("notes") is not None:
