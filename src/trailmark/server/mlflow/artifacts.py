@@ -12,13 +12,13 @@ import mimetypes
 import tempfile
 from pathlib import Path
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from trailmark.blobs.protocol import verified_chunks
 from trailmark.mlflow_api.artifacts import ROOT, delete_files, one_entry, parse_target, save_file
-from trailmark.server.mlflow.errors import MlflowError, mlflow_router
+from trailmark.server.mlflow.errors import MlflowError
 from trailmark.server.responses import JSON
 from trailmark.store.store import Store
 from trailmark.views import mlflow as views
@@ -26,14 +26,7 @@ from trailmark.views import mlflow as views
 MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
 _SPOOL_IN_MEMORY = 4 * 1024 * 1024
 
-router = mlflow_router("mlflow artifacts")
 
-
-@router.put(
-    f"{ROOT}/{{path:path}}",
-    summary="Upload a file of a run or a logged model.",
-    response_model=views.Empty,
-)
 async def upload_artifact(request: Request, path: str) -> Response:
     """Upload a file of a run or logged model (stored once per content, verified by sha256)."""
     target = parse_target(path)
@@ -53,12 +46,6 @@ async def upload_artifact(request: Request, path: str) -> Response:
     return JSON({})
 
 
-@router.get(
-    f"{ROOT}/{{path:path}}",
-    summary="Download a file.",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
-)
 async def download_artifact(request: Request, path: str) -> Response:
     """Download a file of a run, a logged model or a registered model version."""
     store: Store = request.app.state.store
@@ -69,38 +56,24 @@ async def download_artifact(request: Request, path: str) -> Response:
     return StreamingResponse(chunks, media_type=media, headers={"Content-Length": str(entry.size)})
 
 
-@router.delete(
-    f"{ROOT}/{{path:path}}", summary="Delete a run's file or folder.", response_model=views.Empty
-)
 async def delete_artifact(request: Request, path: str) -> Response:
     """Delete a run's file, or every file under a folder of it."""
     await run_in_threadpool(delete_files, request.app.state.store, parse_target(path))
     return JSON({})
 
 
-@router.api_route(
-    "/api/2.0/mlflow-artifacts/mpu/{action}/{path:path}",
-    methods=["POST"],
-    include_in_schema=False,
-)
 async def multipart_upload(action: str, path: str) -> Response:
     raise MlflowError(
         "NOT_IMPLEMENTED", f"{MULTIPART_UNSUPPORTED}: Trailmark takes whole files", 501
     )
 
 
-@router.get("/api/2.0/mlflow-artifacts/presigned/{path:path}", include_in_schema=False)
 async def presigned_download(path: str) -> Response:
     raise MlflowError(
         "NOT_IMPLEMENTED", "Trailmark serves artifacts itself; no presigned URLs", 501
     )
 
 
-@router.get(
-    "/api/3.0/mlflow/server-info",
-    summary="What this server supports.",
-    response_model=views.ServerInfo,
-)
 async def server_info() -> Response:
     """Capabilities MLflow clients probe: artifacts are proxied, whole files only."""
     return JSON(
@@ -114,4 +87,50 @@ async def server_info() -> Response:
             "presigned_upload_model_id_supported": False,
             "features_enabled": {"gateway": False},
         }
+    )
+
+
+def add_routes(router: APIRouter) -> None:
+    """Mount the streamed routes and the probes on the artifacts group's router."""
+    file_path = f"{ROOT}/{{path:path}}"
+    router.add_api_route(
+        file_path,
+        upload_artifact,
+        methods=["PUT"],
+        summary="Upload a file of a run or a logged model.",
+        response_model=views.Empty,
+    )
+    router.add_api_route(
+        file_path,
+        download_artifact,
+        methods=["GET"],
+        summary="Download a file.",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+    )
+    router.add_api_route(
+        file_path,
+        delete_artifact,
+        methods=["DELETE"],
+        summary="Delete a run's file or folder.",
+        response_model=views.Empty,
+    )
+    router.add_api_route(
+        "/api/2.0/mlflow-artifacts/mpu/{action}/{path:path}",
+        multipart_upload,
+        methods=["POST"],
+        include_in_schema=False,
+    )
+    router.add_api_route(
+        "/api/2.0/mlflow-artifacts/presigned/{path:path}",
+        presigned_download,
+        methods=["GET"],
+        include_in_schema=False,
+    )
+    router.add_api_route(
+        "/api/3.0/mlflow/server-info",
+        server_info,
+        methods=["GET"],
+        summary="What this server supports.",
+        response_model=views.ServerInfo,
     )

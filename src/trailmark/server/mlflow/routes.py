@@ -62,7 +62,7 @@ def build_routers() -> tuple[APIRouter, ...]:
     """One router per group of the table, in its order (the app mounts them, then the
     fallback); the artifacts group starts with the streamed routes."""
     routers = {group: mlflow_router(group) for group in GROUPS}
-    routers[ARTIFACTS].include_router(artifacts.router)
+    artifacts.add_routes(routers[ARTIFACTS])
     for endpoint in ENDPOINTS:
         routers[endpoint.group].add_api_route(
             endpoint.path,
