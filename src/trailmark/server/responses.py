@@ -20,3 +20,12 @@ class JSON(JSONResponse):
             # orjson refuses integers beyond 64 bits and lone surrogates, which a stored
             # config may hold; the standard library writes both as valid JSON.
             return json.dumps(content, separators=(",", ":")).encode()
+
+
+FILE_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file's bytes (served as an attachment, verified as they are sent).",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+"""The OpenAPI answer of a file download (``response_class=Response``: no JSON body)."""

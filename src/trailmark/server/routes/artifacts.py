@@ -18,16 +18,29 @@ from trailmark.server.deps import get_store
 from trailmark.server.downloads import file_response
 from trailmark.server.identity import current_user
 from trailmark.server.paging import page
+from trailmark.server.responses import FILE_DOWNLOAD, JSON
 from trailmark.store.store import Store
+from trailmark.views.artifacts import (
+    Artifact,
+    ArtifactList,
+    ArtifactManifest,
+    ArtifactVersion,
+    ArtifactVersionsPage,
+    CreatedVersion,
+    RunArtifacts,
+    VersionUsers,
+)
+from trailmark.views.files import FilesPage
 
 router = APIRouter(prefix="/api/v1/projects/{project}", tags=["artifacts"])
 
 
-def entries_page(entries: list[Entry], total: int, offset: int) -> dict[str, Any]:
-    return page("files", [e.to_json() for e in entries], total, offset)
+def entries_page(entries: list[Entry], total: int, offset: int) -> JSON:
+    """A page of manifest entries, pre-serialised (a page holds up to 100,000 of them)."""
+    return JSON(page("files", [e.to_json() for e in entries], total, offset))
 
 
-@router.get("/artifacts")
+@router.get("/artifacts", response_model=ArtifactList)
 def list_artifacts(
     project: str, type: str | None = None, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -35,13 +48,13 @@ def list_artifacts(
     return {"artifacts": store.artifacts.list_artifacts(project, type)}
 
 
-@router.get("/artifacts/{name}")
+@router.get("/artifacts/{name}", response_model=Artifact)
 def get_artifact(project: str, name: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """One artifact: type, description, version count and newest version."""
     return store.artifacts.get_artifact(project, name)
 
 
-@router.patch("/artifacts/{name}")
+@router.patch("/artifacts/{name}", response_model=Artifact)
 def update_artifact(
     project: str, name: str, body: ArtifactUpdate, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -56,20 +69,20 @@ def delete_artifact(project: str, name: str, store: Store = Depends(get_store)) 
     return Response(status_code=204)
 
 
-@router.get("/artifacts/{name}/versions")
+@router.get("/artifacts/{name}/versions", response_model=ArtifactVersionsPage)
 def list_versions(
     project: str,
     name: str,
     limit: int = Query(default=100, ge=1, le=10_000),
     offset: int = Query(default=0, ge=0),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """Versions of an artifact, newest first."""
     versions, total = store.artifacts.list_versions(project, name, limit, offset)
-    return page("versions", versions, total, offset)
+    return JSON(page("versions", versions, total, offset))
 
 
-@router.post("/artifacts/{name}/versions", status_code=201)
+@router.post("/artifacts/{name}/versions", status_code=201, response_model=CreatedVersion)
 def create_version(
     project: str,
     name: str,
@@ -97,7 +110,7 @@ def create_version(
     return {**version, "new_version": created}
 
 
-@router.get("/artifacts/{name}/versions/{ref}")
+@router.get("/artifacts/{name}/versions/{ref}", response_model=ArtifactVersion)
 def get_version(
     project: str, name: str, ref: str, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -105,7 +118,7 @@ def get_version(
     return store.artifacts.get_version(project, name, ref)
 
 
-@router.patch("/artifacts/{name}/versions/{ref}")
+@router.patch("/artifacts/{name}/versions/{ref}", response_model=ArtifactVersion)
 def update_version(
     project: str, name: str, ref: str, body: VersionUpdate, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -122,17 +135,15 @@ def delete_version(
     return Response(status_code=204)
 
 
-@router.get("/artifacts/{name}/versions/{ref}/manifest")
-def manifest(
-    project: str, name: str, ref: str, store: Store = Depends(get_store)
-) -> dict[str, Any]:
+@router.get("/artifacts/{name}/versions/{ref}/manifest", response_model=ArtifactManifest)
+def manifest(project: str, name: str, ref: str, store: Store = Depends(get_store)) -> JSON:
     """Every file of the version: ``{path, size, digest}`` (references add ``ref``, ``etag``)."""
     version = store.artifacts.get_version(project, name, ref)
     entries, _ = store.artifacts.files(project, name, f"v{version['version']}")
-    return {"version": version, "files": [e.to_json() for e in entries]}
+    return JSON({"version": version, "files": [e.to_json() for e in entries]})
 
 
-@router.get("/artifacts/{name}/versions/{ref}/files")
+@router.get("/artifacts/{name}/versions/{ref}/files", response_model=FilesPage)
 def list_files(
     project: str,
     name: str,
@@ -141,13 +152,17 @@ def list_files(
     limit: int = Query(default=1000, ge=1, le=100_000),
     offset: int = Query(default=0, ge=0),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """One page of the version's files, sorted by path (those under ``prefix`` if given)."""
     entries, total = store.artifacts.files(project, name, ref, prefix, limit, offset)
     return entries_page(entries, total, offset)
 
 
-@router.get("/artifacts/{name}/versions/{ref}/files/{path:path}")
+@router.get(
+    "/artifacts/{name}/versions/{ref}/files/{path:path}",
+    response_class=Response,
+    responses=FILE_DOWNLOAD,
+)
 def download_file(
     project: str, name: str, ref: str, path: str, store: Store = Depends(get_store)
 ) -> Response:
@@ -156,7 +171,7 @@ def download_file(
     return file_response(store.blobs, entry, f"{name}:{ref}/{entry.path}")
 
 
-@router.get("/artifacts/{name}/versions/{ref}/users")
+@router.get("/artifacts/{name}/versions/{ref}/users", response_model=VersionUsers)
 def version_users(
     project: str, name: str, ref: str, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -164,7 +179,7 @@ def version_users(
     return {"runs": store.artifacts.users(project, name, ref)}
 
 
-@router.post("/artifacts/{name}/versions/{ref}/use")
+@router.post("/artifacts/{name}/versions/{ref}/use", response_model=ArtifactVersion)
 def use_version(
     project: str, name: str, ref: str, body: UseArtifact, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -172,7 +187,7 @@ def use_version(
     return store.artifacts.use(project, name, ref, body.run_id)
 
 
-@router.put("/artifacts/{name}/aliases/{alias}")
+@router.put("/artifacts/{name}/aliases/{alias}", response_model=ArtifactVersion)
 def set_alias(
     project: str, name: str, alias: str, body: AliasSet, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -189,7 +204,7 @@ def delete_alias(
     return Response(status_code=204)
 
 
-@router.get("/runs/{run_id}/artifacts")
+@router.get("/runs/{run_id}/artifacts", response_model=RunArtifacts)
 def run_artifacts(project: str, run_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """The artifact versions a run produced and the ones it used."""
     return store.artifacts.run_artifacts(project, run_id)

@@ -24,11 +24,12 @@ from trailmark.server.artifact_models import CHUNK_BODY_DOC, DigestList, UploadC
 from trailmark.server.bodies import declared_length, spool_body, stream_into
 from trailmark.server.deps import get_store
 from trailmark.store.store import Store
+from trailmark.views.uploads import MissingBlobs, StoredBlob, UploadSession
 
 router = APIRouter(prefix="/api/v1/projects/{project}", tags=["uploads"])
 
 
-@router.post("/blobs/missing")
+@router.post("/blobs/missing", response_model=MissingBlobs)
 def missing_blobs(
     project: str, body: DigestList, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -36,7 +37,9 @@ def missing_blobs(
     return {"missing": store.uploads.missing(body.digests)}
 
 
-@router.put("/blobs/{digest}", status_code=201, openapi_extra=CHUNK_BODY_DOC)
+@router.put(
+    "/blobs/{digest}", status_code=201, response_model=StoredBlob, openapi_extra=CHUNK_BODY_DOC
+)
 async def put_blob(project: str, digest: str, request: Request) -> dict[str, Any]:
     """Upload a whole file of at most 32 MiB; refused unless it hashes to ``digest``."""
     store: Store = request.app.state.store
@@ -48,7 +51,9 @@ async def put_blob(project: str, digest: str, request: Request) -> dict[str, Any
         body.close()
 
 
-@router.post("/uploads", status_code=201)
+@router.post(
+    "/uploads", status_code=201, response_model=UploadSession, response_model_exclude_unset=True
+)
 def create_upload(
     project: str, body: UploadCreate, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -56,13 +61,18 @@ def create_upload(
     return store.uploads.begin(project, body.digest, body.size)
 
 
-@router.get("/uploads/{upload_id}")
+@router.get("/uploads/{upload_id}", response_model=UploadSession, response_model_exclude_unset=True)
 def get_upload(project: str, upload_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """An upload in progress: ``offset`` says where the next chunk starts."""
     return store.uploads.get(project, upload_id)
 
 
-@router.put("/uploads/{upload_id}", openapi_extra=CHUNK_BODY_DOC)
+@router.put(
+    "/uploads/{upload_id}",
+    response_model=UploadSession,
+    response_model_exclude_unset=True,
+    openapi_extra=CHUNK_BODY_DOC,
+)
 async def put_chunk(
     project: str,
     upload_id: str,
@@ -84,7 +94,11 @@ async def put_chunk(
     return await run_in_threadpool(store.uploads.finish_part, ticket, etag)
 
 
-@router.post("/uploads/{upload_id}/complete")
+@router.post(
+    "/uploads/{upload_id}/complete",
+    response_model=UploadSession,
+    response_model_exclude_unset=True,
+)
 def complete_upload(
     project: str, upload_id: str, store: Store = Depends(get_store)
 ) -> dict[str, Any]:

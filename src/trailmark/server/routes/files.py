@@ -10,12 +10,14 @@ from trailmark.server.artifact_models import RunFiles
 from trailmark.server.deps import get_store
 from trailmark.server.downloads import file_response
 from trailmark.server.paging import page
+from trailmark.server.responses import FILE_DOWNLOAD, JSON
 from trailmark.store.store import Store
+from trailmark.views.files import RunFileList, RunFilesPage
 
 router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}/files", tags=["files"])
 
 
-@router.get("")
+@router.get("", response_model=RunFilesPage)
 def list_files(
     project: str,
     run_id: str,
@@ -23,13 +25,13 @@ def list_files(
     limit: int = Query(default=1000, ge=1, le=10_000),
     offset: int = Query(default=0, ge=0),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """The run's files (path, size, digest, times), sorted by path."""
     files, total = store.run_files.list_files(project, run_id, prefix, limit, offset)
-    return page("files", files, total, offset)
+    return JSON(page("files", files, total, offset))
 
 
-@router.post("")
+@router.post("", response_model=RunFileList)
 def add_files(
     project: str, run_id: str, body: RunFiles, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def add_files(
     return {"files": files}
 
 
-@router.get("/{path:path}")
+@router.get("/{path:path}", response_class=Response, responses=FILE_DOWNLOAD)
 def download_file(
     project: str, run_id: str, path: str, store: Store = Depends(get_store)
 ) -> Response:

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from trailmark.server.deps import get_store
 from trailmark.store.lineage import MAX_HOPS
 from trailmark.store.store import Store
+from trailmark.views.lineage import LineageGraph
 
 router = APIRouter(prefix="/api/v1", tags=["lineage"])
 
 
-@router.get("/lineage")
+@router.get("/lineage", response_model=LineageGraph)
 def lineage(
     node: str = Query(
         max_length=600,

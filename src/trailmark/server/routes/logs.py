@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from trailmark.limits import MAX_PAGE_SIZE
 from trailmark.server.deps import get_store
+from trailmark.server.responses import JSON
 from trailmark.store.store import Store
+from trailmark.views.logs import LogPage
 
 router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}", tags=["logs"])
 
@@ -20,7 +22,7 @@ TEXT_PAGE = 5000
 """Lines read at a time while the plain-text download streams (each page its own read)."""
 
 
-@router.get("/logs")
+@router.get("/logs", response_model=LogPage)
 def logs(
     project: str,
     run_id: str,
@@ -40,22 +42,24 @@ def logs(
     ),
     tail: bool = Query(default=False, description="The last `limit` matching lines instead."),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """Console lines ``{"lines": [{"n", "time", "stream", "rank", "text"}], "next"}``, in order.
 
     ``next`` is the ``after`` of the following page when more lines match now, else null.
     To follow a live run, poll with ``after`` set to the last line's ``n``; ``tail=true``
     starts from the end, ``before`` pages back from there."""
     store.runs.get_run(project, run_id)
-    return store.console.lines(
-        run_id,
-        after=after,
-        before=before,
-        limit=limit,
-        search=search,
-        stream=stream,
-        rank=rank,
-        tail=tail,
+    return JSON(
+        store.console.lines(
+            run_id,
+            after=after,
+            before=before,
+            limit=limit,
+            search=search,
+            stream=stream,
+            rank=rank,
+            tail=tail,
+        )
     )
 
 

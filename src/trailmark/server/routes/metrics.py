@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Query
 
 from trailmark.records import float_to_json, rank_key, rows_to_json
 from trailmark.server.deps import get_store
+from trailmark.server.responses import JSON
 from trailmark.store.chunks import Points
 from trailmark.store.store import Store
+from trailmark.views.metrics import History, MetricList, Series
 
 router = APIRouter(prefix="/api/v1/projects/{project}/runs/{run_id}", tags=["metrics"])
 
@@ -41,14 +43,14 @@ def points_json(key: str, points: Points, bucketed: bool) -> dict[str, Any]:
     }
 
 
-@router.get("/metrics")
-def metric_keys(project: str, run_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+@router.get("/metrics", response_model=MetricList)
+def metric_keys(project: str, run_id: str, store: Store = Depends(get_store)) -> JSON:
     """Every metric key of the run with count, min, max, last value and step."""
     store.runs.get_run(project, run_id)
-    return {"metrics": store.metrics.keys(run_id)}
+    return JSON({"metrics": store.metrics.keys(run_id)})
 
 
-@router.get("/series")
+@router.get("/series", response_model=Series)
 def series(
     project: str,
     run_id: str,
@@ -60,19 +62,20 @@ def series(
     ),
     rank: int | None = Query(default=None, ge=0, description=RANK_HELP),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """Points of one metric in a step range; with ``buckets``, min/max-preserving buckets
     (full resolution whenever the range holds at most 2 × buckets points). System metrics
     (``system/...``) are on their own axis: milliseconds since the run was created."""
     store.runs.get_run(project, run_id)
     stored = rank_key(key, rank)
     if buckets is None:
-        return points_json(key, store.metrics.points(run_id, stored, min_step, max_step), False)
+        points = store.metrics.points(run_id, stored, min_step, max_step)
+        return JSON(points_json(key, points, False))
     points, bucketed = store.metrics.chart(run_id, stored, buckets, min_step, max_step)
-    return points_json(key, points, bucketed)
+    return JSON(points_json(key, points, bucketed))
 
 
-@router.get("/history")
+@router.get("/history", response_model=History)
 def history(
     project: str,
     run_id: str,
@@ -81,9 +84,9 @@ def history(
     max_step: int | None = Query(default=None, ge=-STEP_BOUND, le=STEP_BOUND),
     rank: int | None = Query(default=None, ge=0, description=RANK_HELP),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """Rows by step, ``{"_step", "_timestamp", key: value}``, for the keys asked (all by default).
 
     By default every series of the run itself, or of ``rank``; system metrics only when named."""
     rows = store.metrics.history(run_id, keys, min_step, max_step, rank=rank, project=project)
-    return {"rows": rows_to_json(rows)}
+    return JSON({"rows": rows_to_json(rows)})

@@ -14,13 +14,17 @@ from fastapi import APIRouter, Depends, Query
 from trailmark.server.deps import get_store
 from trailmark.store.previews import MAX_ROWS, table_preview
 from trailmark.store.store import Store
+from trailmark.views.previews import TablePreview
 
 router = APIRouter(prefix="/api/v1", tags=["previews"])
 
 ROWS = Query(default=100, ge=1, le=MAX_ROWS, description="how many rows to answer")
 
 
-@router.get("/projects/{project}/artifacts/{name}/versions/{ref}/table/{path:path}")
+@router.get(
+    "/projects/{project}/artifacts/{name}/versions/{ref}/table/{path:path}",
+    response_model=TablePreview,
+)
 def artifact_table(
     project: str,
     name: str,
@@ -33,7 +37,7 @@ def artifact_table(
     return table_preview(store.blobs, store.artifacts.file(project, name, ref, path), rows)
 
 
-@router.get("/models/{name}/versions/{ref}/table/{path:path}")
+@router.get("/models/{name}/versions/{ref}/table/{path:path}", response_model=TablePreview)
 def model_table(
     name: str, ref: str, path: str, rows: int = ROWS, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -41,7 +45,7 @@ def model_table(
     return table_preview(store.blobs, store.registry.file(name, ref, path), rows)
 
 
-@router.get("/projects/{project}/runs/{run_id}/table/{path:path}")
+@router.get("/projects/{project}/runs/{run_id}/table/{path:path}", response_model=TablePreview)
 def run_table(
     project: str, run_id: str, path: str, rows: int = ROWS, store: Store = Depends(get_store)
 ) -> dict[str, Any]:

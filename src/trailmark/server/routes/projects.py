@@ -9,23 +9,24 @@ from fastapi import APIRouter, Depends, Response
 from trailmark.server.deps import get_store
 from trailmark.server.models import ProjectCreate
 from trailmark.store.store import Store
+from trailmark.views.projects import Project, ProjectList
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 
-@router.get("")
+@router.get("", response_model=ProjectList)
 def list_projects(search: str | None = None, store: Store = Depends(get_store)) -> dict[str, Any]:
     """Every project with its run count and last activity, most recent first."""
     return {"projects": store.runs.list_projects(search)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Project)
 def create_project(body: ProjectCreate, store: Store = Depends(get_store)) -> dict[str, Any]:
     """Create an empty project (runs also create their project on first write)."""
     return store.runs.create_project(body.name, body.description)
 
 
-@router.get("/{project}")
+@router.get("/{project}", response_model=Project)
 def get_project(project: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """One project with its run count and last activity."""
     return store.runs.get_project(project)

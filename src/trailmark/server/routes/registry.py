@@ -21,8 +21,18 @@ from trailmark.server.deps import get_store
 from trailmark.server.downloads import file_response
 from trailmark.server.identity import current_user
 from trailmark.server.paging import page
+from trailmark.server.responses import FILE_DOWNLOAD, JSON
 from trailmark.server.routes.artifacts import entries_page
 from trailmark.store.store import Store
+from trailmark.views.files import FilesPage
+from trailmark.views.registry import (
+    Model,
+    ModelEventsPage,
+    ModelList,
+    ModelManifest,
+    ModelVersion,
+    ModelVersionsPage,
+)
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 
@@ -34,7 +44,7 @@ def announce(request: Request) -> None:
         worker.wake()
 
 
-@router.get("")
+@router.get("", response_model=ModelList)
 def list_models(
     search: str | None = Query(default=None, max_length=256), store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -42,7 +52,7 @@ def list_models(
     return {"models": store.registry.list_models(search)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Model)
 def create_model(
     body: ModelCreate,
     request: Request,
@@ -55,13 +65,13 @@ def create_model(
     return model
 
 
-@router.get("/{name}")
+@router.get("/{name}", response_model=Model)
 def get_model(name: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """A model: description, tags, aliases, versions by stage, latest version."""
     return store.registry.get_model(name)
 
 
-@router.patch("/{name}")
+@router.patch("/{name}", response_model=Model)
 def update_model(
     name: str,
     body: ModelUpdate,
@@ -88,20 +98,20 @@ def delete_model(
     return Response(status_code=204)
 
 
-@router.get("/{name}/versions")
+@router.get("/{name}/versions", response_model=ModelVersionsPage)
 def list_versions(
     name: str,
     stage: str | None = None,
     limit: int = Query(default=100, ge=1, le=10_000),
     offset: int = Query(default=0, ge=0),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """Versions, newest first (only those in ``stage`` if given)."""
     versions, total = store.registry.list_versions(name, limit, offset, stage)
-    return page("versions", versions, total, offset)
+    return JSON(page("versions", versions, total, offset))
 
 
-@router.post("/{name}/versions", status_code=201)
+@router.post("/{name}/versions", status_code=201, response_model=ModelVersion)
 def create_version(
     name: str,
     body: ModelVersionCreate,
@@ -123,13 +133,13 @@ def create_version(
     return version
 
 
-@router.get("/{name}/versions/{ref}")
+@router.get("/{name}/versions/{ref}", response_model=ModelVersion)
 def get_version(name: str, ref: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """A version by number (``3``, ``v3``), alias (``champion``) or ``latest``."""
     return store.registry.get_version(name, ref)
 
 
-@router.patch("/{name}/versions/{ref}")
+@router.patch("/{name}/versions/{ref}", response_model=ModelVersion)
 def update_version(
     name: str,
     ref: str,
@@ -144,7 +154,7 @@ def update_version(
     return version
 
 
-@router.put("/{name}/versions/{ref}/stage")
+@router.put("/{name}/versions/{ref}/stage", response_model=ModelVersion)
 def set_stage(
     name: str,
     ref: str,
@@ -160,15 +170,15 @@ def set_stage(
     return version
 
 
-@router.get("/{name}/versions/{ref}/manifest")
-def manifest(name: str, ref: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+@router.get("/{name}/versions/{ref}/manifest", response_model=ModelManifest)
+def manifest(name: str, ref: str, store: Store = Depends(get_store)) -> JSON:
     """Every file of the version: ``{path, size, digest}``."""
     version = store.registry.get_version(name, ref)
     entries, _ = store.registry.files(name, version["version"])
-    return {"version": version, "files": [e.to_json() for e in entries]}
+    return JSON({"version": version, "files": [e.to_json() for e in entries]})
 
 
-@router.get("/{name}/versions/{ref}/files")
+@router.get("/{name}/versions/{ref}/files", response_model=FilesPage)
 def list_files(
     name: str,
     ref: str,
@@ -176,20 +186,22 @@ def list_files(
     limit: int = Query(default=1000, ge=1, le=100_000),
     offset: int = Query(default=0, ge=0),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+) -> JSON:
     """One page of the version's files, sorted by path."""
     entries, total = store.registry.files(name, ref, prefix, limit, offset)
     return entries_page(entries, total, offset)
 
 
-@router.get("/{name}/versions/{ref}/files/{path:path}")
+@router.get(
+    "/{name}/versions/{ref}/files/{path:path}", response_class=Response, responses=FILE_DOWNLOAD
+)
 def download_file(name: str, ref: str, path: str, store: Store = Depends(get_store)) -> Response:
     """The content of one file, verified against its digest as it is sent."""
     entry = store.registry.file(name, ref, path)
     return file_response(store.blobs, entry, f"model {name} {ref} file {entry.path}")
 
 
-@router.put("/{name}/aliases/{alias}")
+@router.put("/{name}/aliases/{alias}", response_model=ModelVersion)
 def set_alias(
     name: str,
     alias: str,
@@ -218,7 +230,7 @@ def delete_alias(
     return Response(status_code=204)
 
 
-@router.get("/{name}/events")
+@router.get("/{name}/events", response_model=ModelEventsPage)
 def events(
     name: str,
     limit: int = Query(default=100, ge=1, le=1000),

@@ -20,6 +20,7 @@ from trailmark.server.routes.registry import announce
 from trailmark.server.webhook_http import resolve_target
 from trailmark.store.store import Store
 from trailmark.store.webhooks import check_webhook_url
+from trailmark.views.webhooks import DeliveriesPage, Delivery, Webhook, WebhookList
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -29,13 +30,13 @@ def check_target(request: Request, url: str) -> None:
     resolve_target(url, request.app.state.settings.webhooks_allow_private)
 
 
-@router.get("")
+@router.get("", response_model=WebhookList, response_model_exclude_unset=True)
 def list_webhooks(store: Store = Depends(get_store)) -> dict[str, Any]:
     """Every webhook (secrets are not shown)."""
     return {"webhooks": store.webhooks.list_webhooks()}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Webhook, response_model_exclude_unset=True)
 def create_webhook(
     body: WebhookCreate,
     request: Request,
@@ -50,13 +51,13 @@ def create_webhook(
     )
 
 
-@router.get("/{webhook_id}")
+@router.get("/{webhook_id}", response_model=Webhook, response_model_exclude_unset=True)
 def get_webhook(webhook_id: int, store: Store = Depends(get_store)) -> dict[str, Any]:
     """One webhook."""
     return store.webhooks.get(webhook_id)
 
 
-@router.patch("/{webhook_id}")
+@router.patch("/{webhook_id}", response_model=Webhook, response_model_exclude_unset=True)
 def update_webhook(
     webhook_id: int, body: WebhookUpdate, request: Request, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def delete_webhook(webhook_id: int, store: Store = Depends(get_store)) -> Respon
     return Response(status_code=204)
 
 
-@router.post("/{webhook_id}/ping", status_code=202)
+@router.post("/{webhook_id}/ping", status_code=202, response_model=Delivery)
 def ping(
     webhook_id: int,
     request: Request,
@@ -87,7 +88,7 @@ def ping(
     return delivery
 
 
-@router.get("/{webhook_id}/deliveries")
+@router.get("/{webhook_id}/deliveries", response_model=DeliveriesPage)
 def deliveries(
     webhook_id: int,
     limit: int = Query(default=100, ge=1, le=1000),
