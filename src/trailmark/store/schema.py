@@ -7,10 +7,13 @@ Non-finite floats inside JSON are written as the strings "NaN", "Infinity" and
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Connection,
     Float,
     ForeignKey,
     Index,
@@ -21,6 +24,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -101,6 +106,17 @@ chunks = Table(
     Column("sketch", LargeBinary, nullable=True),
     Index("ix_chunks_series_steps", "series_id", "step_min"),
 )
+
+
+@event.listens_for(chunks, "after_create")
+def _chunk_blobs_uncompressed(_table: Table, conn: Connection, **_kw: Any) -> None:
+    """0006_chunk_blobs_uncompressed, declared here too so that a table made from this
+    schema has it: PostgreSQL keeps chunk blobs out of line, uncompressed (our codec has)."""
+    if conn.dialect.name == "postgresql":
+        columns = ("steps", "times", "vals", "sketch")
+        alter = ", ".join(f"ALTER COLUMN {c} SET STORAGE EXTERNAL" for c in columns)
+        conn.execute(text(f"ALTER TABLE chunks {alter}"))
+
 
 writers = Table(
     "writers",
