@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from trailmark._version import __version__
 from trailmark.blobs.location import open_blob_store
 from trailmark.collector import freeze_startup_objects
+from trailmark.server.access import RequestGuard, admit_everyone
 from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
 from trailmark.server.hosts import HostCheck, allowed_host_names
@@ -24,6 +25,7 @@ from trailmark.server.settings import ServerSettings, is_loopback
 from trailmark.server.static import mount_dashboard
 from trailmark.server.webhook_worker import run_webhook_worker
 from trailmark.store.store import Store
+from trailmark.views.health import Health
 
 
 @contextlib.asynccontextmanager
@@ -51,18 +53,23 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     )
     lanes = 1 if app.state.store.db.is_sqlite else POSTGRES_LANES
     app.state.ingest_queue = IngestQueue(app.state.store.ingestor, lanes=lanes)
-    app.state.identify = anonymous  # the hook authentication will replace
+    # The seams accounts will fill: who the caller is, and what they may do.
+    app.state.identify = anonymous
+    app.state.policy = admit_everyone
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
 
-    @app.get("/health", tags=["health"])
+    @app.get("/health", tags=["health"], response_model=Health)
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "database": app.state.store.db.dialect}
 
     mount_dashboard(app)
     app.add_middleware(ingest.IngestLane)
     app.add_middleware(BodySizeLimit)
+    # Inside the host check (a rebinding page is refused before anyone is identified) and
+    # outside the ingest lane, so that no request reaches a handler unguarded.
+    app.add_middleware(RequestGuard, routes_of=app)
     app.add_middleware(
         HostCheck,
         allowed=allowed_host_names(

@@ -30,9 +30,19 @@ def error_response(
     return JSON({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
-def response_for(exc: Exception) -> JSON:
-    """The response for an error raised outside FastAPI's handlers (the ingest lane)."""
+MLFLOW_PATHS = ("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")
+"""Paths whose clients expect MLflow's ``{"error_code", "message"}`` body."""
+
+_MLFLOW_CODES = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
+
+
+def response_for(exc: Exception, path: str = "") -> JSON:
+    """The response for an error raised outside FastAPI's handlers (the request guard, the
+    ingest lane); an MLflow client (by ``path``) gets MLflow's body for access errors."""
     if isinstance(exc, TrailmarkError):
+        mlflow_code = _MLFLOW_CODES.get(exc.status)
+        if mlflow_code is not None and path.startswith(MLFLOW_PATHS):
+            return JSON({"error_code": mlflow_code, "message": exc.message}, status_code=exc.status)
         return error_response(exc.status, exc.code, exc.message, exc.headers() or None)
     log.error("unexpected error", exc_info=exc)
     return _internal_error(exc)

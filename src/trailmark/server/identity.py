@@ -1,10 +1,11 @@
-"""Who makes a request: the name recorded in registry events and on artifact versions.
+"""Who makes a request: an :class:`Identity`, found by the request guard and read by handlers.
 
-Until authentication exists every request is ``"anonymous"``. The hook is
-``app.state.identify``, a function of the request: authentication will set it to read the
-authenticated user; behind a trusted proxy that authenticates, :func:`from_header` reads
-the user from a header the proxy sets (never enable that on a server clients reach
-directly: anyone could send the header).
+The guard (:mod:`trailmark.server.access`) calls the app's authenticator,
+``app.state.identify``, once per request and puts what it returns in the ASGI scope;
+handlers read it with :func:`current_user` (a FastAPI dependency) or
+:func:`current_identity`. Until accounts exist every request is ``"anonymous"``. Behind a
+trusted proxy that authenticates, :func:`from_header` reads the user from a header the
+proxy sets (never enable that on a server clients reach directly: anyone could send it).
 
 Example (for later)::
 
@@ -14,31 +15,63 @@ Example (for later)::
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
+from trailmark.errors import Forbidden
 from trailmark.validation import check_name
 
 ANONYMOUS = "anonymous"
 
-Identify = Callable[[Request], str]
+SCOPE_KEY = "trailmark.identity"
+"""Where the guard leaves the request's :class:`Identity` in the ASGI scope."""
 
 
-def anonymous(_request: Request) -> str:
-    return ANONYMOUS
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A caller: the name recorded in registry events and on artifact versions."""
+
+    name: str
+    authenticated: bool = False
+    """Whether an authenticator vouched for ``name`` (``False`` for anonymous callers)."""
 
 
-def from_header(header: str) -> Identify:
-    """An ``identify`` hook reading the user from ``header`` (for an authenticating proxy)."""
+ANONYMOUS_IDENTITY = Identity(ANONYMOUS)
 
-    def identify(request: Request) -> str:
-        value = request.headers.get(header)
-        return check_name("user", value) if value else ANONYMOUS
+Authenticator = Callable[[HTTPConnection], Identity | str]
+"""Finds who makes a request; a hook that knows only a user name may return the name."""
+
+
+def anonymous(_connection: HTTPConnection) -> Identity:
+    """The authenticator while no accounts exist: everyone is anonymous."""
+    return ANONYMOUS_IDENTITY
+
+
+def from_header(header: str) -> Authenticator:
+    """An authenticator reading the user from ``header`` (set by an authenticating proxy)."""
+
+    def identify(connection: HTTPConnection) -> Identity:
+        value = connection.headers.get(header)
+        return (
+            Identity(check_name("user", value), authenticated=True) if value else ANONYMOUS_IDENTITY
+        )
 
     return identify
 
 
-def current_user(request: Request) -> str:
-    """The user making ``request`` (a FastAPI dependency)."""
-    identify: Identify = getattr(request.app.state, "identify", anonymous)
-    return identify(request)
+def current_identity(connection: HTTPConnection) -> Identity:
+    """The identity the guard found for this request.
+
+    A request that did not pass the guard has none: that is a wiring mistake, refused
+    rather than treated as anonymous.
+    """
+    identity = connection.scope.get(SCOPE_KEY)
+    if not isinstance(identity, Identity):
+        raise Forbidden("this request did not pass the request guard")
+    return identity
+
+
+def current_user(connection: HTTPConnection) -> str:
+    """The name of the user making the request (a FastAPI dependency)."""
+    return current_identity(connection).name
