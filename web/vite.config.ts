@@ -21,7 +21,8 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+    // Component tests (*.test.tsx) ask for jsdom in their first line; the rest need no DOM.
     environment: "node",
   },
 });

@@ -23,7 +23,7 @@ export function App() {
   let page: ReactElement;
   const crumbs: { label: string; to?: string }[] = [{ label: "Projects", to: "/" }];
   let m;
-  if ((m = matchPath("/", path))) {
+  if (matchPath("/", path)) {
     page = <ProjectsPage />;
     crumbs.length = 0; // the section link in the header says where we are
   } else if ((m = matchPath("/projects/:project", path))) {
@@ -51,10 +51,10 @@ export function App() {
     const project = m.project as string;
     crumbs.push({ label: project, to: projectPath(project) }, { label: "Lineage" });
     page = <LineagePage key={project} project={project} />;
-  } else if ((m = matchPath("/lineage", path))) {
+  } else if (matchPath("/lineage", path)) {
     crumbs.push({ label: "Lineage" });
     page = <LineagePage project={null} />;
-  } else if ((m = matchPath("/models", path))) {
+  } else if (matchPath("/models", path)) {
     crumbs.length = 0;
     page = <ModelsPage />;
   } else if ((m = matchPath("/models/:name", path))) {

@@ -114,6 +114,7 @@ export function useRunsList(project: string, filter: string, order: string, load
     const out: Run[] = [];
     for (let p = 0; pages.current.has(p); p++) out.push(...(pages.current.get(p) as Run[]));
     return out;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- version counts the changes to pages.current: it is the key
   }, [version]);
 
   return { total, get, loaded, ensure, refresh, loading, error, retry: () => setRetryTick((t) => t + 1), version };

@@ -61,6 +61,7 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 /** The text a terminal would show: escape sequences and control characters removed. */
 export function cleanText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (!/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/.test(text)) return text;
   return text.replace(ESCAPES, "").replace(CONTROLS, "");
 }

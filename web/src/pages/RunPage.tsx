@@ -138,6 +138,7 @@ export function RunPage({ project, runId }: { project: string; runId: string }) 
         <>
           <div className="run-grid">
             <div className="run-col">
+              {/* eslint-disable-next-line react-hooks/purity -- the elapsed time is read at each render on purpose */}
               <RunOverview run={run} now={Date.now() / 1000} />
               <div className="card">
                 <h3>Tags</h3>
