@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
 from benchmarks.core import Figure
 from benchmarks.guard import BASELINE, load_baseline, regressions, slowdown
 
@@ -36,6 +37,7 @@ def guard_run(out: Path, only: list[str]) -> tuple[dict[str, Figure], Figure | N
     return figures, calibration, log
 
 
+@pytest.mark.slow  # a short make bench: a minute or two of the machine, and noisy where shared
 def test_no_figure_is_three_times_worse_than_the_baseline(tmp_path: Path) -> None:
     baseline = load_baseline()
     assert baseline, f"{BASELINE} is empty"
