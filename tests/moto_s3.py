@@ -6,7 +6,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.ports import free_port
+from tests.support import wait_for
 
 S3_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -44,12 +44,12 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             env={**os.environ, **S3_ENV},
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while not _answers(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"moto_server did not start: {log.read_text()}")
-            time.sleep(0.1)
+        wait_for(
+            lambda: _answers(url) or process.poll() is not None, 30, "moto_server", interval=0.1
+        )
+        if process.poll() is not None:
+            raise AssertionError(f"moto_server did not start: {log.read_text()}")
         yield url
     finally:
         process.terminate()

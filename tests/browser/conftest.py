@@ -1,7 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against a real, seeded server.
 
-Screenshots land in docs/screenshots/ (named in the README) so a reviewer can look without
-running anything. Any console error on a page fails the test.
+Screenshots land in build/screenshots/ (ignored by git), so a test run leaves the tree clean;
+`make screenshots` runs these tests and copies them into docs/screenshots/ (named in the README)
+when a person wants to refresh the docs. Any console error on a page fails the test.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests.browser.seed import seed, seed_hostile, seed_long
-from tests.e2e.conftest import ServerProcess, start_server
+from tests.support import ServerProcess, start_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -27,8 +28,9 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-WEB_DIST = Path(__file__).resolve().parents[2] / "src" / "trailmark" / "web_dist"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+WEB_DIST = ROOT / "src" / "trailmark" / "web_dist"
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +100,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Save the page as docs/screenshots/<name>-<theme>.png."""
+    """Save the page as build/screenshots/<name>-<theme>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     theme = page.evaluate("document.documentElement.dataset.theme || 'light'")
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{theme}.png"), full_page=False)

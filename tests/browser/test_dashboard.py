@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 import trailmark as tm
 from tests.browser.conftest import expect_http_errors, screenshot
 from tests.browser.seed import LONG_PROJECT, PROJECT, SPIKE_STEP
-from tests.e2e.conftest import ServerProcess
+from tests.support import ServerProcess, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -136,10 +136,11 @@ def test_zoom_returns_full_resolution(page: Page, seeded_server: ServerProcess) 
     low = int(chart.get_attribute("data-min-step") or 0)
     high = int(chart.get_attribute("data-max-step") or 0)
     assert 25_000 < low < high < 35_000
-    deadline = time.monotonic() + 10
-    while int(chart.get_attribute("data-points") or 0) < (high - low) * 0.9:
-        assert time.monotonic() < deadline, "the zoomed range was not drawn at full resolution"
-        time.sleep(0.05)
+    wait_for(
+        lambda: int(chart.get_attribute("data-points") or 0) >= (high - low) * 0.9,
+        10,
+        "the zoomed range to be drawn at full resolution",
+    )
 
 
 def test_spikes_survive_bucketing(page: Page, seeded_server: ServerProcess) -> None:
@@ -196,16 +197,13 @@ def test_run_page_with_editable_notes(page: Page, seeded_server: ServerProcess) 
     editor.click()
     page.keyboard.type("looks promising")
     page.keyboard.press("Control+Enter")
-    wait = time.monotonic() + 10
-    while time.monotonic() < wait:
-        notes = page.request.get(
-            f"{seeded_server.url}/api/v1/projects/{PROJECT}/runs/run03"
-        ).json()["notes"]
-        if "looks promising" in notes:
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError("the notes were not saved")
+    run_url = f"{seeded_server.url}/api/v1/projects/{PROJECT}/runs/run03"
+    wait_for(
+        lambda: "looks promising" in page.request.get(run_url).json()["notes"],
+        10,
+        "the notes to be saved",
+        interval=0.1,
+    )
     for theme in ("light", "dark"):
         set_theme(page, theme)
         screenshot(page, "run")
@@ -256,11 +254,8 @@ def live_run(
 
 
 def test_a_running_run_grows_live(page: Page, seeded_server: ServerProcess, live_run: str) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if page.request.get(f"{seeded_server.url}/api/v1/projects/live/runs/{live_run}").ok:
-            break
-        time.sleep(0.1)
+    run_url = f"{seeded_server.url}/api/v1/projects/live/runs/{live_run}"
+    wait_for(lambda: page.request.get(run_url).ok, 10, "the live run to exist", interval=0.1)
     open_workspace(page, seeded_server, "live")
     expect(page.get_by_test_id("live-indicator")).to_be_visible()
     chart = panel(page, "train/loss")

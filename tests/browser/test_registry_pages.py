@@ -27,7 +27,7 @@ from tests.browser.seed_registry import (
     Seeded,
     seed_registry,
 )
-from tests.e2e.conftest import ServerProcess, start_server
+from tests.support import ServerProcess, start_server
 
 pytestmark = pytest.mark.browser
 

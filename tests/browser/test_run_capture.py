@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -29,7 +29,7 @@ from tests.browser.seed_capture import (
     console_line,
     seed_capture,
 )
-from tests.e2e.conftest import ServerProcess, start_server
+from tests.support import ServerProcess, start_server, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -53,15 +53,6 @@ def set_theme(page: Page, theme: str) -> None:
     if page.evaluate("document.documentElement.dataset.theme") != theme:
         page.get_by_test_id("theme-toggle").click()
     expect(page.locator("html")).to_have_attribute("data-theme", theme)
-
-
-def wait_for(check: Callable[[], bool], what: str, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def log_lines(page: Page) -> Locator:
@@ -210,7 +201,7 @@ def test_console_follows_a_live_run(page: Page, capture_server: ServerProcess) -
     append([("stderr", "a warning while live")])
     expect(log_lines(page).last).to_contain_text("a warning while live", timeout=15_000)
     expect(log_lines(page).last.get_by_test_id("log-stderr")).to_be_visible()
-    wait_for(lambda: at_bottom(page), "the view to follow the new lines")
+    wait_for(lambda: at_bottom(page), 15, "the view to follow the new lines", interval=0.1)
 
     # Scrolling up stops following: new lines arrive but the view stays where the reader is.
     page.get_by_test_id("log-lines").hover()
@@ -229,10 +220,10 @@ def test_console_follows_a_live_run(page: Page, capture_server: ServerProcess) -
     expect(follow).to_have_attribute("data-following", "true")
     expect(jump).to_be_hidden()
     expect(log_lines(page).last).to_contain_text("after the reader scrolled up")
-    wait_for(lambda: at_bottom(page), "the view to be at the bottom")
+    wait_for(lambda: at_bottom(page), 15, "the view to be at the bottom", interval=0.1)
     append([("stdout", "and one more")])
     expect(log_lines(page).last).to_contain_text("and one more", timeout=15_000)
-    wait_for(lambda: at_bottom(page), "the view to keep following")
+    wait_for(lambda: at_bottom(page), 15, "the view to keep following", interval=0.1)
 
 
 def test_code_and_environment(page: Page, capture_server: ServerProcess) -> None:

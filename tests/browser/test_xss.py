@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.seed import HOSTILE_PROJECT, PAYLOAD
-from tests.e2e.conftest import ServerProcess
+from tests.support import ServerProcess
 
 pytestmark = pytest.mark.browser
 

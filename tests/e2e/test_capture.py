@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 import trailmark as tm
-from tests.e2e.conftest import ServerProcess, client_env
+from tests.support import ServerProcess, client_env
 
 SECRETS = ("hf_fakeSecretValue123", "pw-in-url-456", "sk-cli-secret-789", "s3cret-remote-tok")
 

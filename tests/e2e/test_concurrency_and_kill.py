@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import trailmark as tm
-from tests.e2e.conftest import client_env, wait_until
+from tests.support import client_env, wait_for
 
 
 def workers_for(data_dir: Path) -> list[str]:
@@ -113,7 +113,7 @@ def test_sigkill_after_log_returned_then_sync(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert last_returned >= 20_000
-    wait_until(lambda: not workers_for(tmp_path), 30, "the orphaned ingest worker to exit")
+    wait_for(lambda: not workers_for(tmp_path), 30, "the orphaned ingest worker to exit")
 
     sync = [sys.executable, "-m", "trailmark.cli.main", "sync", "--data-dir", str(tmp_path)]
     first = subprocess.run(sync, capture_output=True, text=True, env=client_env())

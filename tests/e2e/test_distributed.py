@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import trailmark as tm
-from tests.e2e.conftest import client_env, free_port
+from tests.support import client_env, free_port
 
 STEPS = 20
 WORLD = 4

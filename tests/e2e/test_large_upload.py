@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ServerProcess, client_env
+from tests.support import ServerProcess, client_env
 
 GiB = 1024**3
 MiB = 1024**2

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import trailmark as tm
-from tests.e2e.conftest import ServerProcess, client_env, free_port
+from tests.support import ServerProcess, client_env, free_port
 from trailmark.sdk import spool
 from trailmark.settings import ClientSettings
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import trailmark as tm
-from tests.e2e.conftest import ServerProcess
+from tests.support import ServerProcess
 from trailmark.sdk import spool
 
 STEPS = 2_000

@@ -6,7 +6,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.e2e.conftest import ServerProcess
+from tests.support import ServerProcess
 
 
 @pytest.fixture

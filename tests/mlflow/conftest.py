@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import ServerProcess, pg_server, start_server
+from tests.e2e.conftest import pg_server
+from tests.support import ServerProcess, start_server
 from trailmark.server.app import create_app
 from trailmark.server.settings import ServerSettings
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.e2e.conftest import ServerProcess
+from tests.support import ServerProcess
 from trailmark.sdk.api import Api
 
 

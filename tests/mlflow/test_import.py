@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.e2e.conftest import ServerProcess, start_server
+from tests.support import ServerProcess, start_server
 from trailmark.cli.main import main
 
 IMPORT_TAGS = ("trailmark.import.signature", "trailmark.import.source")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.e2e.conftest import ServerProcess
+from tests.support import ServerProcess
 
 
 def _data() -> tuple[Any, Any]:

@@ -1,25 +1,25 @@
-"""Tools for the reliability suite: a server process that can be killed and restarted on the
-same port, database integrity checks, resident memory, raw HTTP and small filesystems."""
+"""Tools for the reliability suite: training workloads, database integrity checks, resident
+memory, raw HTTP and small filesystems. Server processes (killed and restarted on the same
+port) are :class:`tests.support.ServerProcess`, named ``Server`` here."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import client_env, free_port, healthy, wait_until
+from tests.support import ServerProcess as Server
+from tests.support import client_env
 
-TRAILMARK = [sys.executable, "-m", "trailmark.cli.main"]
 WORKLOADS = Path(__file__).with_name("workloads.py")
 
 
@@ -32,105 +32,6 @@ def workload(command: str, *args: object) -> subprocess.Popen[str]:
         text=True,
         env=client_env(),
     )
-
-
-@dataclass
-class Server:
-    """A ``trailmark server`` process; :meth:`start` may be called again after :meth:`kill`."""
-
-    data_dir: Path
-    db: str | None = None
-    port: int = field(default_factory=free_port)
-    args: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    command: list[str] | None = None
-    """Instead of ``trailmark server ...``; ``{port}`` and ``{data_dir}`` are filled in."""
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.data_dir / f"server-{self.port}.log"
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def start(self, timeout: float = 30) -> float:
-        """Start the server; return the seconds until ``/health`` answered."""
-        started = time.monotonic()
-        self.spawn()
-        self.wait_healthy(timeout)
-        return time.monotonic() - started
-
-    def spawn(self) -> None:
-        """Start the process without waiting for it to answer."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [*TRAILMARK, "server", "--port", str(self.port), "--data-dir", str(self.data_dir)]
-        if self.db:
-            command += ["--db", self.db]
-        if self.command:
-            values = {"port": str(self.port), "data_dir": str(self.data_dir)}
-            command = [part.format(**values) for part in self.command]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*command, *self.args],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=client_env(**self.env),
-            )
-
-    def wait_healthy(self, timeout: float = 30) -> None:
-        """Wait for ``/health``, answered by this process (not another that took the port)."""
-        process = self.process
-        assert process is not None
-
-        def ready() -> bool:
-            return process.poll() is not None or (
-                listens(process.pid, self.port) and healthy(self.url)
-            )
-
-        wait_until(ready, timeout, "/health")
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited: {self.log_path.read_text()[-3000:]}")
-        self.starts += 1
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handlers, no flushing; open transactions die with it."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def listens(pid: int, port: int) -> bool:
-    """Whether process ``pid`` holds the listening socket of TCP ``port``."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(FileNotFoundError):
-            for line in Path(table).read_text().splitlines()[1:]:
-                fields = line.split()
-                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                    inodes.add(fields[9])
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(OSError):
-            link = os.readlink(fd)
-            if link.startswith("socket:[") and link[8:-1] in inodes:
-                return True
-    return False
 
 
 def rss_kib(pid: int) -> int:
@@ -296,15 +197,11 @@ def fill_disk(directory: Path, leave_bytes: int) -> Path:
 __all__ = [
     "Server",
     "can_mount",
-    "client_env",
     "fill_disk",
-    "free_port",
-    "healthy",
     "postgres_problems",
     "raw_request",
     "rss_kib",
     "small_tmpfs",
     "sqlite_problems",
-    "wait_until",
     "workload",
 ]

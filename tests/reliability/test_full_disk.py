@@ -26,7 +26,8 @@ import pytest
 
 import trailmark as tm
 from tests.reliability.faultproxy import FaultProxy
-from tests.reliability.helpers import Server, fill_disk, small_tmpfs, sqlite_problems, wait_until
+from tests.reliability.helpers import Server, fill_disk, small_tmpfs, sqlite_problems
+from tests.support import wait_for
 
 SERVERS = Path(__file__).with_name("servers.py")
 NO_LIMIT = 1_073_741_823
@@ -126,7 +127,7 @@ def test_a_full_disk_under_the_server(tmp_path: Path) -> None:
             run = tm.init(project="disk", id="sdk", url=proxy.url, dir=tmp_path / "client")
             for step in range(2000):
                 run.log({f"k{j}": step * 0.37 + j for j in range(20)}, step=step)
-            wait_until(lambda: any(e.status == 507 for e in proxy.events), 30, "a 507")
+            wait_for(lambda: any(e.status == 507 for e in proxy.events), 30, "a 507")
             disk.free()
             report = run.finish(timeout=60)
         assert report is not None and report.complete, report

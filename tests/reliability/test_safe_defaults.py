@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
-from tests.reliability.helpers import TRAILMARK, Server, client_env, free_port
+from tests.reliability.helpers import Server
+from tests.support import TRAILMARK, client_env, free_port
 from trailmark.server.app import create_app
 from trailmark.server.settings import ServerSettings
 

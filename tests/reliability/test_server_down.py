@@ -15,7 +15,8 @@ import pytest
 
 import trailmark as tm
 from tests.reliability.faultproxy import FaultProxy, Forward, Hang
-from tests.reliability.helpers import Server, client_env, wait_until, workload
+from tests.reliability.helpers import Server, workload
+from tests.support import client_env, wait_for
 
 OUTAGE_SECONDS = 15.0  # the issue asks for 60 s; 15 s keeps the suite within its time budget
 KEYS_PER_LOG = 32  # about 1.3 kB per record: the spool grows by ~20 MB during the outage
@@ -32,7 +33,7 @@ def test_server_down_while_logging_at_1khz(tmp_path: Path) -> None:
     result_file = tmp_path / "result.json"
     proc = workload("paced", server.url, tmp_path / "client", KEYS_PER_LOG, stop_file, result_file)
     try:
-        wait_until(
+        wait_for(
             lambda: Path(f"{stop_file}.ready").exists() or proc.poll() is not None, 60, "the client"
         )
         assert proc.poll() is None, proc.communicate()[1]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import wait_for
 from trailmark.sdk.capture.gpu import Gpus
 from trailmark.sdk.capture.system import SystemSampler
 
@@ -50,9 +51,7 @@ def test_samples_are_written_on_the_interval_and_once_more_at_stop(tmp_path: Pat
     records: list[dict[str, Any]] = []
     sampler = SystemSampler(records.append, 1.0, tmp_path, machine=True)
     sampler.start()
-    deadline = time.monotonic() + 10
-    while not records and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: records, 10, "a system sample")
     sampler.stop()
     assert records and all(r["t"] == "sys" and set(r) == {"t", "w", "d"} for r in records)
     assert all(k.startswith("system/") for r in records for k in r["d"])

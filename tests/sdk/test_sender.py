@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from tests.support import wait_for
 from trailmark.sdk import sender as sender_module
 from trailmark.sdk import spool
 from trailmark.sdk.sender import Sender
@@ -78,9 +79,7 @@ def test_a_backlog_larger_than_a_batch_is_not_held_back_by_the_interval(
     transport = CountingTransport(ship_interval=5.0)
     sender = Sender(path, HEADER, transport)
     sender.start()
-    deadline = time.monotonic() + 3
-    while len(transport.delivered) < 1000 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: len(transport.delivered) >= 1000, 3, "1000 records", interval=0.01)
     assert transport.delivered == list(range(1, 1001)), "ten full batches, back to back"
     report = sender.stop(timeout=5)
     writer.close()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support import wait_for
 from trailmark.errors import InvalidInput, TooManyRequests, Unavailable
 from trailmark.server.app import create_app
 from trailmark.server.ingest_queue import IngestQueue
@@ -62,13 +61,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def gated(store: Store) -> GatedIngestor:
     return GatedIngestor(store)
-
-
-def wait_for(predicate: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.005)
 
 
 def test_batches_queued_meanwhile_are_applied_together_each_once(
@@ -134,7 +126,7 @@ def test_a_full_queue_refuses_with_retry_after(gated: GatedIngestor) -> None:
     assert queue.stats.throttled == 1
     gated.gate.set()
     assert all(f.result(10).accepted == 50 for f in taken)
-    wait_for(lambda: queue.unanswered_bytes == 0, "the queue to drain")
+    wait_for(lambda: queue.unanswered_bytes == 0, 10, "the queue to drain", interval=0.005)
     assert queue.submit(body("r9", "w", 1, 50), NDJSON).result(10).accepted == 50
     queue.stop()
 
@@ -153,7 +145,7 @@ def test_stop_applies_what_is_queued_then_refuses(store: Store, gated: GatedInge
     assert gated.started.wait(10)
     stopper = threading.Thread(target=queue.stop)
     stopper.start()
-    wait_for(lambda: queue._stopping, "stop() to begin")
+    wait_for(lambda: queue._stopping, 10, "stop() to begin", interval=0.005)
     with pytest.raises(Unavailable):
         queue.submit(body("late", "w", 1, 1), NDJSON)
     gated.gate.set()
@@ -192,7 +184,7 @@ def test_a_cancelled_request_is_not_applied(store: Store, gated: GatedIngestor) 
     gated.gate.set()
     queue.stop()
     assert gated.groups == [1]  # r1 never reached the store
-    wait_for(lambda: queue.unanswered_bytes == 0, "the queue to drain")
+    wait_for(lambda: queue.unanswered_bytes == 0, 10, "the queue to drain", interval=0.005)
 
 
 def test_the_server_answers_429_with_retry_after_when_busy(tmp_path: Path) -> None:
@@ -209,7 +201,7 @@ def test_the_server_answers_429_with_retry_after_when_busy(tmp_path: Path) -> No
         assert int(response.headers["Retry-After"]) >= 1
         assert response.json()["error"]["code"] == "too_many_requests"
         gated.gate.set()
-        wait_for(lambda: queue.unanswered_bytes == 0, "the queue to drain")
+        wait_for(lambda: queue.unanswered_bytes == 0, 10, "the queue to drain", interval=0.005)
         response = client.post(
             "/api/v1/ingest", content=body("r1", "w", 1, 3), headers={"Content-Type": NDJSON}
         )

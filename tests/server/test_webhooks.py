@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.webhook_receiver import receiver
+from tests.support import wait_for
 from trailmark.server.app import create_app
 from trailmark.server.settings import ServerSettings
 from trailmark.server.webhook_http import WebhookRefused, post, resolve_target
@@ -30,16 +31,6 @@ def trusting_client(tmp_path: Path) -> Iterator[TestClient]:
         worker.base_delay, worker.poll_interval, worker.max_attempts = 0.05, 0.05, 3
         yield client
     app.state.store.close()
-
-
-def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def register_version(client: TestClient) -> None:
@@ -68,7 +59,9 @@ def test_a_delivery_is_signed_retried_and_logged(trusting_client: TestClient) ->
         assert hook["secret"] == SECRET
         assert "secret" not in trusting_client.get(f"/api/v1/webhooks/{hook['id']}").json()
         register_version(trusting_client)
-        done = wait_for(lambda: finished_deliveries(trusting_client, hook["id"]), "the delivery")
+        done = wait_for(
+            lambda: finished_deliveries(trusting_client, hook["id"]), 10, "the delivery"
+        )
     delivery = done[0]
     assert (delivery["status"], delivery["attempts"]) == ("delivered", 2)
     assert [entry["status"] for entry in delivery["log"]] == [500, 200]
@@ -95,7 +88,7 @@ def test_only_the_events_a_webhook_wants_are_sent(trusting_client: TestClient) -
         )
         register_version(trusting_client)
         trusting_client.put("/api/v1/models/fraud/aliases/champion", json={"version": 1})
-        wait_for(lambda: rx.received, "the alias event")
+        wait_for(lambda: rx.received, 10, "the alias event")
         time.sleep(0.3)  # give a wrongly queued event the chance to arrive
     events = [orjson.loads(r.body)["event"] for r in rx.received]
     assert events == ["alias_moved"]
@@ -106,7 +99,7 @@ def test_failures_stop_after_the_last_attempt(trusting_client: TestClient) -> No
     with receiver((503, {}), (503, {}), (503, {}), (503, {})) as rx:
         hook = trusting_client.post("/api/v1/webhooks", json={"url": rx.url}).json()
         trusting_client.post(f"/api/v1/webhooks/{hook['id']}/ping")
-        done = wait_for(lambda: finished_deliveries(trusting_client, hook["id"]), "giving up")
+        done = wait_for(lambda: finished_deliveries(trusting_client, hook["id"]), 10, "giving up")
     assert (done[0]["status"], done[0]["attempts"], done[0]["last_status"]) == ("failed", 3, 503)
     assert len(rx.received) == 3
 
@@ -116,7 +109,9 @@ def test_redirects_are_not_followed(trusting_client: TestClient) -> None:
         rx.answers[0] = (302, {"Location": elsewhere.url + "/stolen"})
         hook = trusting_client.post("/api/v1/webhooks", json={"url": rx.url}).json()
         trusting_client.post(f"/api/v1/webhooks/{hook['id']}/ping")
-        done = wait_for(lambda: finished_deliveries(trusting_client, hook["id"]), "the delivery")
+        done = wait_for(
+            lambda: finished_deliveries(trusting_client, hook["id"]), 10, "the delivery"
+        )
     assert done[0]["status"] == "failed" and done[0]["attempts"] == 1
     assert "redirect" in done[0]["last_error"] and "not followed" in done[0]["last_error"]
     assert elsewhere.received == []
