@@ -24,6 +24,9 @@ Record types:
   merged at the top level; optional ``large`` {path: value} for bulky entries (a diff, the
   package list) that are kept beside the run and returned only with the single run.
 
+The store checks and applies each type in its own module, found through one registry
+(:mod:`trailmark.store.record_kinds`); :data:`RECORD_TYPES` are the types this SDK writes.
+
 Writers with a rank (one process of a distributed job; see :mod:`trailmark.sdk.distributed`):
 rank 0, or a writer without a rank, writes the run's own series; the metrics of rank ``r > 0``
 are stored under ``<key>@rank<r>`` (see :func:`rank_key`), their metadata under
