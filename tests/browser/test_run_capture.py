@@ -5,7 +5,6 @@ time axis. In a real Chromium against a real server."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -74,15 +73,15 @@ def at_bottom(page: Page) -> bool:
 def settled_scroll_top(page: Page) -> int:
     """The list's scrollTop once a (possibly smooth) scroll has come to rest."""
     scroller = page.get_by_test_id("log-lines")
-    last = -1
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+    last = [-1]
+
+    def resting() -> tuple[int] | None:  # a tuple: a scrollTop of 0 is an answer too
         now = int(scroller.evaluate("el => el.scrollTop"))
-        if now == last:
-            return now
-        last = now
-        time.sleep(0.25)
-    raise AssertionError("the console kept scrolling")
+        settled = now == last[0]
+        last[0] = now
+        return (now,) if settled else None
+
+    return wait_for(resting, 5, "the console to stop scrolling", interval=0.25)[0]
 
 
 def test_console_search_streams_ranks_and_paging(page: Page, capture_server: ServerProcess) -> None:
