@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from tests.ports import free_port
+from tests.support import wait_for
 from trailmark.server.app import create_app
 from trailmark.server.settings import ServerSettings
 
@@ -167,10 +168,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
+    wait_for(lambda: server.started or not thread.is_alive(), 30, "uvicorn", interval=0.02)
+    assert server.started, "uvicorn did not start"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
