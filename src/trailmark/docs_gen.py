@@ -1,15 +1,18 @@
-"""Docs that restate code, generated from it: settings, CLI help, REST routes, filter language.
+"""Docs that restate code, generated from it: settings, CLI help, REST routes (from the app's
+OpenAPI document), filter language.
 
 ``make docs`` writes them; ``tests/test_docs.py`` fails when a checked-in copy is stale.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
-from trailmark.settings import CLIENT_SETTINGS, Setting
+from trailmark.settings import CLIENT_SETTINGS, SYNC_SETTINGS, Setting
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -36,7 +39,13 @@ def settings_md() -> str:
         "",
         "## The server (`trailmark server`, `trailmark ui`)",
         "",
+        "Each is also the command's option of the same name (`data_dir`: `--data-dir`).",
+        "",
         *_settings_table(SERVER_SETTINGS),
+        "",
+        "## `trailmark sync`",
+        "",
+        *_settings_table(SYNC_SETTINGS),
         "",
     ]
     return "\n".join(parts)
@@ -61,99 +70,65 @@ def cli_md() -> str:
     return "\n".join(parts)
 
 
+def _openapi() -> dict[str, Any]:
+    """The server's own OpenAPI document (an app over a scratch data dir, never served)."""
+    from trailmark.server.app import create_app
+    from trailmark.server.settings import ServerSettings
+
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app(ServerSettings(data_dir=Path(scratch)))
+        try:
+            return app.openapi()
+        finally:
+            app.state.store.close()
+
+
+def _mlflow_paths() -> set[str]:
+    """The paths of the MLflow-compatible routes: those of ``routers.MLFLOW_ROUTERS``."""
+    from fastapi.routing import iter_route_contexts
+
+    from trailmark.server.routers import MLFLOW_ROUTERS
+
+    return {
+        str(context.path_format)
+        for router in MLFLOW_ROUTERS
+        for context in iter_route_contexts(router.routes)
+        if context.path_format
+    }
+
+
+def _route_rows(paths: dict[str, Any]) -> list[str]:
+    rows = ["| method | path | what it does |", "|---|---|---|"]
+    for path, methods in paths.items():
+        for method, op in methods.items():
+            text = (op.get("description") or op.get("summary") or "").strip().split("\n")[0]
+            rows.append(f"| {method.upper()} | `{path}` | {text} |")
+    return rows
+
+
 def routes_md() -> str:
-    from fastapi.openapi.utils import get_openapi
-
-    from trailmark.server.routes import (
-        artifacts,
-        blobs,
-        charts,
-        files,
-        ingest,
-        lineage,
-        logs,
-        metrics,
-        previews,
-        projects,
-        registry,
-        runs,
-        webhooks,
-    )
-
-    routers = [
-        projects.router,
-        runs.router,
-        metrics.router,
-        logs.router,
-        charts.router,
-        ingest.router,
-        blobs.router,
-        artifacts.router,
-        files.router,
-        registry.router,
-        previews.router,
-        webhooks.router,
-        lineage.router,
-    ]
-    routes = [r for router in routers for r in router.routes]
-    openapi = get_openapi(title="Trailmark", version="", routes=routes)
+    paths = _openapi()["paths"]
+    mlflow = _mlflow_paths()
+    native = {p: ops for p, ops in paths.items() if p not in mlflow}
     lines = [
         "# REST API routes",
         "",
-        "Generated from the server's routes by `make docs`. The full schema is served at",
-        "`/api/v1/openapi.json`. Errors are",
+        "Generated from the server's OpenAPI document by `make docs`. The full schema is",
+        "served at `/api/v1/openapi.json`. Errors are",
         '`{"error": {"code": ..., "message": ...}}` with the HTTP status of the error.',
         "",
-        "| method | path | what it does |",
-        "|---|---|---|",
-    ]
-    for path, methods in openapi["paths"].items():
-        for method, op in methods.items():
-            text = (op.get("description") or op.get("summary") or "").strip().split("\n")[0]
-            lines.append(f"| {method.upper()} | `{path}` | {text} |")
-    lines += ["| GET | `/health` | Liveness: status, version and database kind. |", ""]
-    lines += mlflow_routes_md()
-    return "\n".join(lines)
-
-
-def mlflow_routes_md() -> list[str]:
-    """The MLflow-compatible routes (``trailmark.server.mlflow``), in their own table."""
-    from fastapi.openapi.utils import get_openapi
-
-    from trailmark.server.mlflow import (
-        artifacts,
-        experiments,
-        logged_models,
-        metrics,
-        registry,
-        runs,
-    )
-
-    routers = [
-        experiments.router,
-        runs.router,
-        metrics.router,
-        artifacts.router,
-        logged_models.router,
-        registry.router,
-    ]
-    routes = [r for router in routers for r in router.routes]
-    openapi = get_openapi(title="Trailmark MLflow API", version="", routes=routes)
-    lines = [
+        *_route_rows(native),
+        "",
         "## MLflow-compatible API",
         "",
         "MLflow clients (`MLFLOW_TRACKING_URI=http://host:5100`) use these routes. Errors are",
         'MLflow\'s `{"error_code": ..., "message": ...}`; any other path under `/api/2.0/mlflow`',
         "answers `ENDPOINT_NOT_FOUND` (404).",
         "",
-        "| method | path | what it does |",
-        "|---|---|---|",
+        *_route_rows({p: ops for p, ops in paths.items() if p in mlflow}),
+        "",
     ]
-    for path, methods in openapi["paths"].items():
-        for method, op in methods.items():
-            text = (op.get("description") or op.get("summary") or "").strip().split("\n")[0]
-            lines.append(f"| {method.upper()} | `{path}` | {text} |")
-    return [*lines, ""]
+    return "\n".join(lines)
 
 
 def filters_md() -> str:

@@ -1,6 +1,9 @@
 """Settings, declared as data with help text and read from the environment once, at the edge.
 
-``docs/settings.md`` is generated from :data:`CLIENT_SETTINGS` and checked by a test.
+A :class:`Setting` is declared once: its name, environment variable, default, type and help.
+The settings dataclasses take their defaults from it, the command line's options are
+generated from it (:mod:`trailmark.cli.options`), and ``docs/settings.md`` is generated
+from it and checked by a test, as is the rule that every variable the code reads is one.
 """
 
 from __future__ import annotations
@@ -9,16 +12,65 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from trailmark.errors import InvalidInput
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
 class Setting:
     name: str
+    """The command-line option (``--data-dir`` for ``data_dir``) and the name in the docs."""
     env: str
     default: str
+    """As it would be written in the environment variable ("": unset)."""
     help: str
+    kind: type[Any] = str
+    """Its type: ``str``, ``int``, ``float`` or ``bool`` (a flag on the command line)."""
+    multiple: bool = False
+    """The option may be repeated (and the variable hold several values)."""
+    field: str = ""
+    """The settings dataclass's attribute, where it differs from ``name``."""
+
+    @property
+    def attribute(self) -> str:
+        return self.field or self.name
+
+    def parse(self, text: str) -> Any:
+        """The value of ``text`` (as set in the environment) for this setting's type."""
+        if self.kind is bool:
+            folded = text.strip().lower()
+            if folded in _TRUE or folded in _FALSE:
+                return folded in _TRUE
+            raise InvalidInput(f"{self.env} must be true or false, got {text!r}")
+        if self.kind in (int, float):
+            try:
+                return self.kind(text)
+            except ValueError:
+                raise InvalidInput(f"{self.env} must be a number, got {text!r}") from None
+        return text or None
+
+    @property
+    def value(self) -> Any:
+        """The default as the dataclasses hold it (``None`` for an unset text)."""
+        if self.multiple:
+            return ()
+        return self.parse(self.default)
+
+
+def default(settings: tuple[Setting, ...], name: str) -> Any:
+    """The default of the setting called ``name``: what the dataclass fields are set to."""
+    return declared(settings, name).value
+
+
+def declared(settings: tuple[Setting, ...], name: str) -> Setting:
+    for setting in settings:
+        if setting.name == name:
+            return setting
+    raise KeyError(name)
 
 
 CLIENT_SETTINGS: tuple[Setting, ...] = (
@@ -52,6 +104,7 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "TRAILMARK_FINISH_TIMEOUT",
         "60",
         "Seconds finish() waits for the spool to be shipped before returning.",
+        float,
     ),
     Setting(
         "system_interval",
@@ -59,6 +112,7 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "10",
         "Seconds between samples of system metrics (CPU, memory, disk, network, GPUs), "
         "from 1; 0 turns them off. init(system_interval=...) wins.",
+        float,
     ),
     Setting(
         "console",
@@ -72,6 +126,7 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "TRAILMARK_CAPTURE_CODE",
         "true",
         "Record the git commit, branch, remote, uncommitted diff and the command line (true/false).",
+        bool,
     ),
     Setting(
         "capture_env",
@@ -79,6 +134,7 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "true",
         "Record Python, platform, host, GPUs, installed packages and selected environment "
         "variables, secrets redacted (true/false).",
+        bool,
     ),
     Setting(
         "ingest_service",
@@ -87,6 +143,7 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "Local runs hand their records to one shared ingest process per user, started by "
         "the first run and left running 2 minutes after the last, so that later runs find "
         "it warm (true); false: each run starts its own (slower finish() for short runs).",
+        bool,
     ),
     Setting(
         "runtime_dir",
@@ -96,10 +153,19 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+SYNC_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "url",
+        "TRAILMARK_SYNC_URL",
+        "",
+        "Server `trailmark sync` ships spools to, e.g. http://tracker:5100. Unset: where "
+        "each run was headed when it was logged.",
+    ),
+)
+"""What ``trailmark sync`` reads (its ``--url``)."""
+
 MODES = ("online", "offline", "disabled")
 CONSOLE_MODES = ("auto", "redirect", "wrap", "off")
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 
 
 def check_system_interval(value: object, source: str = "system_interval") -> float:
@@ -129,15 +195,14 @@ def runtime_dir(env: Mapping[str, str]) -> Path:
     return Path(tempfile.gettempdir()) / f"trailmark-{os.getuid()}"
 
 
-def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    text = (env.get(name) or "").strip().lower()
-    if not text:
-        return default
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise InvalidInput(f"{name} must be true or false, got {env[name]!r}")
+def _client_default(name: str) -> Any:
+    return default(CLIENT_SETTINGS, name)
+
+
+def _env_bool(env: Mapping[str, str], name: str) -> bool:
+    setting = declared(CLIENT_SETTINGS, name)
+    text = env.get(setting.env) or ""
+    return bool(setting.parse(text)) if text.strip() else bool(setting.value)
 
 
 @dataclass(frozen=True)
@@ -145,17 +210,18 @@ class ClientSettings:
     """What the SDK needs to know from its environment."""
 
     data_dir: Path
-    url: str | None = None
-    mode: str | None = None
-    project: str | None = None
-    run_id: str | None = None
-    finish_timeout: float = 60.0
-    system_interval: float = 10.0
-    console: str = "auto"
-    capture_code: bool = True
-    capture_env: bool = True
-    ingest_service: bool = True
+    url: str | None = _client_default("url")
+    mode: str | None = _client_default("mode")
+    project: str | None = _client_default("project")
+    run_id: str | None = _client_default("run_id")
+    finish_timeout: float = _client_default("finish_timeout")
+    system_interval: float = _client_default("system_interval")
+    console: str = _client_default("console")
+    capture_code: bool = _client_default("capture_code")
+    capture_env: bool = _client_default("capture_env")
+    ingest_service: bool = _client_default("ingest_service")
     runtime_dir: Path | None = None
+    """``None``: found by :func:`runtime_dir` (its declared default is a description)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
@@ -163,14 +229,16 @@ class ClientSettings:
         mode = env.get("TRAILMARK_MODE") or None
         if mode is not None and mode not in MODES:
             raise InvalidInput(f"TRAILMARK_MODE must be one of {', '.join(MODES)}, got {mode!r}")
-        timeout_text = env.get("TRAILMARK_FINISH_TIMEOUT") or "60"
+        timeout_text = env.get("TRAILMARK_FINISH_TIMEOUT") or str(_client_default("finish_timeout"))
         try:
             timeout = float(timeout_text)
         except ValueError:
             raise InvalidInput(
                 f"TRAILMARK_FINISH_TIMEOUT must be a number of seconds, got {timeout_text!r}"
             ) from None
-        interval_text = env.get("TRAILMARK_SYSTEM_INTERVAL") or "10"
+        interval_text = env.get("TRAILMARK_SYSTEM_INTERVAL") or str(
+            _client_default("system_interval")
+        )
         try:
             interval = float(interval_text)
         except ValueError:
@@ -178,16 +246,18 @@ class ClientSettings:
                 f"TRAILMARK_SYSTEM_INTERVAL must be a number of seconds, got {interval_text!r}"
             ) from None
         return cls(
-            data_dir=Path(env.get("TRAILMARK_DIR") or "~/.trailmark").expanduser(),
+            data_dir=Path(env.get("TRAILMARK_DIR") or _client_default("dir")).expanduser(),
             url=(env.get("TRAILMARK_URL") or None),
             mode=mode,
             project=env.get("TRAILMARK_PROJECT") or None,
             run_id=env.get("TRAILMARK_RUN_ID") or None,
             finish_timeout=timeout,
             system_interval=check_system_interval(interval, "TRAILMARK_SYSTEM_INTERVAL"),
-            console=check_console(env.get("TRAILMARK_CONSOLE") or "auto", "TRAILMARK_CONSOLE"),
-            capture_code=_env_bool(env, "TRAILMARK_CAPTURE_CODE", True),
-            capture_env=_env_bool(env, "TRAILMARK_CAPTURE_ENV", True),
-            ingest_service=_env_bool(env, "TRAILMARK_INGEST_SERVICE", True),
+            console=check_console(
+                env.get("TRAILMARK_CONSOLE") or _client_default("console"), "TRAILMARK_CONSOLE"
+            ),
+            capture_code=_env_bool(env, "capture_code"),
+            capture_env=_env_bool(env, "capture_env"),
+            ingest_service=_env_bool(env, "ingest_service"),
             runtime_dir=runtime_dir(env),
         )

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from trailmark.cli.options import setting_options
 from trailmark.errors import TrailmarkError
+from trailmark.server.settings import SERVER_SETTINGS
 from trailmark.settings import ClientSettings
 
 
@@ -21,9 +23,7 @@ def _size(n: int) -> str:
 
 @click.command("gc")
 @click.option("--delete", "delete_now", is_flag=True, help="Delete (default: only report).")
-@click.option("--db", envvar="TRAILMARK_DB", help="Database URL (default: SQLite in the data dir).")
-@click.option("--data-dir", envvar="TRAILMARK_DIR", help="Data dir (default: ~/.trailmark).")
-@click.option("--blobs", envvar="TRAILMARK_BLOBS", help="Blob store (default: DATA_DIR/blobs).")
+@setting_options(SERVER_SETTINGS, only=("db", "data_dir", "blobs"))
 @click.option(
     "--grace",
     default=3600.0,

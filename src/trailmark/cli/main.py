@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -13,10 +12,10 @@ from trailmark._version import __version__
 from trailmark.cli.gc import gc_command
 from trailmark.cli.importer import import_group
 from trailmark.cli.models import models_group
+from trailmark.cli.options import setting_options
 from trailmark.errors import TrailmarkError
-from trailmark.settings import ClientSettings
-
-F = TypeVar("F", bound=Callable[..., Any])
+from trailmark.server.settings import SERVER_SETTINGS, ServerSettings
+from trailmark.settings import SYNC_SETTINGS, ClientSettings
 
 DATA_DIR_HELP = "Data dir (default: $TRAILMARK_DIR or ~/.trailmark)."
 
@@ -31,143 +30,45 @@ def main() -> None:
     """Trailmark: experiment tracking, artifacts and model registry on your own machines."""
 
 
-def _serve(
-    host: str,
-    port: int,
-    db: str | None,
-    data_dir: str | None,
-    insecure_allow_remote: bool,
-    blobs: str | None = None,
-    webhooks_allow_private: bool = False,
-    allowed_host: tuple[str, ...] = (),
-) -> None:
+def _serve(options: dict[str, Any]) -> None:
+    """Serve with the settings the command's generated options gave (by setting name)."""
     import uvicorn
 
     from trailmark.server.app import create_app
     from trailmark.server.hosts import parse_allowed_hosts
-    from trailmark.server.settings import ServerSettings
 
-    settings = ServerSettings(
-        data_dir=_data_dir(data_dir),
-        db_url=db,
-        host=host,
-        port=port,
-        insecure_allow_remote=insecure_allow_remote,
-        blobs=blobs,
-        webhooks_allow_private=webhooks_allow_private,
-        allowed_hosts=parse_allowed_hosts(allowed_host),
-        dedicated_process=True,
-    )
+    values = {s.attribute: options[s.name] for s in SERVER_SETTINGS if s.name in options}
+    values["data_dir"] = _data_dir(values["data_dir"])
+    values["allowed_hosts"] = parse_allowed_hosts(values["allowed_hosts"])
+    settings = ServerSettings(**values, dedicated_process=True)
     try:
         settings.check_bind()
         app = create_app(settings)
     except TrailmarkError as exc:
         raise click.ClickException(exc.message) from None
-    where = db or f"{settings.data_dir}"
+    where = settings.db_url or f"{settings.data_dir}"
+    host, port = settings.host, settings.port
     click.echo(f"Trailmark {__version__} serving {where} at http://{host}:{port}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
-def _server_options(default_port: int = 5100) -> Callable[[F], F]:
-    def decorate(fn: F) -> F:
-        fn = click.option(
-            "--allowed-host",
-            multiple=True,
-            envvar="TRAILMARK_ALLOWED_HOSTS",
-            help="A host name to answer to besides localhost, 127.0.0.1, [::1] and --host "
-            "(DNS-rebinding protection), e.g. the name a reverse proxy forwards; repeatable.",
-        )(fn)
-        fn = click.option(
-            "--webhooks-allow-private",
-            is_flag=True,
-            envvar="TRAILMARK_WEBHOOKS_ALLOW_PRIVATE",
-            help="Let webhooks reach loopback, private and link-local addresses.",
-        )(fn)
-        fn = click.option(
-            "--blobs",
-            envvar="TRAILMARK_BLOBS",
-            help="Where file contents go: s3://bucket/prefix (credentials and endpoint from the "
-            "usual AWS settings, e.g. AWS_ENDPOINT_URL) or a folder. Default: DATA_DIR/blobs.",
-        )(fn)
-        fn = click.option(
-            "--insecure-allow-remote",
-            is_flag=True,
-            envvar="TRAILMARK_INSECURE_ALLOW_REMOTE",
-            help="Allow a non-loopback bind without authentication.",
-        )(fn)
-        fn = click.option("--data-dir", envvar="TRAILMARK_DIR", help=DATA_DIR_HELP)(fn)
-        fn = click.option(
-            "--port", default=default_port, show_default=True, envvar="TRAILMARK_PORT", type=int
-        )(fn)
-        fn = click.option(
-            "--host", default="127.0.0.1", show_default=True, envvar="TRAILMARK_HOST"
-        )(fn)
-        return fn
-
-    return decorate
-
-
 @main.command()
-@_server_options()
-@click.option(
-    "--db",
-    envvar="TRAILMARK_DB",
-    help="Database URL (postgresql://... or sqlite:///...). Default: SQLite in the data dir.",
-)
-def server(
-    host: str,
-    port: int,
-    db: str | None,
-    data_dir: str | None,
-    insecure_allow_remote: bool,
-    blobs: str | None,
-    webhooks_allow_private: bool,
-    allowed_host: tuple[str, ...],
-) -> None:
+@setting_options(SERVER_SETTINGS)
+def server(**options: Any) -> None:
     """Run the tracking server (REST API at /api/v1, MLflow-compatible API at /api/2.0/mlflow)."""
-    _serve(
-        host,
-        port,
-        db,
-        data_dir,
-        insecure_allow_remote,
-        blobs,
-        webhooks_allow_private,
-        allowed_host=allowed_host,
-    )
+    _serve(options)
 
 
 @main.command()
-@_server_options()
-def ui(
-    host: str,
-    port: int,
-    data_dir: str | None,
-    insecure_allow_remote: bool,
-    blobs: str | None,
-    webhooks_allow_private: bool,
-    allowed_host: tuple[str, ...],
-) -> None:
+@setting_options(SERVER_SETTINGS, leave_out=("db",))
+def ui(**options: Any) -> None:
     """Serve the local data dir (what runs logged without a server wrote)."""
-    _serve(
-        host,
-        port,
-        None,
-        data_dir,
-        insecure_allow_remote,
-        blobs,
-        webhooks_allow_private,
-        allowed_host=allowed_host,
-    )
+    _serve(options)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--url",
-    envvar="TRAILMARK_SYNC_URL",
-    help="Server to ship to (default: where each run was headed).",
-)
+@setting_options(SYNC_SETTINGS)
 @click.option("--data-dir", help=DATA_DIR_HELP)
 def sync(paths: tuple[Path, ...], url: str | None, data_dir: str | None) -> None:
     """Ship offline or leftover spools (default: every spool in the data dir). Safe to repeat."""

@@ -62,6 +62,7 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
 
     @app.get("/health", tags=["health"], response_model=Health)
     def health() -> dict[str, Any]:
+        """Liveness: status, version and database kind."""
         return {"status": "ok", "version": __version__, "database": app.state.store.db.dialect}
 
     mount_dashboard(app)

@@ -1,13 +1,16 @@
-"""Server settings: read once from the command line (and environment) at the edge."""
+"""Server settings: declared once in :data:`SERVER_SETTINGS`, read once from the command line
+(and environment) at the edge; the dataclass's defaults and the options of ``trailmark
+server`` and ``trailmark ui`` come from the declaration."""
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from trailmark.errors import InvalidInput
-from trailmark.settings import Setting
+from trailmark.settings import Setting, default
 
 SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -16,12 +19,13 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         "127.0.0.1",
         "Address to listen on. Anything but loopback needs --insecure-allow-remote until authentication is configured.",
     ),
-    Setting("port", "TRAILMARK_PORT", "5100", "Port to listen on."),
+    Setting("port", "TRAILMARK_PORT", "5100", "Port to listen on.", int),
     Setting(
         "db",
         "TRAILMARK_DB",
         "",
         "Database URL: postgresql://user@host/db, or sqlite:///path. Unset: SQLite in the data dir.",
+        field="db_url",
     ),
     Setting(
         "data_dir", "TRAILMARK_DIR", "~/.trailmark", "Data dir for the SQLite database and files."
@@ -37,32 +41,40 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         "TRAILMARK_WEBHOOKS_ALLOW_PRIVATE",
         "false",
         "Let webhooks reach loopback, private and link-local addresses (only on a trusted network).",
+        bool,
     ),
     Setting(
         "insecure_allow_remote",
         "TRAILMARK_INSECURE_ALLOW_REMOTE",
         "false",
         "Allow a non-loopback bind without authentication.",
+        bool,
     ),
     Setting(
         "allowed_host",
         "TRAILMARK_ALLOWED_HOSTS",
         "",
         "Host names the server answers to besides localhost, 127.0.0.1, [::1] and the bound address (protection against DNS rebinding), e.g. the name a reverse proxy forwards. Repeat the option, or separate names with commas or spaces; `*.example.com` for subdomains, `*` for any. Unset on a non-loopback bind: any.",
+        multiple=True,
+        field="allowed_hosts",
     ),
 )
+
+
+def _default(name: str) -> Any:
+    return default(SERVER_SETTINGS, name)
 
 
 @dataclass(frozen=True)
 class ServerSettings:
     data_dir: Path
-    db_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 5100
-    insecure_allow_remote: bool = False
-    blobs: str | None = None
-    webhooks_allow_private: bool = False
-    allowed_hosts: tuple[str, ...] = ()
+    db_url: str | None = _default("db")
+    host: str = _default("host")
+    port: int = _default("port")
+    insecure_allow_remote: bool = _default("insecure_allow_remote")
+    blobs: str | None = _default("blobs")
+    webhooks_allow_private: bool = _default("webhooks_allow_private")
+    allowed_hosts: tuple[str, ...] = _default("allowed_host")
     """Host names answered besides loopback names and the bound host (see server.hosts)."""
     dedicated_process: bool = False
     """The process serves only this app (``trailmark server``): it may tune the garbage
