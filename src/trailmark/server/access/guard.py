@@ -93,17 +93,48 @@ NO_ROUTE = Decision("", Permission.PUBLIC)
 
 
 _DEPTH = 3
-"""Literal leading path segments that pick a bucket of templated routes."""
+"""Literal leading path segments that, with the method and the number of slashes, pick the
+few templated routes a request could match."""
+
+_MAX_SLASHES = 16
 
 
-def _literal_prefix(route: AppRoute) -> tuple[str, ...]:
-    """The route's leading segments without a parameter (a mount's are all it matches)."""
-    segments: list[str] = []
-    for segment in route.path.split("/")[1 : _DEPTH + 1]:
-        if "{" in segment or (not segment and route.methods is None):
-            break
-        segments.append(segment)
-    return tuple(segments)
+@dataclass(frozen=True, slots=True)
+class _Templated:
+    method: str
+    prefix: tuple[str, ...]
+    """Leading segments without a parameter (at most ``_DEPTH``)."""
+    slashes: int
+    """Slashes in every path it matches, or at least (``open``: a ``:path`` tail, a mount)."""
+    open: bool
+    alternative: str
+    decision: Decision
+
+    @classmethod
+    def of(cls, route: AppRoute, method: str, decision: Decision) -> _Templated:
+        prefix: list[str] = []
+        for segment in route.path.split("/")[1 : _DEPTH + 1]:
+            if "{" in segment or (not segment and route.methods is None):
+                break
+            prefix.append(segment)
+        is_mount = route.methods is None and not route.path.endswith("}")
+        slashes = (route.path.rstrip("/") + "/").count("/") if is_mount else route.path.count("/")
+        body = _UNNAMED.sub("(?:", route.pattern.pattern.removeprefix("^")).removesuffix("$")
+        return cls(
+            method,
+            tuple(prefix),
+            slashes,
+            ".*" in route.pattern.pattern,
+            f"({body}$)",  # one numbered group per route: its named groups would clash
+            decision,
+        )
+
+    def may_match(self, method: str, prefix: tuple[str, ...], slashes: int) -> bool:
+        if self.method not in ("*", method) or self.prefix != prefix[: len(self.prefix)]:
+            return False
+        if slashes > _MAX_SLASHES:
+            return self.open or self.slashes > _MAX_SLASHES
+        return self.slashes <= slashes if self.open else self.slashes == slashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +147,10 @@ class _Bucket:
 class RouteTable:
     """Requests to decisions, in the order the app's router matches routes.
 
-    Exact paths are a dict. Templated routes are grouped by method and literal leading
-    segments, and each group is one pattern whose alternatives keep routing order: the
-    regex engine tries them in C, where a loop over ~100 patterns in Python cost 10-20 us.
+    Exact paths are a dict. Templated routes are grouped by method, literal leading
+    segments and number of slashes, and each group is one pattern whose alternatives keep
+    routing order: the regex engine tries the few that could match in C, where a loop over
+    ~100 patterns in Python cost 10-20 us a request.
     """
 
     def __init__(
@@ -126,26 +158,17 @@ class RouteTable:
     ) -> None:
         self.routes = app_routes(routes)
         self.declared = declared
-        templated: list[tuple[str, tuple[str, ...], AppRoute, Decision]] = []
-        for route in self.routes:
-            if not route.exact:
-                for method, _key in route.declared_keys():
-                    decision = self._decision(route, method, declared)
-                    templated.append((method, _literal_prefix(route), route, decision))
-        self._buckets: dict[tuple[str, tuple[str, ...]], _Bucket] = {}
-        self._methods = frozenset(method for method, *_ in templated) - {"*"}
-        prefixes = {prefix[:n] for _, prefix, _, _ in templated for n in range(len(prefix) + 1)}
-        for method in (*self._methods, "*"):
-            for prefix in prefixes:
-                members = [
-                    (route, decision)
-                    for verb, own, route, decision in templated
-                    if verb in ("*", method) and own == prefix[: len(own)]
-                ]
-                self._buckets[(method, prefix)] = _Bucket(
-                    re.compile("|".join(_alternative(r) for r, _ in members) or "(?!)", re.DOTALL),
-                    tuple(d for _, d in members),
-                )
+        self._templated = [
+            _Templated.of(route, method, self._decision(route, method, declared))
+            for route in self.routes
+            if not route.exact
+            for method, _key in route.declared_keys()
+        ]
+        self._methods = frozenset(t.method for t in self._templated) - {"*"}
+        self._prefixes = {t.prefix[:n] for t in self._templated for n in range(len(t.prefix) + 1)}
+        self._prefixes.add(())
+        # Filled on first use: bounded by methods x prefixes x slash counts, whatever is asked.
+        self._buckets: dict[tuple[str, tuple[str, ...], int], _Bucket] = {}
         self._exact: dict[tuple[str, str], Decision] = {}
         for route in self.routes:
             if route.exact:
@@ -154,6 +177,15 @@ class RouteTable:
                     self._exact.setdefault(
                         (method, route.path), self._ordered(method, route.path, declared)
                     )
+
+    def _bucket(self, key: tuple[str, tuple[str, ...], int]) -> _Bucket:
+        members = [t for t in self._templated if t.may_match(*key)]
+        bucket = _Bucket(
+            re.compile("|".join(t.alternative for t in members) or "(?!)", re.DOTALL),
+            tuple(t.decision for t in members),
+        )
+        self._buckets[key] = bucket
+        return bucket
 
     @staticmethod
     def _decision(route: AppRoute, method: str, declared: Mapping[str, Permission]) -> Decision:
@@ -169,17 +201,19 @@ class RouteTable:
         decision = self._exact.get((method, path))
         if decision is not None:
             return decision
-        verb = method if method in self._methods else "*"
         segments = tuple(path.split("/", _DEPTH + 1)[1 : _DEPTH + 1])
-        buckets = self._buckets
-        for n in range(len(segments), -1, -1):
-            bucket = buckets.get((verb, segments[:n]))
-            if bucket is not None:
-                found = bucket.pattern.match(path)
-                if found is None or found.lastindex is None:
-                    return NO_ROUTE
-                return bucket.decisions[found.lastindex - 1]
-        return NO_ROUTE
+        while segments not in self._prefixes:
+            segments = segments[:-1]
+        key = (
+            method if method in self._methods else "*",
+            segments,
+            min(path.count("/"), _MAX_SLASHES + 1),
+        )
+        bucket = self._buckets.get(key) or self._bucket(key)
+        found = bucket.pattern.match(path)
+        if found is None or found.lastindex is None:
+            return NO_ROUTE
+        return bucket.decisions[found.lastindex - 1]
 
     def undeclared(self) -> list[str]:
         """Routes of the app with no declared permission (the guard refuses them)."""
@@ -189,12 +223,6 @@ class RouteTable:
             for method, key in route.declared_keys()
             if declared_permission(method, route.path, self.declared) is None
         ]
-
-
-def _alternative(route: AppRoute) -> str:
-    """The route's own pattern as one numbered group (its named groups would clash)."""
-    body = _UNNAMED.sub("(?:", route.pattern.pattern.removeprefix("^"))
-    return f"({body.removesuffix('$')}$)"
 
 
 class RequestGuard:
