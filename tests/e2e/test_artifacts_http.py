@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 
 import trailmark as tm
-from tests.e2e.conftest import ServerProcess, client_env, start_server, wait_until
-from trailmark.client.http import HttpClient
-from trailmark.client.streams import FileSlice
+from tests.support import ServerProcess, client_env, start_server, wait_for
+from trailmark.client import Client, FileSlice
 from trailmark.errors import CorruptBlob, Unavailable
 from trailmark.sdk import content_http
 from trailmark.sdk.content import FileSource
@@ -98,7 +97,7 @@ def test_an_interrupted_upload_resumes_where_it_stopped(
 
     sessions = list((tmp_path / "client" / "uploads").glob("*.json"))
     assert len(sessions) == 1  # kept on disk, so even a new process resumes
-    api = HttpClient(server.url)
+    api = Client(server.url)
     session_id = sessions[0].read_text().split('"id":"')[1].split('"')[0]
     assert api.request_json("GET", f"/api/v1/projects/p/uploads/{session_id}")["offset"] == 5 * MiB
 
@@ -142,7 +141,7 @@ def test_damaged_blobs_are_detected_at_download(server: ServerProcess, tmp_path:
         reader.download(tmp_path / "out")
     assert not (tmp_path / "out" / "small.bin").exists()
     assert not (tmp_path / "out" / "large.bin").exists()
-    wait_until(lambda: "damaged" in server.log_path.read_text(), 10, "the server to log the damage")
+    wait_for(lambda: "damaged" in server.log_path.read_text(), 10, "the server to log the damage")
     client.close()
 
 
@@ -182,7 +181,7 @@ def test_an_alias_never_names_two_versions_under_concurrent_requests(
         write(tmp_path / f"v{i}" / "w.bin", bytes([i]))
         run.save(tmp_path / f"v{i}")
     run.finish()
-    api = HttpClient(server.url)
+    api = Client(server.url)
     for i in range(3):
         api.request_json("POST", "/api/v1/models/m/versions", {"source": f"runs/r/v{i}"})
     api.request_json("PUT", "/api/v1/models/m/aliases/champion", {"version": 1})
@@ -196,7 +195,7 @@ def test_an_alias_never_names_two_versions_under_concurrent_requests(
     problems: list[str] = []
 
     def thread_mover(seed: int) -> None:
-        client = HttpClient(server.url)
+        client = Client(server.url)
         rng = random.Random(100 + seed)
         for _ in range(15):
             client.request_json(
