@@ -252,6 +252,9 @@ class Client:
             except (OSError, http.client.HTTPException) as exc:
                 self._pool.discard(lease)
                 raise HttpError(0, UNREACHABLE, f"cannot reach {self.base_url}: {exc}") from exc
+            except BaseException:  # an upload's file failed, an interrupt: the state is unknown
+                self._pool.discard(lease)
+                raise
             return self._answer(lease, response, target, into, on_read)
         raise AssertionError("unreachable: the second try uses a new connection")
 
