@@ -63,6 +63,9 @@ def test_the_table_resolves_each_request_to_the_route_the_router_picks(
 ) -> None:
     table = RouteTable(client.app.routes)  # type: ignore[attr-defined]
     paths = [sample_path(p) for _m, p in every_route(client.app)]  # type: ignore[arg-type]
+    paths += [p + "/" for p in paths] + [p.replace("x1", "a/b") for p in paths]
+    deep = "/".join("d" * 20)
+    paths += [f"/api/v1/models/m/versions/3/files/{deep}", f"/api/2.0/mlflow/{deep}", f"/{deep}"]
     paths += ["/", "/assets/app.js", "/runs/abc", "/api/v1/nope", "/api//v1/projects", ""]
     for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
         for path in paths:
@@ -164,3 +167,23 @@ def test_handlers_read_the_identity_the_guard_found() -> None:
 def test_a_handler_reached_without_the_guard_is_refused() -> None:
     with pytest.raises(Forbidden, match="did not pass the request guard"):
         TestClient(whoami_app(guarded=False)).get("/whoami")
+
+
+def test_a_proxy_header_authenticator_names_the_user_and_refuses_a_bad_name(
+    client: TestClient,
+) -> None:
+    from trailmark.server.identity import from_header
+
+    seen: list[Identity] = []
+
+    def record(identity: Identity, _permission: Permission, _route: str) -> bool:
+        seen.append(identity)
+        return True
+
+    client.app.state.identify = from_header("X-Forwarded-User")  # type: ignore[attr-defined]
+    client.app.state.policy = record  # type: ignore[attr-defined]
+    assert client.get("/health", headers={"X-Forwarded-User": "ana"}).status_code == 200
+    assert client.get("/health").status_code == 200
+    assert seen == [Identity("ana", authenticated=True), Identity("anonymous")]
+    refused = client.get("/health", headers={"X-Forwarded-User": "x" * 300})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_input"
