@@ -49,22 +49,22 @@ def version_json(view: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def model_json(store: Store, view: dict[str, Any]) -> dict[str, Any]:
-    versions, _ = store.registry.list_versions(view["name"], limit=10_000)
-    latest: dict[str, dict[str, Any]] = {}
-    for version in versions:  # newest first
-        latest.setdefault(version["stage"], version)
+def model_json(view: dict[str, Any], latest: list[dict[str, Any]]) -> dict[str, Any]:
+    """A registered model; ``latest`` is its newest version per stage, oldest first."""
     return {
         "name": view["name"],
         "creation_timestamp": millis(view["created"]),
         "last_updated_timestamp": millis(view["updated"]),
         "description": view["description"],
-        "latest_versions": [
-            version_json(v) for v in sorted(latest.values(), key=lambda v: v["version"])
-        ],
+        "latest_versions": [version_json(v) for v in latest],
         "tags": _tags(view["tags"]),
         "aliases": [{"alias": a, "version": str(v)} for a, v in view["aliases"].items()],
     }
+
+
+def model_answer(store: Store, view: dict[str, Any]) -> dict[str, Any]:
+    latest = store.mlflow.registry.latest_versions([view["name"]])[view["name"]]
+    return {"registered_model": model_json(view, latest)}
 
 
 def trailmark_source(
@@ -111,21 +111,19 @@ def create_registered_model(store: Store, fields: Fields, user: str) -> dict[str
         fields.key_values("tags"),
         user=user,
     )
-    return {"registered_model": model_json(store, view)}
+    return model_answer(store, view)
 
 
 def get_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """A registered model with its latest version per stage and its aliases."""
-    return {
-        "registered_model": model_json(store, store.registry.get_model(fields.required("name")))
-    }
+    return model_answer(store, store.registry.get_model(fields.required("name")))
 
 
 def rename_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Rename a registered model."""
     new_name = fields.required("new_name")
     store.mlflow.registry.rename_model(fields.required("name"), new_name, user)
-    return {"registered_model": model_json(store, store.registry.get_model(new_name))}
+    return model_answer(store, store.registry.get_model(new_name))
 
 
 def update_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
@@ -133,7 +131,7 @@ def update_registered_model(store: Store, fields: Fields, user: str) -> dict[str
     view = store.registry.update_model(
         fields.required("name"), description=fields.text("description", ""), user=user
     )
-    return {"registered_model": model_json(store, view)}
+    return model_answer(store, view)
 
 
 def delete_registered_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
@@ -150,13 +148,16 @@ def search_registered_models(store: Store, fields: Fields, user: str) -> dict[st
         page_request(fields, 100, 1000),
     )
     extra = {} if page.next_token is None else {"next_page_token": page.next_token}
-    return {"registered_models": [model_json(store, v) for v in page.items], **extra}
+    latest = store.mlflow.registry.latest_versions([v["name"] for v in page.items])
+    models = [model_json(v, latest[v["name"]]) for v in page.items]
+    return {"registered_models": models, **extra}
 
 
 def get_latest_versions(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """The newest version in each stage (or in the stages asked for)."""
     wanted = {str(s).lower() for s in fields.items("stages")}
-    latest = model_json(store, store.registry.get_model(fields.required("name")))["latest_versions"]
+    name = store.registry.get_model(fields.required("name"))["name"]
+    latest = [version_json(v) for v in store.mlflow.registry.latest_versions([name])[name]]
     return {
         "model_versions": [v for v in latest if not wanted or v["current_stage"].lower() in wanted]
     }

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, delete, select, update
+from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, select, update
 
 from trailmark.errors import Conflict, NotFound
 from trailmark.manifest import check_artifact_name
@@ -170,8 +170,10 @@ class RegistryExtras:
             *clauses, registered_models.c.updated_at.desc(), registered_models.c.id
         )
         with self.db.read() as conn:
-            rows = conn.execute(query.limit(page.limit + 1).offset(page.offset)).all()
-            return Page.of([model_view(conn, row) for row in rows], page)
+            rows = Page.of(
+                conn.execute(query.limit(page.limit + 1).offset(page.offset)).all(), page
+            )
+            return Page([model_view(conn, row) for row in rows.items], rows.next_token)
 
     def search_versions(
         self, filter_text: str | None, order_by: Sequence[str], page: PageRequest
@@ -188,8 +190,42 @@ class RegistryExtras:
         clauses = _orders(order_by or ["name ASC", "version_number DESC"], searchable, dialect)
         query = query.order_by(*clauses, registered_models.c.name, model_versions.c.version.desc())
         with self.db.read() as conn:
-            rows = conn.execute(query.limit(page.limit + 1).offset(page.offset)).all()
-            return Page.of(version_views(conn, list(rows)), page)
+            rows = Page.of(
+                conn.execute(query.limit(page.limit + 1).offset(page.offset)).all(), page
+            )
+            return Page(version_views(conn, rows.items), rows.next_token)
+
+    def latest_versions(self, names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The newest version in each stage of each model, oldest first (MLflow's
+        ``latest_versions``), for a page of models in one read."""
+        newest = (
+            select(
+                model_versions.c.model_id,
+                func.max(model_versions.c.version).label("version"),
+            )
+            .join(registered_models, registered_models.c.id == model_versions.c.model_id)
+            .where(registered_models.c.name.in_(list(names)))
+            .group_by(model_versions.c.model_id, model_versions.c.stage)
+            .subquery()
+        )
+        query = (
+            versions_query()
+            .join(
+                newest,
+                and_(
+                    model_versions.c.model_id == newest.c.model_id,
+                    model_versions.c.version == newest.c.version,
+                ),
+            )
+            .order_by(model_versions.c.version)
+        )
+        out: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        if not names:
+            return out
+        with self.db.read() as conn:
+            for view in version_views(conn, list(conn.execute(query).all())):
+                out[view["model"]].append(view)
+        return out
 
     def _locked_model(self, conn: Connection, name: str) -> Any:
         query = select(registered_models).where(registered_models.c.name == name)
