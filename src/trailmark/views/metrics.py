@@ -17,7 +17,7 @@ MetricValue = float | str
 
 class MetricStats(View):
     n: int = Field(description="Points logged.")
-    nf: int = Field(default=0, description="Finite points among them.")
+    nf: int = Field(description="Finite points among them.")
     min: float | None = None
     max: float | None = None
     sum: float | None = None

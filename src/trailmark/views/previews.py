@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -10,7 +10,7 @@ from trailmark.views.base import View
 
 
 class TablePreview(View):
-    format: str = Field(description="csv, tsv or parquet")
+    format: Literal["csv", "tsv", "parquet"]
     columns: list[str]
     types: list[str] | None = Field(description="Parquet column types; null for text tables.")
     rows: list[list[Any]] = Field(description="The first rows, as lists in column order.")

@@ -2,134 +2,36 @@
  * Typed calls for artifacts, registered models, lineage and file previews
  * (see docs/artifacts.md and docs/routes.md).
  */
-import type { ManifestEntry } from "../lib/files";
 import type { Direction } from "../lib/registryPaths";
 import { ApiError, buildUrl, get, request } from "./client";
+import type { Answer } from "./types";
 
-export interface ArtifactVersion {
-  project: string;
-  artifact: string;
-  type: string;
-  version: number;
-  ref: string;
-  digest: string;
-  size: number;
-  file_count: number;
-  metadata: Record<string, unknown>;
-  description: string;
-  aliases: string[];
-  run: string | null;
-  used_by: number;
-  created: number;
-  created_by: string | null;
-}
+// Shapes of the answers, read from the generated OpenAPI types (see ./types.ts).
+type Art = "/api/v1/projects/{project}/artifacts/{name}";
+type Mod = "/api/v1/models/{name}";
 
-export interface Artifact {
-  project: string;
-  name: string;
-  type: string;
-  description: string;
-  version_count: number;
-  latest: ArtifactVersion | null;
-  created: number;
-  updated: number;
-}
+export type ArtifactVersion = Answer<`${Art}/versions/{ref}`>;
+export type Artifact = Answer<Art>;
+export type FilesPage = Answer<`${Art}/versions/{ref}/files`>;
 
-export interface FilesPage {
-  files: ManifestEntry[];
-  total: number;
-  next_offset: number | null;
-}
-
+/** A page of versions (of an artifact or of a model). */
 export interface VersionsPage<T> {
   versions: T[];
   total: number;
   next_offset: number | null;
 }
 
-export type Stage = "None" | "Staging" | "Production" | "Archived";
+export type Model = Answer<Mod>;
+export type ModelVersion = Answer<`${Mod}/versions/{ref}`>;
+export type Stage = ModelVersion["stage"];
 export const STAGES: Stage[] = ["None", "Staging", "Production", "Archived"];
+export type ModelEvent = Answer<`${Mod}/events`>["events"][number];
 
-export interface Model {
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-  aliases: Record<string, number>;
-  version_count: number;
-  latest_version: number | null;
-  stages: Partial<Record<Stage, number[]>>;
-  created: number;
-  created_by: string | null;
-  updated: number;
-}
+export type LineageGraph = Answer<"/api/v1/lineage">;
+export type LineageNode = LineageGraph["nodes"][number];
+export type LineageEdge = LineageGraph["edges"][number];
 
-export interface ModelVersion {
-  model: string;
-  version: number;
-  stage: Stage;
-  description: string;
-  tags: Record<string, string>;
-  aliases: string[];
-  digest: string;
-  size: number;
-  file_count: number;
-  source: string;
-  source_project: string | null;
-  source_run: string | null;
-  artifact: { project: string; name: string; version: number; ref: string } | null;
-  created: number;
-  created_by: string | null;
-  updated: number;
-}
-
-export interface ModelEvent {
-  id: number;
-  model: string;
-  version: number | null;
-  kind: string;
-  data: Record<string, unknown>;
-  user: string;
-  created: number;
-}
-
-export interface LineageNode {
-  id: string;
-  kind: "run" | "artifact" | "model";
-  label: string;
-  project?: string | null;
-  state?: string;
-  artifact?: string;
-  model?: string;
-  version?: number;
-  type?: string;
-  stage?: Stage;
-  aliases?: string[];
-  [key: string]: unknown;
-}
-
-export interface LineageEdge {
-  source: string;
-  target: string;
-  kind: "produced" | "used" | "registered" | string;
-}
-
-export interface LineageGraph {
-  root: string;
-  direction: Direction;
-  hops: number;
-  nodes: LineageNode[];
-  edges: LineageEdge[];
-  truncated: boolean;
-}
-
-export interface TablePreview {
-  format: "csv" | "tsv" | "parquet";
-  columns: string[];
-  types: string[] | null;
-  rows: unknown[][];
-  total_rows: number | null;
-  truncated: boolean;
-}
+export type TablePreview = Answer<"/api/v1/projects/{project}/runs/{run_id}/table/{path}">;
 
 const enc = encodeURIComponent;
 const P = (project: string) => `/api/v1/projects/${enc(project)}`;

@@ -1,87 +1,34 @@
-/** Shapes of the REST API's JSON (see /api/v1/openapi.json). Times are epoch seconds. */
+/**
+ * Shapes of the REST API's JSON, named for the dashboard. Each is what a route answers,
+ * read from the types that `make web-types` generates from /api/v1/openapi.json
+ * (schema.gen.ts): the server's view models (src/trailmark/views/) are the one place they
+ * are written. Times are epoch seconds.
+ */
+import type { paths } from "./schema.gen";
 
-export type RunState = "running" | "finished" | "failed" | "crashed" | "killed";
+type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : never;
+type Success<Op> = Op extends { responses: infer R }
+  ? R extends { 200: infer A }
+    ? JsonOf<A>
+    : R extends { 201: infer A }
+      ? JsonOf<A>
+      : never
+  : never;
 
-export interface Project {
-  name: string;
-  description: string;
-  created: number;
-  updated: number;
-  run_count: number;
-  last_activity: number | null;
-}
+/** The JSON that `method` on the route `path` (as the OpenAPI document spells it) answers. */
+export type Answer<P extends keyof paths, M extends "get" | "post" | "put" | "patch" = "get"> = Success<paths[P][M]>;
 
-export interface Run {
-  id: string;
-  project: string;
-  name: string;
-  state: RunState;
-  config: Record<string, unknown>;
-  summary: Record<string, unknown>;
-  tags: string[];
-  properties: Record<string, string>;
-  notes: string;
-  group: string | null;
-  job_type: string | null;
-  host: string | null;
-  metadata: Record<string, unknown>;
-  created: number;
-  updated: number;
-  ended: number | null;
-  heartbeat: number | null;
-  duration: number | null;
-  exit_code: number | null;
-  error: string | null;
-  last_step: number | null;
-}
+type RunRoute = "/api/v1/projects/{project}/runs/{run_id}";
 
-export interface RunsPage {
-  runs: Run[];
-  total: number;
-  next_offset: number | null;
-}
+export type Project = Answer<"/api/v1/projects/{project}">;
+export type Run = Answer<RunRoute>;
+export type RunState = Run["state"];
+export type RunsPage = Answer<"/api/v1/projects/{project}/runs">;
+export type MetricInfo = Answer<`${RunRoute}/metrics`>["metrics"][number];
+export type MetricStats = MetricInfo["stats"];
+export type SeriesResponse = Answer<`${RunRoute}/series`>;
+export type BatchSeries = Answer<"/api/v1/projects/{project}/series", "post">["series"][number];
+export type Columns = Answer<"/api/v1/projects/{project}/columns">;
 
-export interface MetricStats {
-  n: number;
-  nf: number;
-  min: number | string | null;
-  max: number | string | null;
-  sum: number | string | null;
-  first: number | string | null;
-  first_step: number | null;
-  last: number | string | null;
-  last_step: number | null;
-  last_time: number | null;
-}
-
-export interface MetricInfo {
-  key: string;
-  summary: string;
-  stats: MetricStats;
-}
-
-export interface SeriesResponse {
-  key: string;
-  count: number;
-  bucketed: boolean;
-  steps: number[];
-  times: number[];
-  values: unknown[];
-}
-
-export interface BatchSeries extends SeriesResponse {
-  run: string;
-}
-
-export interface Columns {
-  config: string[];
-  summary: string[];
-  properties: string[];
-}
-
-export interface RunPatch {
-  name?: string;
-  tags?: string[];
-  notes?: string;
-  state?: RunState;
-}
+/** The fields of a run the dashboard changes (PATCH .../runs/{run_id}). */
+export type RunPatch = Partial<Pick<Run, "name" | "tags" | "notes" | "state">>;

@@ -3,13 +3,10 @@
  * the folder view of a flat, path-sorted manifest.
  */
 
-export interface ManifestEntry {
-  path: string;
-  size: number;
-  digest: string | null;
-  ref?: string | null;
-  etag?: string | null;
-}
+import type { Answer } from "../api/types";
+
+/** A file of a version: path, size, digest (references add `ref` and `etag`). */
+export type ManifestEntry = Answer<"/api/v1/projects/{project}/artifacts/{name}/versions/{ref}/files">["files"][number];
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 

@@ -111,13 +111,14 @@ export function nodePagePath(node: {
   id: string;
   kind: string;
   project?: string | null;
-  artifact?: string;
+  /** The artifact's name on an artifact node (a model node's is its source, an object). */
+  artifact?: unknown;
   model?: string;
   version?: number;
 }): string | null {
   const parsed = parseNodeId(node.id);
   if (node.kind === "run" && parsed?.kind === "run") return node.project ? runLink(node.project, parsed.runId) : null;
-  if (node.kind === "artifact" && node.project && node.artifact) return artifactPath(node.project, node.artifact, { version: node.version ?? null });
+  if (node.kind === "artifact" && node.project && typeof node.artifact === "string") return artifactPath(node.project, node.artifact, { version: node.version ?? null });
   if (node.kind === "model" && node.model) return modelPath(node.model, { version: node.version ?? null });
   if (parsed?.kind === "artifact") return artifactPath(parsed.project, parsed.name, { version: versionNumber(parsed.version) });
   if (parsed?.kind === "model") return modelPath(parsed.name, { version: versionNumber(parsed.version) });

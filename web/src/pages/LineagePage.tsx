@@ -108,7 +108,7 @@ function NodeDetails({ node }: { node: LineageNode }) {
       <h2 className="section-title-lg break">{node.label}</h2>
       <p className="muted small">{nodeCaption(node)}</p>
       <p className="mono small break">{node.id}</p>
-      {typeof node.description === "string" && node.description ? <p className="entity-description">{node.description}</p> : null}
+      {node.kind !== "run" && node.description ? <p className="entity-description">{node.description}</p> : null}
       {page ? (
         <Link to={page} className="btn small" data-testid="lineage-open-link">
           Open the {KIND_NAMES[node.kind] ?? node.kind} page
