@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5100
 DEMO_DIR ?= .demo
 
-.PHONY: install frameworks services browser ui web-test test test-fast check format demo bench docs clean
+.PHONY: install frameworks services browser ui web-test web-types web-types-check test test-fast check format demo bench docs clean
 
 install: $(VENV)/.installed
 
@@ -43,7 +43,32 @@ src/trailmark/web_dist/index.html: $(WEB_SOURCES) web/package-lock.json
 web-test: ui
 	cd web && npm test
 
-check: install
+# The dashboard's API types, generated from the server's OpenAPI document
+# (create_app(...).openapi()); `make check` fails when the checked-in file is stale.
+WEB_TYPES := web/src/api/schema.gen.ts
+OPENAPI_TS := web/node_modules/.bin/openapi-typescript
+OPENAPI_DUMP := import json, pathlib, sys; from trailmark.server.app import create_app; \
+	from trailmark.server.settings import ServerSettings; \
+	app = create_app(ServerSettings(data_dir=pathlib.Path(sys.argv[1]))); \
+	json.dump(app.openapi(), sys.stdout, indent=1); app.state.store.close()
+# $(call web_types,OUT): write the generated types to OUT
+define web_types
+	@test -x $(OPENAPI_TS) || (cd web && npm ci --no-audit --no-fund --loglevel=error)
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	$(PY) -c '$(OPENAPI_DUMP)' $$tmp > $$tmp/openapi.json && \
+	$(OPENAPI_TS) $$tmp/openapi.json -o $(1) >/dev/null 2>$$tmp/err || { cat $$tmp/err >&2 2>/dev/null; exit 1; }
+endef
+
+web-types: install
+	$(call web_types,$(WEB_TYPES))
+
+web-types-check: install
+	$(call web_types,$(WEB_TYPES).check)
+	@diff -q $(WEB_TYPES) $(WEB_TYPES).check >/dev/null || { rm -f $(WEB_TYPES).check; \
+	echo "$(WEB_TYPES) is stale: run make web-types" >&2; exit 1; }
+	@rm -f $(WEB_TYPES).check
+
+check: install web-types-check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
