@@ -28,6 +28,7 @@ from trailmark.manifest import (
     check_type,
     file_digest,
     normalize_path,
+    parse_artifact_ref,
     safe_join,
 )
 from trailmark.sdk import references
@@ -208,6 +209,23 @@ class Artifact:
         artifact._committed(view, client, cache)
         return artifact
 
+    @classmethod
+    def _empty(cls, ref: str, client: ContentClient) -> Artifact:
+        """What a run that records nothing (``mode="disabled"``) gives for
+        ``use_artifact(ref)``: committed with no files, so that ``download()`` (an empty
+        directory) and ``verify()`` work without a destination."""
+        project, name, version = parse_artifact_ref(ref)
+        artifact = cls(name)
+        artifact.project = project
+        if version[:1] == "v" and version[1:].isdigit():
+            artifact.version = int(version[1:])
+        else:
+            artifact.aliases = [version]
+        artifact._client, artifact._cache = client, Path(os.devnull)
+        artifact._state = "committed"
+        artifact._done.set()
+        return artifact
+
     # reading
 
     def _source(self) -> FileSource:
@@ -222,7 +240,8 @@ class Artifact:
         return self._client, self._cache
 
     def default_root(self) -> Path:
-        return Path("artifacts") / self.name / f"v{self.version}"
+        label = f"v{self.version}" if self.version is not None else "-".join(self.aliases)
+        return Path("artifacts") / self.name / (label or "latest")
 
     def download(self, root: str | os.PathLike[str] | None = None) -> Path:
         """Fetch every file under ``root`` (``./artifacts/NAME/vN`` by default) and return it.
@@ -233,6 +252,7 @@ class Artifact:
         """
         client, cache = self._reader()
         target = Path(root) if root is not None else self.default_root()
+        target.mkdir(parents=True, exist_ok=True)
         download_entries(client, self._source(), self.files, target, cache)
         return target
 

@@ -1,4 +1,10 @@
-"""``trailmark.init``: choose where a run goes once, here, then hand the Run its spool and sender."""
+"""``trailmark.init``: choose where a run goes once, here, then build the Run in one call.
+
+Three steps: :func:`_resolve` turns the arguments and settings into a checked
+:class:`_Plan`; :func:`_transport` chooses where records go; :func:`_start` writes the
+run's first record and builds the :class:`~trailmark.Run` (or a
+:class:`~trailmark.sdk.null_run.NullRun` when the mode is ``disabled``).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,10 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
@@ -23,13 +30,14 @@ from trailmark.sdk import spool
 from trailmark.sdk.capture import CaptureOptions, start_captures
 from trailmark.sdk.distributed import RankInfo, detect_rank
 from trailmark.sdk.fork import ForkPoint, parse_fork_from
+from trailmark.sdk.local_ingest.transport import WorkerTransport
 from trailmark.sdk.names import new_run_name
+from trailmark.sdk.null_run import NullRun
 from trailmark.sdk.redact import redact, redact_argv
-from trailmark.sdk.run import DisabledRun, Run, active_runs, encode, remember
+from trailmark.sdk.run import Mode, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
-from trailmark.sdk.transports import HttpTransport, Transport, WorkerTransport
+from trailmark.sdk.transports import HttpTransport, Transport
 from trailmark.settings import (
-    MODES,
     ClientSettings,
     check_console,
     check_system_interval,
@@ -44,6 +52,11 @@ from trailmark.validation import (
     check_tags,
 )
 
+if TYPE_CHECKING:
+    from trailmark.sdk.capture import Captures
+    from trailmark.sdk.config import Emit
+    from trailmark.sdk.uploader import RunContent
+
 current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar(
     "trailmark_run", default=None
 )
@@ -51,7 +64,9 @@ _last_run: Run | None = None
 _hooks_installed = False
 _hooks_lock = threading.Lock()
 
-RESUME_CHOICES = (None, "allow", "must", "never")
+Resume = Literal["allow", "must", "never"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+RESUME_CHOICES: tuple[Resume, ...] = get_args(Resume)
 
 
 def init(
@@ -63,8 +78,8 @@ def init(
     group: str | None = None,
     job_type: str | None = None,
     id: str | None = None,
-    resume: str | None = None,
-    mode: str | None = None,
+    resume: Resume | None = None,
+    mode: Mode | None = None,
     dir: str | os.PathLike[str] | None = None,
     url: str | None = None,
     settings: ClientSettings | None = None,
@@ -81,7 +96,8 @@ def init(
     With no server configured the run goes to the local data dir (``~/.trailmark``, or
     ``TRAILMARK_DIR``, or ``dir=``); ``TRAILMARK_URL`` or ``url=`` sends it to a server.
     ``mode`` is ``online`` (the default), ``offline`` (spool only; ship later with
-    ``trailmark sync``) or ``disabled`` (every call is a no-op).
+    ``trailmark sync``) or ``disabled`` (every call is a no-op: see
+    :class:`~trailmark.sdk.null_run.NullRun`).
     ``resume="allow"`` continues run ``id`` if it exists; ``"must"`` requires that it does.
 
     Captured without more code, each switchable off here or by a setting: system metrics
@@ -104,16 +120,94 @@ def init(
         run.finish()
     """
     started = time.time()
-    cfg = settings or ClientSettings.from_env()
-    data_dir = Path(dir).expanduser() if dir is not None else cfg.data_dir
-    server_url = url or cfg.url
-    chosen_mode = mode or cfg.mode or "online"
-    if chosen_mode not in MODES:
-        raise InvalidInput(f"mode must be one of {', '.join(MODES)}, got {chosen_mode!r}")
-    if resume not in RESUME_CHOICES:
-        raise InvalidInput(f"resume must be 'allow', 'must' or 'never', got {resume!r}")
-    project = check_project_name(project or cfg.project or "uncategorized")
-    run_id = check_run_id(id or cfg.run_id or new_run_id())
+    plan = _resolve(
+        settings or ClientSettings.from_env(),
+        project=project,
+        name=name,
+        config=config,
+        tags=tags,
+        notes=notes,
+        group=group,
+        job_type=job_type,
+        run_id=id,
+        resume=resume,
+        mode=mode,
+        data_dir=dir,
+        url=url,
+        system_interval=system_interval,
+        console=console,
+        capture_code=capture_code,
+        capture_env=capture_env,
+        rank=rank,
+        fork_from=fork_from,
+    )
+    if plan.mode == "disabled":
+        run: Run = NullRun(
+            run_id=plan.run_id, project=plan.project, name=plan.name, config=plan.config
+        )
+    else:
+        run = _start(plan, started)
+        remember(run)
+        _install_hooks()
+    _make_current(run)
+    return run
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything ``init`` decided before it starts anything, checked."""
+
+    mode: Mode
+    project: str
+    run_id: str
+    name: str | None
+    config: dict[str, Any]
+    tags: list[str]
+    notes: str | None
+    group: str | None
+    job_type: str | None
+    resume: Resume | None
+    fork: ForkPoint | None
+    data_dir: Path
+    url: str | None
+    captures: CaptureOptions
+    ranks: RankInfo
+    """The rank this process has in its job (recorded in the run's metadata)."""
+    role: RankInfo
+    """The rank it writes as: its own in a run the job shares, none in a run of its own."""
+    finish_timeout: float
+    service_dir: Path | None
+
+
+def _resolve(
+    cfg: ClientSettings,
+    *,
+    project: str | None,
+    name: str | None,
+    config: Mapping[str, Any] | None,
+    tags: Sequence[str] | None,
+    notes: str | None,
+    group: str | None,
+    job_type: str | None,
+    run_id: str | None,
+    resume: str | None,
+    mode: str | None,
+    data_dir: str | os.PathLike[str] | None,
+    url: str | None,
+    system_interval: float | None,
+    console: str | None,
+    capture_code: bool | None,
+    capture_env: bool | None,
+    rank: int | None,
+    fork_from: str | None,
+) -> _Plan:
+    """The arguments over the settings, checked: a bad value fails here, before any file."""
+    chosen_mode = _check_choice("mode", mode or cfg.mode or "online", MODES)
+    chosen_resume: Resume | None = None
+    if resume is not None:
+        chosen_resume = _check_choice("resume", resume, RESUME_CHOICES)
+    checked_project = check_project_name(project or cfg.project or "uncategorized")
+    checked_id = check_run_id(run_id or cfg.run_id or new_run_id())
     run_config = dict(config or {})
     check_json_object("config", run_config)
     tag_list = check_tags(list(tags or []))
@@ -122,120 +216,152 @@ def init(
             check_name(label, value)
     if notes is not None:
         check_notes(notes)
-    options = CaptureOptions(
-        system_interval=cfg.system_interval
-        if system_interval is None
-        else check_system_interval(system_interval),
-        console=cfg.console if console is None else check_console(console),
-        code=cfg.capture_code if capture_code is None else bool(capture_code),
-        environment=cfg.capture_env if capture_env is None else bool(capture_env),
-    )
-    ranks = detect_rank(os.environ, rank)
-    # A process writes as its rank only into a run the job's processes share (joined with
-    # resume, or named by TRAILMARK_RUN_ID): a run of its own (one run per rank, grouped)
-    # it writes whole, whatever its rank.
-    shared = resume is not None or rank is not None or (id is None and cfg.run_id is not None)
-    role = ranks if shared else RankInfo()
     fork = parse_fork_from(fork_from) if fork_from is not None else None
-    if fork is not None and resume is not None:
+    if fork is not None and chosen_resume is not None:
         raise InvalidInput(
             "fork_from starts a new run from another one's history; it cannot be combined "
             "with resume (resume continues the same run)"
         )
+    ranks = detect_rank(os.environ, rank)
+    # A process writes as its rank only into a run the job's processes share (joined with
+    # resume, or named by TRAILMARK_RUN_ID): a run of its own (one run per rank, grouped)
+    # it writes whole, whatever its rank.
+    shared = (
+        chosen_resume is not None or rank is not None or (run_id is None and cfg.run_id is not None)
+    )
+    return _Plan(
+        mode=chosen_mode,
+        project=checked_project,
+        run_id=checked_id,
+        name=name,
+        config=run_config,
+        tags=tag_list,
+        notes=notes,
+        group=group,
+        job_type=job_type,
+        resume=chosen_resume,
+        fork=fork,
+        data_dir=Path(data_dir).expanduser() if data_dir is not None else cfg.data_dir,
+        url=url or cfg.url,
+        captures=CaptureOptions(
+            system_interval=cfg.system_interval
+            if system_interval is None
+            else check_system_interval(system_interval),
+            console=cfg.console if console is None else check_console(console),
+            code=cfg.capture_code if capture_code is None else bool(capture_code),
+            environment=cfg.capture_env if capture_env is None else bool(capture_env),
+        ),
+        ranks=ranks,
+        role=ranks if shared else RankInfo(),
+        finish_timeout=cfg.finish_timeout,
+        service_dir=_service_dir(cfg),
+    )
 
-    if chosen_mode == "disabled":
-        run: Run = DisabledRun(
-            run_id=run_id,
-            project=project,
-            name=name,
-            config=run_config,
-            writer=spool.NullWriter(),
-            sender=None,
-            mode=chosen_mode,
-            finish_timeout=0.0,
-        )
-        _make_current(run)
-        return run
 
+def _check_choice(what: str, value: str, choices: tuple[Any, ...]) -> Any:
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise InvalidInput(f"{what} must be one of {listed}, got {value!r}")
+    return value
+
+
+def _transport(plan: _Plan) -> Transport:
+    """Where an online run's records go: a server, or the store in the data dir."""
+    if plan.url:
+        return HttpTransport(plan.url)
+    return WorkerTransport(plan.data_dir, service_dir=plan.service_dir)
+
+
+def _start(plan: _Plan, started: float) -> Run:
+    """Write the run's first record to a new spool, start its sender, build the Run."""
     start_step, exists = 0, False
-    if resume is not None:
+    if plan.resume is not None:
         start_step, exists = _resume_step(
-            resume, project, run_id, data_dir, server_url, chosen_mode, role.rank
+            plan.resume,
+            plan.project,
+            plan.run_id,
+            plan.data_dir,
+            plan.url,
+            plan.mode,
+            plan.role.rank,
         )
-    if fork is not None:
-        _check_fork_parent(fork, project, data_dir, server_url, chosen_mode)
-        start_step = fork.step + 1
+    if plan.fork is not None:
+        _check_fork_parent(plan.fork, plan.project, plan.data_dir, plan.url, plan.mode)
+        start_step = plan.fork.step + 1
 
     writer_id = new_writer_id()
     header = {
         "t": rec.HEADER,
         "v": 1,
-        "run": run_id,
-        "project": project,
+        "run": plan.run_id,
+        "project": plan.project,
         "writer": writer_id,
-        "rank": role.rank,
+        "rank": plan.role.rank,
         "host": socket.gethostname(),
-        "url": server_url,
-        "dir": str(data_dir),
+        "url": plan.url,
+        "dir": str(plan.data_dir),
         "pid": os.getpid(),
         "created": started,
     }
-    path = data_dir / "spool" / f"{run_id}-{writer_id}{spool.SPOOL_SUFFIX}"
+    path = plan.data_dir / "spool" / f"{plan.run_id}-{writer_id}{spool.SPOOL_SUFFIX}"
     writer = spool.SpoolWriter(path, header)
     # Only the run's creator names it: a resumed run keeps its name, and other ranks
     # would each pick a different one.
-    run_name = name if (name or exists or not role.primary) else new_run_name()
-    run_record: dict[str, Any] = {
+    run_name = plan.name if (plan.name or exists or not plan.role.primary) else new_run_name()
+    writer.write(encode(_run_record(plan, run_name, started)))
+    sender = None
+    if plan.mode == "online":
+        sender = Sender(path, header, _transport(plan))
+        sender.start()
+
+    def captures(emit: Emit) -> Captures:
+        return start_captures(emit, plan.captures, plan.role, plan.data_dir)
+
+    def content() -> RunContent:
+        # The uploader (hashing, HTTP, TLS) loads on the first file or artifact, not here.
+        from trailmark.sdk.uploader import content_for
+
+        return content_for(plan.project, plan.run_id, plan.data_dir, plan.url)
+
+    return Run(
+        run_id=plan.run_id,
+        project=plan.project,
+        name=run_name,
+        config=plan.config,
+        writer=writer,
+        sender=sender,
+        mode=plan.mode,
+        finish_timeout=plan.finish_timeout,
+        start_step=start_step,
+        seq_start=2,
+        rank=plan.role.rank,
+        captures=captures,
+        content=content if plan.mode == "online" else None,
+    )
+
+
+def _run_record(plan: _Plan, run_name: str | None, started: float) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "t": rec.RUN,
         "q": 1,
         "name": run_name,
-        "config": redact(run_config),  # secrets never leave the process; run.config keeps them
-        "tags": tag_list,
-        "notes": notes,
-        "group": group,
-        "job_type": job_type,
+        "config": redact(plan.config),  # secrets never leave the process; run.config keeps them
+        "tags": plan.tags,
+        "notes": plan.notes,
+        "group": plan.group,
+        "job_type": plan.job_type,
         "host": socket.gethostname(),
         "created": started,
-        "resume": bool(resume),
-        "metadata": _basic_metadata(ranks),
+        "resume": bool(plan.resume),
+        "metadata": _basic_metadata(plan.ranks),
     }
-    if fork is not None:
-        run_record["fork_from"] = fork.to_json()
-    writer.write(encode(run_record))
-    sender = None
-    if chosen_mode == "online":
-        transport: Transport = (
-            HttpTransport(server_url)
-            if server_url
-            else WorkerTransport(data_dir, service_dir=_service_dir(cfg))
-        )
-        sender = Sender(path, header, transport)
-        sender.start()
-    run = Run(
-        run_id=run_id,
-        project=project,
-        name=run_name,
-        config=run_config,
-        writer=writer,
-        sender=sender,
-        mode=chosen_mode,
-        finish_timeout=cfg.finish_timeout,
-        start_step=start_step,
-        seq_start=2,
-        rank=role.rank,
-    )
-    run._captures = start_captures(run._emit, options, role, data_dir)
-    if chosen_mode == "online":
-        # The uploader (hashing, HTTP, TLS) loads on the first file or artifact, not here.
-        run._content_source = (project, run_id, data_dir, server_url)
-    remember(run)
-    _make_current(run)
-    _install_hooks()
-    return run
+    if plan.fork is not None:
+        record["fork_from"] = plan.fork.to_json()
+    return record
 
 
 def _resume_step(
-    resume: str,
+    resume: Resume,
     project: str,
     run_id: str,
     data_dir: Path,

@@ -11,20 +11,20 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput
 from trailmark.records import json_safe
-from trailmark.sdk.config import Config, Summary
+from trailmark.sdk.config import Config, Emit, Summary
 from trailmark.sdk.redact import redact
 from trailmark.sdk.sender import Sender, ShipReport
-from trailmark.sdk.spool import NullWriter, SpoolWriter
+from trailmark.sdk.spool import SpoolWriter
 from trailmark.sdk.values import coerce, is_skip, nonfinite_text, warn_once
 from trailmark.validation import key_problem
 
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from trailmark.sdk.artifacts import Artifact
     from trailmark.sdk.capture import Captures
     from trailmark.sdk.uploader import RunContent
+
+Mode = Literal["online", "offline", "disabled"]
+"""Where a run's records go: shipped as they come (``online``), kept in the spool for
+``trailmark sync`` (``offline``), or nowhere (``disabled``: :class:`NullRun`)."""
 
 _dumps = orjson.dumps
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
@@ -111,14 +115,21 @@ class Run:
         project: str,
         name: str | None,
         config: Mapping[str, Any],
-        writer: SpoolWriter | NullWriter,
+        writer: SpoolWriter,
         sender: Sender | None,
-        mode: str,
+        mode: Mode,
         finish_timeout: float,
         start_step: int = 0,
         seq_start: int = 1,
         rank: int | None = None,
+        captures: Callable[[Emit], Captures] | None = None,
+        content: Callable[[], RunContent] | None = None,
     ) -> None:
+        """Built by :func:`trailmark.init`, which chose where the records go.
+
+        ``captures`` starts the run's captures, given what they write through; ``content``
+        makes what files and artifacts go through, on the first one (an online run).
+        """
         self.id = run_id
         self.rank = rank
         self.project = project
@@ -136,12 +147,13 @@ class Run:
         self._warned: set[str] = set()
         self._finished = False
         self._warned_full_disk = False
-        self._captures: Captures | None = None
         self._content: RunContent | None = None  # files and artifacts, made on first use
-        self._content_source: tuple[str, str, Path, str | None] | None = None  # set by init()
+        self._make_content = content
         self._pid = os.getpid()
         self.config = Config(config, self._emit_config)
         self.summary = Summary(self._emit_summary, self._last)
+        # Last: the captures' threads may write as soon as they start.
+        self._captures: Captures | None = captures(self._emit) if captures else None
 
     # the hot path
 
@@ -312,10 +324,8 @@ class Run:
     def _files(self, what: str) -> RunContent | None:
         if self._finished:
             raise InvalidInput(f"run {self.id} is finished; {what} needs a run in progress")
-        if self._content is None and self._content_source is not None:
-            from trailmark.sdk.uploader import content_for
-
-            self._content = content_for(*self._content_source)
+        if self._content is None and self._make_content is not None:
+            self._content = self._make_content()
         if self._content is None and self.mode == "offline":
             warn_once(
                 self._warned,
@@ -443,8 +453,12 @@ class Run:
         else:
             self._writer.close()
             if self.mode == "offline":
-                print(
-                    f"trailmark: run {self.id} saved offline; upload with: trailmark sync {self.spool_path}"
+                # A warning, as every other message of the SDK: on stderr, never on the
+                # script's stdout, and a user can filter it like any other.
+                warnings.warn(
+                    f"trailmark: run {self.id} saved offline; upload with: "
+                    f"trailmark sync {self.spool_path}",
+                    stacklevel=2,
                 )
         return report
 
@@ -474,31 +488,6 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.project}/{self.id} {self.name!r}>"
-
-
-class DisabledRun(Run):
-    """What ``init(mode="disabled")`` returns: every call does nothing."""
-
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool = True) -> None:
-        return None
-
-    def _write(self, record: dict[str, Any], last: bool = False) -> None:
-        return None
-
-    def _emit(self, record: dict[str, Any]) -> None:
-        return None
-
-    def finish(
-        self,
-        exit_code: int = 0,
-        timeout: float | None = None,
-        *,
-        state: str | None = None,
-        error: str | None = None,
-    ) -> ShipReport | None:
-        self._finished = True
-        _forget(self)
-        return None
 
 
 _active: list[Run] = []

@@ -1,15 +1,15 @@
 """Where a sender ships spool records: the local store, a server, or memory (tests).
 
 A transport raises :class:`TransientError` for what a retry may fix (server down, busy,
-429/5xx) and :class:`PermanentError` for what never will (a malformed batch).
+429/5xx) and :class:`PermanentError` for what never will (a malformed batch). A run that
+logs to a data dir uses :class:`~trailmark.sdk.local_ingest.transport.WorkerTransport`,
+which hands batches to a process running :class:`LocalTransport` (this module imports
+nothing from :mod:`trailmark.sdk.local_ingest`, which imports this one).
 """
 
 from __future__ import annotations
 
 import contextlib
-import socket
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +47,18 @@ class LocalTransport:
         self._data_dir = data_dir
         self._db_url = db_url
         self._store: Any = None
+
+    def open(self) -> None:
+        """Open (and migrate) the store now, not at the first batch: a worker does this
+        while the run's first records are still being logged. A failure is left for
+        :meth:`deliver` to report."""
+        from sqlalchemy.exc import OperationalError
+
+        from trailmark.store.store import Store
+
+        if self._store is None:
+            with contextlib.suppress(TrailmarkError, OperationalError, OSError):
+                self._store = Store.open(self._db_url, self._data_dir)
 
     def deliver(self, header: dict[str, Any], lines: list[bytes]) -> None:
         # Heavy imports happen here, on the sender thread, never in init() or log().
@@ -124,146 +136,3 @@ class MemoryTransport:
 
     def close(self) -> None:
         pass
-
-
-class _Channel(Protocol):
-    def send(self, data: bytes) -> None: ...
-    def readline(self) -> bytes: ...
-    def close(self) -> None: ...
-
-
-class _ChildChannel:
-    """A worker child process of our own, over its stdin and stdout."""
-
-    def __init__(self, args: list[str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "trailmark.sdk.worker", *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-
-    def send(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        if self.process.poll() is not None:
-            raise OSError("the worker exited")
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
-
-    def readline(self) -> bytes:
-        assert self.process.stdout is not None
-        return self.process.stdout.readline()
-
-    def close(self) -> None:
-        process = self.process
-        if process.stdin is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-class _ServiceChannel:
-    """A connection to the user's shared ingest service (:mod:`trailmark.sdk.ingest_service`)."""
-
-    def __init__(self, sock: socket.socket, hello: dict[str, Any]) -> None:
-        self.sock = sock
-        self.reader = sock.makefile("rb")
-        sock.sendall(orjson.dumps(hello) + b"\n")
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def readline(self) -> bytes:
-        return self.reader.readline()
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.reader.close()
-            self.sock.close()
-
-
-class WorkerTransport:
-    """The local store, written by the shared ingest service or else a child worker process.
-
-    ``service_dir``: the runtime dir of the ingest service (None: always a child worker).
-    """
-
-    def __init__(
-        self, data_dir: Path, db_url: str | None = None, service_dir: Path | None = None
-    ) -> None:
-        self._data_dir = data_dir
-        self._db_url = db_url
-        self._service_dir = service_dir
-        self._channel: _Channel | None = None
-        self.via_service = False
-
-    def _open(self) -> _Channel:
-        if self._channel is not None:
-            return self._channel
-        hello = {"data_dir": str(self._data_dir.resolve()), "db_url": self._db_url or ""}
-        sock = self._service_socket()
-        if sock is not None:
-            try:
-                self._channel = _ServiceChannel(sock, hello)
-                self.via_service = True
-                return self._channel
-            except OSError:
-                sock.close()
-        self._channel = _ChildChannel([hello["data_dir"], hello["db_url"]])
-        self.via_service = False
-        return self._channel
-
-    def _service_socket(self) -> socket.socket | None:
-        if self._service_dir is None:
-            return None
-        from trailmark.sdk import ingest_service
-
-        try:
-            if not ingest_service.private_dir(self._service_dir):
-                return None
-            path = ingest_service.socket_path(self._service_dir)
-            sock = ingest_service.connect(path)
-            if sock is None:
-                ingest_service.start(path)
-                sock = ingest_service.connect(path, wait=3.0)
-            return sock
-        except (OSError, subprocess.SubprocessError):
-            return None
-
-    def prepare(self) -> None:
-        """Connect now (starting the service or a worker), so start-up overlaps training."""
-        with contextlib.suppress(OSError):
-            self._open()
-
-    def deliver(self, header: dict[str, Any], lines: list[bytes]) -> None:
-        from trailmark.sdk.worker import encode_frame
-
-        try:
-            channel = self._open()
-            channel.send(encode_frame(orjson.dumps(envelope_json(header)), lines))
-            answer_line = channel.readline()
-        except OSError as exc:
-            self._stop()
-            raise TransientError(f"the local ingest worker failed: {exc}") from exc
-        if not answer_line:
-            self._stop()
-            raise TransientError("the local ingest worker exited; it will be restarted")
-        answer = orjson.loads(answer_line)
-        if answer.get("ok"):
-            return
-        if answer.get("permanent"):
-            raise PermanentError(answer.get("error", "refused"))
-        raise TransientError(answer.get("error", "failed"))
-
-    def _stop(self) -> None:
-        channel, self._channel = self._channel, None
-        if channel is not None:
-            channel.close()
-
-    def close(self) -> None:
-        self._stop()

@@ -1,25 +1,27 @@
 """The local ingest service: one long-lived process per user that applies spool batches.
 
 Why: a training process that logs to a local data dir hands its spool batches to a process
-that writes the store (see :mod:`trailmark.sdk.worker` for why not a thread). Starting that
-process means importing SQLAlchemy and numpy, about 0.35 s on two quiet cores, which a short
-run pays in ``finish()``. The service is started by the first run and then shared by every
-run of the user (any data dir or database), so later runs find it warm; it exits after
-:data:`IDLE_SECONDS` without a connection. Nothing depends on it staying up: the spool is
-the durable copy, a batch the service did not acknowledge is sent again, and if the
-service cannot be reached the run starts its own child worker as before.
+that writes the store (see :mod:`.worker` for why not a thread). Starting that process means
+importing SQLAlchemy and numpy, a few hundred milliseconds, which a short run would pay in
+``finish()``. So the first run starts the service as soon as ``init()`` has chosen the
+local store (in the background: ``init`` does not wait), and the service is then shared by
+every run of the user (any data dir or database), so later runs find it warm; it exits
+after :data:`IDLE_SECONDS` without a connection. Nothing depends on it staying up: the spool
+is the durable copy, a batch the service did not acknowledge is sent again, and if the
+service cannot be reached the run starts its own child worker instead.
 
 Where: a Unix socket in a private (0700) runtime dir (see
-:func:`trailmark.settings.runtime_dir`). The socket's name carries a
-stamp of the interpreter and of the code that writes the store, so two virtual envs, two
-versions, or code edited since the service started never share a service.
+:func:`trailmark.settings.runtime_dir`). The socket's name carries a stamp of the
+interpreter and of every module of the installed ``trailmark`` package (which includes this
+package and the store), so two virtual envs, two versions, or code edited since the service
+started never share a service.
 
 Protocol per connection: one JSON line ``{"data_dir": ..., "db_url": ...}``, then the
-frames and answers of :mod:`trailmark.sdk.worker`.
+frames and answers of :mod:`.framing`.
 
-Started as ``python -m trailmark.sdk.ingest_service SOCKET [--idle SECONDS]``: the command
-detaches (a new session, stdio closed), binds the socket before the heavy imports so that
-clients can connect at once, and returns.
+Started as ``python -m trailmark.sdk.local_ingest.service SOCKET [--idle SECONDS]``: the
+command detaches (a new session, stdio closed) and binds the socket before the heavy imports,
+so that clients can connect at once and wait in the backlog.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import hashlib
 import os
 import socket
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -40,7 +43,7 @@ from typing import BinaryIO
 IDLE_SECONDS = 120.0
 """A service with no connection for this long exits."""
 
-_STAMPED = ("records.py", "sdk/worker.py", "sdk/ingest_service.py", "sdk/transports.py")
+MODULE = "trailmark.sdk.local_ingest.service"
 
 
 def private_dir(path: Path) -> bool:
@@ -58,19 +61,33 @@ def private_dir(path: Path) -> bool:
     )
 
 
+def _modules(package: Path) -> list[str]:
+    """``path:mtime:size`` of every module under ``package``, found on disk, sorted."""
+    found: list[str] = []
+    pending = [package]
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py"):
+                    with contextlib.suppress(OSError):
+                        info = entry.stat()
+                        found.append(f"{entry.path}:{info.st_mtime_ns}:{info.st_size}")
+                elif entry.name != "__pycache__" and entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+    return sorted(found)
+
+
 @lru_cache(maxsize=1)
 def code_stamp() -> str:
-    """A short hash of the interpreter, the version and the store-writing code's mtimes."""
+    """A short hash of the interpreter, the version and every module of ``trailmark``.
+
+    The whole package, not a list of the files the service uses: a list would go stale as
+    soon as the store or this package gained a module (about 200 files: under 1 ms).
+    """
     from trailmark._version import __version__
 
-    root = Path(__file__).resolve().parents[1]
-    parts = [sys.executable, __version__, str(root)]
-    files = [root / name for name in _STAMPED]
-    with contextlib.suppress(OSError):
-        files += [Path(entry.path) for entry in os.scandir(root / "store")]
-    for file in files:
-        with contextlib.suppress(OSError):
-            parts.append(f"{file.name}:{file.stat().st_mtime_ns}")
+    root = Path(__file__).resolve().parents[2]
+    parts = [sys.executable, __version__, str(root), *_modules(root)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
 
@@ -78,19 +95,22 @@ def socket_path(directory: Path) -> Path:
     return directory / f"ingest-{code_stamp()}.sock"
 
 
-def start(path: Path, idle: float = IDLE_SECONDS) -> None:
-    """Start a service on ``path`` (returns once it has detached; it may already run)."""
-    import subprocess
+def start(path: Path, idle: float = IDLE_SECONDS) -> subprocess.Popen[bytes]:
+    """Start a service on ``path`` and return at once (without waiting for it to listen).
 
-    command = [sys.executable, "-m", "trailmark.sdk.ingest_service", str(path)]
-    subprocess.run(
-        [*command, "--idle", str(idle)],
+    The process returned exits as soon as the service has detached from it: reap it with
+    ``wait()``. If a service already listens on ``path``, the new one steps aside.
+    """
+    # The service never multiplies matrices: without this, numpy's OpenBLAS starts a
+    # thread per core while it is imported, on the path to the first batch.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+    return subprocess.Popen(
+        [sys.executable, "-m", MODULE, str(path), "--idle", str(idle)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         close_fds=True,
-        check=False,
-        timeout=30,
+        env=env,
     )
 
 
@@ -106,7 +126,7 @@ def connect(path: Path, wait: float = 0.0) -> socket.socket | None:
             sock.close()
             if time.monotonic() >= deadline:
                 return None
-            time.sleep(0.01)
+            time.sleep(0.005)
 
 
 # ---------------------------------------------------------------------------- the service
@@ -164,7 +184,7 @@ class _Service:
     def _serve(self, conn: socket.socket) -> None:
         import orjson
 
-        from trailmark.sdk.worker import serve
+        from trailmark.sdk.local_ingest.worker import serve
 
         try:
             conn.settimeout(None)
@@ -197,10 +217,27 @@ def _detach() -> None:
     os.close(null)
 
 
+def _load_the_store() -> None:
+    """Import what applying a batch needs, then keep it out of the collector's sight."""
+    import gc
+
+    # Importing creates some 100,000 long-lived objects: the collector would walk them
+    # again and again while they are being made, on the path to the first batch's answer.
+    gc.disable()
+    try:
+        from trailmark.collector import freeze_startup_objects
+        from trailmark.sdk.local_ingest import worker  # noqa: F401
+        from trailmark.store.store import Store  # noqa: F401
+
+        freeze_startup_objects()
+    finally:
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m trailmark.sdk.ingest_service")
+    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}")
     parser.add_argument("socket", type=Path)
     parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
     parser.add_argument("--foreground", action="store_true", help="do not detach (tests)")
@@ -211,10 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     if listener is None:
         return
     # The heavy imports happen now, while early clients already wait in the backlog.
-    from trailmark.collector import freeze_startup_objects
-    from trailmark.store.store import Store  # noqa: F401
-
-    freeze_startup_objects()
+    _load_the_store()
     _Service(listener, args.socket, args.idle).run()
 
 

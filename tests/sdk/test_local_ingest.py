@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import trailmark as tm
-from trailmark.sdk import ingest_service
+from trailmark.sdk.local_ingest import service as ingest_service
 from trailmark.settings import ClientSettings
 
 
@@ -29,7 +29,7 @@ def service_pids(runtime: Path) -> list[int]:
         except OSError:
             continue
         ours = any(str(runtime).encode() in part for part in cmdline)
-        if b"trailmark.sdk.ingest_service" in cmdline and state != "Z" and ours:
+        if b"trailmark.sdk.local_ingest.service" in cmdline and state != "Z" and ours:
             pids.append(int(entry.name))
     return pids
 
@@ -145,7 +145,7 @@ def test_runs_starting_together_start_one_service(tmp_path: Path, runtime: Path)
 def test_an_idle_service_exits_and_removes_its_socket(tmp_path: Path, runtime: Path) -> None:
     assert ingest_service.private_dir(runtime)
     path = ingest_service.socket_path(runtime)
-    command = [sys.executable, "-m", "trailmark.sdk.ingest_service", str(path)]
+    command = [sys.executable, "-m", "trailmark.sdk.local_ingest.service", str(path)]
     service = subprocess.Popen([*command, "--idle", "0.5", "--foreground"])
     sock = ingest_service.connect(path, wait=10)
     assert sock is not None
@@ -157,7 +157,13 @@ def test_an_idle_service_exits_and_removes_its_socket(tmp_path: Path, runtime: P
 def test_a_second_service_on_a_live_socket_steps_aside(tmp_path: Path, runtime: Path) -> None:
     assert ingest_service.private_dir(runtime)
     path = ingest_service.socket_path(runtime)
-    command = [sys.executable, "-m", "trailmark.sdk.ingest_service", str(path), "--foreground"]
+    command = [
+        sys.executable,
+        "-m",
+        "trailmark.sdk.local_ingest.service",
+        str(path),
+        "--foreground",
+    ]
     first = subprocess.Popen(command)
     try:
         assert ingest_service.connect(path, wait=10) is not None
@@ -168,3 +174,32 @@ def test_a_second_service_on_a_live_socket_steps_aside(tmp_path: Path, runtime: 
     finally:
         first.kill()
         first.wait()
+
+
+def test_the_code_stamp_covers_every_module_found_on_disk(tmp_path: Path) -> None:
+    (tmp_path / "store" / "kinds").mkdir(parents=True)
+    (tmp_path / "__pycache__").mkdir()
+    for name in ("a.py", "store/b.py", "store/kinds/c.py", "__pycache__/a.cpython-311.pyc"):
+        (tmp_path / name).write_text("x = 1\n")
+    found = ingest_service._modules(tmp_path)
+    assert [line.rsplit(":", 2)[0] for line in found] == sorted(
+        str(tmp_path / name) for name in ("a.py", "store/b.py", "store/kinds/c.py")
+    )
+    (tmp_path / "store" / "kinds" / "c.py").write_text("x = 22\n")  # a new size
+    assert ingest_service._modules(tmp_path) != found
+    # The real stamp walks the installed package, this one included.
+    package = Path(ingest_service.__file__).resolve().parents[2]
+    assert any("local_ingest/transport.py" in line for line in ingest_service._modules(package))
+
+
+def test_init_does_not_wait_for_the_service(tmp_path: Path, runtime: Path) -> None:
+    started = time.perf_counter()
+    run = tm.init(project="svc", settings=settings(tmp_path / "a", runtime))
+    took = time.perf_counter() - started
+    run.log({"loss": 1.0})
+    report = run.finish(timeout=60)
+    assert report is not None and report.complete
+    assert via_service(run)
+    # Starting the service takes a fresh interpreter and the store's imports (hundreds of
+    # milliseconds); init only starts the sender that starts it.
+    assert took < 0.2, took
