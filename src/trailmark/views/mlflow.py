@@ -14,14 +14,17 @@ from pydantic import Field
 
 from trailmark.views.base import View
 
+# Every name starts with "Mlflow": the OpenAPI document names components by class name, and
+# the native API has its own Run, Experiment and ModelVersion.
+
 MetricValue = float | str
 
 
-class Empty(View):
+class MlflowEmpty(View):
     """The answer of a write that returns nothing: ``{}``."""
 
 
-class KeyValue(View):
+class MlflowKeyValue(View):
     key: str
     value: str
 
@@ -29,44 +32,44 @@ class KeyValue(View):
 # experiments
 
 
-class Experiment(View):
+class MlflowExperiment(View):
     experiment_id: str = Field(description='The project id; "0" is the project named Default.')
     name: str
     artifact_location: str
     lifecycle_stage: str = Field(description="active or deleted")
     last_update_time: int = Field(description="Milliseconds since the epoch.")
     creation_time: int
-    tags: list[KeyValue]
+    tags: list[MlflowKeyValue]
 
 
-class CreateExperimentResponse(View):
+class MlflowCreateExperimentResponse(View):
     experiment_id: str
 
 
-class ExperimentResponse(View):
-    experiment: Experiment
+class MlflowExperimentResponse(View):
+    experiment: MlflowExperiment
 
 
-class SearchExperimentsResponse(View):
-    experiments: list[Experiment]
+class MlflowSearchExperimentsResponse(View):
+    experiments: list[MlflowExperiment]
     next_page_token: str | None = None
 
 
 # runs and metrics
 
 
-class Metric(View):
+class MlflowMetric(View):
     key: str
     value: MetricValue
     timestamp: int = Field(description="Milliseconds since the epoch.")
     step: int
 
 
-class MetricWithRunId(Metric):
+class MlflowMetricWithRunId(MlflowMetric):
     run_id: str | None = None
 
 
-class RunInfo(View):
+class MlflowRunInfo(View):
     run_id: str
     run_uuid: str
     run_name: str
@@ -79,69 +82,69 @@ class RunInfo(View):
     lifecycle_stage: str
 
 
-class RunData(View):
-    metrics: list[Metric]
-    params: list[KeyValue]
-    tags: list[KeyValue]
+class MlflowRunData(View):
+    metrics: list[MlflowMetric]
+    params: list[MlflowKeyValue]
+    tags: list[MlflowKeyValue]
 
 
-class RunInputs(View):
+class MlflowRunInputs(View):
     dataset_inputs: list[dict[str, Any]]
     model_inputs: list[dict[str, Any]]
 
 
-class RunOutputs(View):
+class MlflowRunOutputs(View):
     model_outputs: list[dict[str, Any]]
 
 
-class Run(View):
-    info: RunInfo
-    data: RunData
-    inputs: RunInputs
-    outputs: RunOutputs
+class MlflowRun(View):
+    info: MlflowRunInfo
+    data: MlflowRunData
+    inputs: MlflowRunInputs
+    outputs: MlflowRunOutputs
 
 
-class RunResponse(View):
-    run: Run
+class MlflowRunResponse(View):
+    run: MlflowRun
 
 
-class UpdateRunResponse(View):
-    run_info: RunInfo
+class MlflowUpdateRunResponse(View):
+    run_info: MlflowRunInfo
 
 
-class SearchRunsResponse(View):
-    runs: list[Run]
+class MlflowSearchRunsResponse(View):
+    runs: list[MlflowRun]
     next_page_token: str | None = None
 
 
-class MetricHistoryResponse(View):
-    metrics: list[Metric]
+class MlflowMetricHistoryResponse(View):
+    metrics: list[MlflowMetric]
     next_page_token: str | None = None
 
 
-class BulkMetricHistoryResponse(View):
-    metrics: list[MetricWithRunId]
+class MlflowBulkMetricHistoryResponse(View):
+    metrics: list[MlflowMetricWithRunId]
 
 
 # artifacts
 
 
-class FileInfo(View):
+class MlflowFileInfo(View):
     path: str
     is_dir: bool
     file_size: int | None = None
 
 
-class ListArtifactsResponse(View):
-    files: list[FileInfo]
+class MlflowListArtifactsResponse(View):
+    files: list[MlflowFileInfo]
 
 
-class ListRunArtifactsResponse(View):
+class MlflowListRunArtifactsResponse(View):
     root_uri: str
-    files: list[FileInfo]
+    files: list[MlflowFileInfo]
 
 
-class ServerInfo(View):
+class MlflowServerInfo(View):
     store_type: str | None
     workspaces_enabled: bool
     trace_archival_enabled: bool
@@ -155,7 +158,7 @@ class ServerInfo(View):
 # logged models
 
 
-class LoggedModelInfo(View):
+class MlflowLoggedModelInfo(View):
     model_id: str
     experiment_id: str
     name: str
@@ -164,33 +167,33 @@ class LoggedModelInfo(View):
     artifact_uri: str
     status: str
     model_type: str
-    tags: list[KeyValue]
+    tags: list[MlflowKeyValue]
     source_run_id: str | None = None
 
 
-class LoggedModelData(View):
-    params: list[KeyValue]
-    metrics: list[Metric]
+class MlflowLoggedModelData(View):
+    params: list[MlflowKeyValue]
+    metrics: list[MlflowMetric]
 
 
-class LoggedModel(View):
-    info: LoggedModelInfo
-    data: LoggedModelData
+class MlflowLoggedModel(View):
+    info: MlflowLoggedModelInfo
+    data: MlflowLoggedModelData
 
 
-class LoggedModelResponse(View):
-    model: LoggedModel
+class MlflowLoggedModelResponse(View):
+    model: MlflowLoggedModel
 
 
-class SearchLoggedModelsResponse(View):
-    models: list[LoggedModel]
+class MlflowSearchLoggedModelsResponse(View):
+    models: list[MlflowLoggedModel]
     next_page_token: str | None = None
 
 
 # model registry
 
 
-class ModelVersion(View):
+class MlflowModelVersion(View):
     name: str
     version: str
     creation_timestamp: int
@@ -202,47 +205,47 @@ class ModelVersion(View):
     run_id: str
     status: str
     run_link: str
-    tags: list[KeyValue]
+    tags: list[MlflowKeyValue]
     aliases: list[str]
     model_id: str | None = None
 
 
-class Alias(View):
+class MlflowAlias(View):
     alias: str
     version: str
 
 
-class RegisteredModel(View):
+class MlflowRegisteredModel(View):
     name: str
     creation_timestamp: int
     last_updated_timestamp: int
     description: str
-    latest_versions: list[ModelVersion]
-    tags: list[KeyValue]
-    aliases: list[Alias]
+    latest_versions: list[MlflowModelVersion]
+    tags: list[MlflowKeyValue]
+    aliases: list[MlflowAlias]
 
 
-class RegisteredModelResponse(View):
-    registered_model: RegisteredModel
+class MlflowRegisteredModelResponse(View):
+    registered_model: MlflowRegisteredModel
 
 
-class SearchRegisteredModelsResponse(View):
-    registered_models: list[RegisteredModel]
+class MlflowSearchRegisteredModelsResponse(View):
+    registered_models: list[MlflowRegisteredModel]
     next_page_token: str | None = None
 
 
-class ModelVersionResponse(View):
-    model_version: ModelVersion
+class MlflowModelVersionResponse(View):
+    model_version: MlflowModelVersion
 
 
-class ModelVersionsResponse(View):
-    model_versions: list[ModelVersion]
+class MlflowModelVersionsResponse(View):
+    model_versions: list[MlflowModelVersion]
 
 
-class SearchModelVersionsResponse(View):
-    model_versions: list[ModelVersion]
+class MlflowSearchModelVersionsResponse(View):
+    model_versions: list[MlflowModelVersion]
     next_page_token: str | None = None
 
 
-class DownloadUriResponse(View):
+class MlflowDownloadUriResponse(View):
     artifact_uri: str

@@ -98,7 +98,7 @@ def add_routes(router: APIRouter) -> None:
         upload_artifact,
         methods=["PUT"],
         summary="Upload a file of a run or a logged model.",
-        response_model=views.Empty,
+        response_model=views.MlflowEmpty,
     )
     router.add_api_route(
         file_path,
@@ -113,7 +113,7 @@ def add_routes(router: APIRouter) -> None:
         delete_artifact,
         methods=["DELETE"],
         summary="Delete a run's file or folder.",
-        response_model=views.Empty,
+        response_model=views.MlflowEmpty,
     )
     router.add_api_route(
         "/api/2.0/mlflow-artifacts/mpu/{action}/{path:path}",
@@ -132,5 +132,5 @@ def add_routes(router: APIRouter) -> None:
         server_info,
         methods=["GET"],
         summary="What this server supports.",
-        response_model=views.ServerInfo,
+        response_model=views.MlflowServerInfo,
     )
