@@ -1,4 +1,8 @@
-"""Artifact rows turned into the JSON objects the REST API and the SDK use."""
+"""Artifact rows turned into the JSON objects the REST API and the SDK use.
+
+The shapes are :mod:`trailmark.views.artifacts`' ``ArtifactVersion`` and ``Artifact`` (plain
+dicts here, as in :mod:`trailmark.store.views`).
+"""
 
 from __future__ import annotations
 

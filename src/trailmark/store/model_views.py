@@ -1,4 +1,8 @@
-"""Registry rows turned into JSON objects, and the checks on registry input."""
+"""Registry rows turned into JSON objects, and the checks on registry input.
+
+The shapes are :mod:`trailmark.views.registry`'s ``Model``, ``ModelVersion`` and
+``ModelEvent`` (plain dicts here, as in :mod:`trailmark.store.views`).
+"""
 
 from __future__ import annotations
 

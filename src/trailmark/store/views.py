@@ -1,4 +1,10 @@
-"""Rows turned into the JSON objects the REST API and ``Api`` return (names are the contract)."""
+"""Rows turned into the JSON objects the REST API and ``Api`` return (names are the contract).
+
+Their shapes are declared by :mod:`trailmark.views.projects` (``Project``) and
+:mod:`trailmark.views.runs` (``Run``). They are built as plain dicts, not models: a search
+reads thousands of runs for the local ``Api`` too, where a model per row would cost more than
+the read, and the contract tests (``tests/server/test_responses.py``) hold the two together.
+"""
 
 from __future__ import annotations
 
