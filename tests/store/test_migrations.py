@@ -16,18 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, column, inspect, select, table, text
-from sqlalchemy.sql.expression import TableClause
+from sqlalchemy import Connection, Integer, LargeBinary, column, inspect, select, table, text
+from sqlalchemy.types import TypeEngine
 
-from trailmark.store import schema
+from trailmark.store import migrations, schema
 from trailmark.store.database import Database
 from trailmark.store.ingest import Envelope
 from trailmark.store.migrations import MIGRATIONS, migrate
-from trailmark.store.migrations import m0001_initial as initial
-from trailmark.store.migrations import m0002_console as console
-from trailmark.store.migrations import m0003_artifacts as artifacts
-from trailmark.store.migrations import m0004_mlflow as mlflow
-from trailmark.store.migrations import m0005_chunk_sketches as sketches
 from trailmark.store.store import Store
 
 NAMES = [name for name, _ in MIGRATIONS]
@@ -112,6 +107,12 @@ def declared_schema(url: str) -> dict[str, Any]:
         db.dispose()
 
 
+def _type_of(value: Any) -> TypeEngine[Any] | None:
+    if isinstance(value, dict | list):
+        return schema.Json
+    return LargeBinary() if isinstance(value, bytes) else None
+
+
 class Seeds:
     """Rows written as the code of each migration's time wrote them, kept to check after."""
 
@@ -119,14 +120,18 @@ class Seeds:
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.ids: dict[str, Any] = {}
 
-    def insert(self, conn: Connection, target: TableClause, **values: Any) -> Any:
-        """Insert one row; return its new ``id`` where the table numbers its rows."""
+    def insert(self, conn: Connection, table_name: str, /, **values: Any) -> Any:
+        """Insert one row into table ``table_name``; return its new ``id`` where the table numbers
+        its rows. Only the columns given are named, as the code of that time named them."""
+        columns = [column(key, _type_of(value)) for key, value in values.items()]
+        numbered = "id" not in values and "id" in schema.metadata.tables[table_name].c
+        target = table(table_name, *columns, *([column("id", Integer)] if numbered else []))
         statement = target.insert().values(**values)
-        if "id" in target.c and "id" not in values:
+        if numbered:
             values["id"] = conn.execute(statement.returning(target.c.id)).scalar_one()
         else:
             conn.execute(statement)
-        self.rows.setdefault(target.name, []).append(values)
+        self.rows.setdefault(table_name, []).append(values)
         return values.get("id")
 
     def check(self, db: Database) -> None:
@@ -141,13 +146,11 @@ class Seeds:
 
 
 def seed_initial(conn: Connection, seeds: Seeds) -> None:
-    project = seeds.insert(
-        conn, initial.projects, name="old", description="", created_at=T, updated_at=T
-    )
+    project = seeds.insert(conn, "projects", name="old", description="", created_at=T, updated_at=T)
     seeds.ids["project"] = project
     seeds.insert(
         conn,
-        initial.runs,
+        "runs",
         id="r1",
         project_id=project,
         name="first",
@@ -168,7 +171,7 @@ def seed_initial(conn: Connection, seeds: Seeds) -> None:
     )
     series = seeds.insert(
         conn,
-        initial.series,
+        "series",
         run_id="r1",
         key="loss",
         summary_mode="min",
@@ -177,7 +180,7 @@ def seed_initial(conn: Connection, seeds: Seeds) -> None:
     )
     seeds.insert(
         conn,
-        initial.chunks,
+        "chunks",
         series_id=series,
         npoints=10,
         step_min=0,
@@ -188,7 +191,7 @@ def seed_initial(conn: Connection, seeds: Seeds) -> None:
     )
     seeds.insert(
         conn,
-        initial.writers,
+        "writers",
         run_id="r1",
         writer_id="w1",
         last_seq=3,
@@ -201,17 +204,17 @@ def seed_initial(conn: Connection, seeds: Seeds) -> None:
 
 def seed_console(conn: Connection, seeds: Seeds) -> None:
     seeds.insert(
-        conn, console.console_lines, run_id="r1", n=1, time=T, stream="stdout", rank=None, text="hi"
+        conn, "console_lines", run_id="r1", n=1, time=T, stream="stdout", rank=None, text="hi"
     )
-    seeds.insert(conn, console.run_metadata, run_id="r1", path="environment", value=["numpy==2"])
+    seeds.insert(conn, "run_metadata", run_id="r1", path="environment", value=["numpy==2"])
 
 
 def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     project = seeds.ids["project"]
-    seeds.insert(conn, artifacts.blobs, digest=DIGEST, size=3, created_at=T, touched_at=T)
+    seeds.insert(conn, "blobs", digest=DIGEST, size=3, created_at=T, touched_at=T)
     seeds.insert(
         conn,
-        artifacts.upload_sessions,
+        "upload_sessions",
         id="u1",
         project_id=project,
         digest=DIGEST,
@@ -222,15 +225,13 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
         created_at=T,
         updated_at=T,
     )
-    manifest = seeds.insert(
-        conn, artifacts.manifests, digest=DIGEST, file_count=1, size=3, created_at=T
-    )
+    manifest = seeds.insert(conn, "manifests", digest=DIGEST, file_count=1, size=3, created_at=T)
     seeds.insert(
-        conn, artifacts.manifest_entries, manifest_id=manifest, path="a.txt", size=3, digest=DIGEST
+        conn, "manifest_entries", manifest_id=manifest, path="a.txt", size=3, digest=DIGEST
     )
     artifact = seeds.insert(
         conn,
-        artifacts.artifacts,
+        "artifacts",
         project_id=project,
         name="data",
         type="dataset",
@@ -240,7 +241,7 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     version = seeds.insert(
         conn,
-        artifacts.artifact_versions,
+        "artifact_versions",
         artifact_id=artifact,
         version=0,
         manifest_id=manifest,
@@ -255,16 +256,16 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     seeds.insert(
         conn,
-        artifacts.artifact_aliases,
+        "artifact_aliases",
         artifact_id=artifact,
         alias="latest",
         version_id=version,
         updated_at=T,
     )
-    seeds.insert(conn, artifacts.artifact_usage, run_id="r1", version_id=version, created_at=T)
+    seeds.insert(conn, "artifact_usage", run_id="r1", version_id=version, created_at=T)
     seeds.insert(
         conn,
-        artifacts.run_files,
+        "run_files",
         run_id="r1",
         path="out.log",
         size=3,
@@ -274,7 +275,7 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     model = seeds.insert(
         conn,
-        artifacts.registered_models,
+        "registered_models",
         name="clf",
         description="",
         tags={"team": "x"},
@@ -284,7 +285,7 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     model_version = seeds.insert(
         conn,
-        artifacts.model_versions,
+        "model_versions",
         model_id=model,
         version=1,
         stage="None",
@@ -304,7 +305,7 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     seeds.insert(
         conn,
-        artifacts.model_aliases,
+        "model_aliases",
         model_id=model,
         alias="champion",
         version_id=model_version,
@@ -313,7 +314,7 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     seeds.insert(
         conn,
-        artifacts.model_events,
+        "model_events",
         model_id=model,
         version=1,
         kind="version_created",
@@ -323,7 +324,7 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     hook = seeds.insert(
         conn,
-        artifacts.webhooks,
+        "webhooks",
         url="http://127.0.0.1:9/hook",
         secret="s",
         events=["version_created"],
@@ -336,7 +337,7 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
     )
     seeds.insert(
         conn,
-        artifacts.webhook_deliveries,
+        "webhook_deliveries",
         webhook_id=hook,
         event="version_created",
         payload="{}",
@@ -349,15 +350,9 @@ def seed_artifacts(conn: Connection, seeds: Seeds) -> None:
 
 
 def seed_mlflow(conn: Connection, seeds: Seeds) -> None:
-    projects = table(
-        "projects",
-        *(column(c.name, c.type) for c in initial.projects.c),
-        column("deleted_at", mlflow.project_deleted_at.type),
-        column("properties", mlflow.project_properties.type),
-    )
     gone = seeds.insert(
         conn,
-        projects,
+        "projects",
         name="gone",
         description="",
         created_at=T,
@@ -367,7 +362,7 @@ def seed_mlflow(conn: Connection, seeds: Seeds) -> None:
     )
     seeds.insert(
         conn,
-        mlflow.logged_models,
+        "logged_models",
         id="m-1",
         project_id=gone,
         run_id=None,
@@ -382,16 +377,10 @@ def seed_mlflow(conn: Connection, seeds: Seeds) -> None:
 
 
 def seed_chunk_sketches(conn: Connection, seeds: Seeds) -> None:
-    chunks = table(
-        "chunks",
-        *(column(c.name, c.type) for c in initial.chunks.c),
-        column("sketch", sketches.chunk_sketch.type),
-    )
-    series = seeds.rows["series"][0]["id"]
     seeds.insert(
         conn,
-        chunks,
-        series_id=series,
+        "chunks",
+        series_id=seeds.rows["series"][0]["id"],
         npoints=1,
         step_min=10,
         step_max=10,
@@ -471,6 +460,11 @@ def test_a_database_made_before_the_migrations_were_frozen_upgrades(
         assert_same_schema(schema_of(db), declared_schema(fresh_url))
     finally:
         db.dispose()
+
+
+def test_every_migration_module_is_listed_in_order() -> None:
+    modules = Path(migrations.__file__).parent.glob("m[0-9]*.py")
+    assert sorted(path.stem.removeprefix("m") for path in modules) == NAMES
 
 
 def test_upto_names_a_migration(database_url: str) -> None:

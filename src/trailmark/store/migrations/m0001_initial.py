@@ -5,102 +5,82 @@ The tables as the tracking core first shipped them; what later migrations add is
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import Connection
 
-from trailmark.store.migrations.frozen import KEY_LENGTH, NAME_LENGTH, BigId, Json
+from trailmark.store.migrations.ddl import execute_script
 
-NAME = "0001_initial"
-
-metadata = MetaData()
-
-projects = Table(
-    "projects",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(NAME_LENGTH), nullable=False, unique=True),
-    Column("description", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
-
-runs = Table(
-    "runs",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("config", Json, nullable=False),
-    Column("summary", Json, nullable=False),
-    Column("tags", Json, nullable=False),
-    Column("properties", Json, nullable=False),
-    Column("notes", Text, nullable=False),
-    Column("group_name", String(NAME_LENGTH), nullable=True),
-    Column("job_type", String(NAME_LENGTH), nullable=True),
-    Column("host", String(NAME_LENGTH), nullable=True),
-    Column("metadata", Json, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    Column("ended_at", Float, nullable=True),
-    Column("heartbeat_at", Float, nullable=True),
-    Column("exit_code", Integer, nullable=True),
-    Column("error", Text, nullable=True),
-    Column("last_step", BigInteger, nullable=True),
-    Index("ix_runs_project_created", "project_id", "created_at"),
-)
-
-series = Table(
-    "series",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("run_id", String(64), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(KEY_LENGTH), nullable=False),
-    Column("summary_mode", String(8), nullable=False),
-    Column("stats", Json, nullable=False),
-    Column("open_chunks", Integer, nullable=False),
-    UniqueConstraint("run_id", "key", name="uq_series_run_key"),
-)
-
-chunks = Table(
-    "chunks",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("series_id", BigId, ForeignKey("series.id", ondelete="CASCADE"), nullable=False),
-    Column("npoints", Integer, nullable=False),
-    Column("step_min", BigInteger, nullable=False),
-    Column("step_max", BigInteger, nullable=False),
-    Column("steps", LargeBinary, nullable=False),
-    Column("times", LargeBinary, nullable=False),
-    Column("vals", LargeBinary, nullable=False),
-    Index("ix_chunks_series_steps", "series_id", "step_min"),
-)
-
-writers = Table(
-    "writers",
-    metadata,
-    Column("run_id", String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    Column("writer_id", String(64), primary_key=True),
-    Column("last_seq", BigInteger, nullable=False),
-    Column("rank", Integer, nullable=True),
-    Column("host", String(NAME_LENGTH), nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
+SCRIPT = """
+CREATE TABLE IF NOT EXISTS projects (
+    id {serial} NOT NULL,
+    name VARCHAR(256) NOT NULL,
+    description TEXT NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (name)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id VARCHAR(64) NOT NULL,
+    project_id {bigid} NOT NULL,
+    name VARCHAR(256) NOT NULL,
+    state VARCHAR(16) NOT NULL,
+    config {json} NOT NULL,
+    summary {json} NOT NULL,
+    tags {json} NOT NULL,
+    properties {json} NOT NULL,
+    notes TEXT NOT NULL,
+    group_name VARCHAR(256),
+    job_type VARCHAR(256),
+    host VARCHAR(256),
+    metadata {json} NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    ended_at FLOAT,
+    heartbeat_at FLOAT,
+    exit_code INTEGER,
+    error TEXT,
+    last_step BIGINT,
+    PRIMARY KEY (id),
+    FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_runs_project_created ON runs (project_id, created_at);
+CREATE TABLE IF NOT EXISTS series (
+    id {serial} NOT NULL,
+    run_id VARCHAR(64) NOT NULL,
+    "key" VARCHAR(256) NOT NULL,
+    summary_mode VARCHAR(8) NOT NULL,
+    stats {json} NOT NULL,
+    open_chunks INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_series_run_key UNIQUE (run_id, "key"),
+    FOREIGN KEY(run_id) REFERENCES runs (id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS writers (
+    run_id VARCHAR(64) NOT NULL,
+    writer_id VARCHAR(64) NOT NULL,
+    last_seq BIGINT NOT NULL,
+    rank INTEGER,
+    host VARCHAR(256),
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (run_id, writer_id),
+    FOREIGN KEY(run_id) REFERENCES runs (id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id {serial} NOT NULL,
+    series_id {bigid} NOT NULL,
+    npoints INTEGER NOT NULL,
+    step_min BIGINT NOT NULL,
+    step_max BIGINT NOT NULL,
+    steps {blob} NOT NULL,
+    times {blob} NOT NULL,
+    vals {blob} NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(series_id) REFERENCES series (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_chunks_series_steps ON chunks (series_id, step_min);
+"""
 
 
 def apply(conn: Connection) -> None:
-    metadata.create_all(conn, checkfirst=True)
+    execute_script(conn, SCRIPT)

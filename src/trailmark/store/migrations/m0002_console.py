@@ -1,58 +1,36 @@
-"""0002_console: console lines of runs, and bulky run metadata kept beside the runs row."""
+"""0002_console: console lines of runs, and bulky run metadata kept beside the runs row.
+
+``console_lines`` are numbered per run in the order they were ingested; ``run_metadata``
+holds the uncommitted diff and the package list, out of the runs row that every ingest
+batch rewrites.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import Connection
 
-from trailmark.store.migrations import m0001_initial as initial
-from trailmark.store.migrations.frozen import KEY_LENGTH, Json
+from trailmark.store.migrations.ddl import execute_script
 
-NAME = "0002_console"
-
-metadata = MetaData()
-
-# numbered per run in the order the lines were ingested
-console_lines = Table(
-    "console_lines",
-    metadata,
-    Column(
-        "run_id",
-        String(64),
-        ForeignKey(initial.runs.c.id, ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("n", BigInteger, primary_key=True, autoincrement=False),
-    Column("time", Float, nullable=False),
-    Column("stream", String(8), nullable=False),
-    Column("rank", Integer, nullable=True),
-    Column("text", Text, nullable=False),
-)
-
-# the uncommitted diff, the package list: kept out of the runs row, which every batch rewrites
-run_metadata = Table(
-    "run_metadata",
-    metadata,
-    Column(
-        "run_id",
-        String(64),
-        ForeignKey(initial.runs.c.id, ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("path", String(KEY_LENGTH), primary_key=True),
-    Column("value", Json, nullable=True),
-)
+SCRIPT = """
+CREATE TABLE IF NOT EXISTS console_lines (
+    run_id VARCHAR(64) NOT NULL,
+    n BIGINT NOT NULL,
+    time FLOAT NOT NULL,
+    stream VARCHAR(8) NOT NULL,
+    rank INTEGER,
+    text TEXT NOT NULL,
+    PRIMARY KEY (run_id, n),
+    FOREIGN KEY(run_id) REFERENCES runs (id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS run_metadata (
+    run_id VARCHAR(64) NOT NULL,
+    path VARCHAR(256) NOT NULL,
+    value {json},
+    PRIMARY KEY (run_id, path),
+    FOREIGN KEY(run_id) REFERENCES runs (id) ON DELETE CASCADE
+);
+"""
 
 
 def apply(conn: Connection) -> None:
-    metadata.create_all(conn, checkfirst=True)
+    execute_script(conn, SCRIPT)

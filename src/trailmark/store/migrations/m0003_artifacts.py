@@ -6,260 +6,208 @@ tables as that module first declared them.
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import Connection
 
-from trailmark.store.migrations import m0001_initial as initial
-from trailmark.store.migrations.frozen import NAME_LENGTH, PATH_LENGTH, BigId, Json
+from trailmark.store.migrations.ddl import execute_script
 
-NAME = "0003_artifacts"
-
-metadata = MetaData()
-
-_PROJECT_ID = initial.projects.c.id
-_RUN_ID = initial.runs.c.id
-
-blobs = Table(
-    "blobs",
-    metadata,
-    Column("digest", String(64), primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("touched_at", Float, nullable=False),
-)
-
-upload_sessions = Table(
-    "upload_sessions",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("project_id", BigId, ForeignKey(_PROJECT_ID, ondelete="CASCADE"), nullable=False),
-    Column("digest", String(64), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("received", BigInteger, nullable=False),
-    Column("parts", Json, nullable=False),
-    Column("handle", String(1024), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
-
-manifests = Table(
-    "manifests",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("digest", String(64), nullable=False, unique=True),
-    Column("file_count", Integer, nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("created_at", Float, nullable=False),
-)
-
-manifest_entries = Table(
-    "manifest_entries",
-    metadata,
-    Column("manifest_id", BigId, ForeignKey("manifests.id", ondelete="CASCADE"), primary_key=True),
-    Column("path", String(PATH_LENGTH), primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("digest", String(64), nullable=True),
-    Column("ref", Text, nullable=True),
-    Column("etag", String(256), nullable=True),
-    Index("ix_manifest_entries_digest", "digest"),
-)
-
-artifacts = Table(
-    "artifacts",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("project_id", BigId, ForeignKey(_PROJECT_ID, ondelete="CASCADE"), nullable=False),
-    Column("name", String(128), nullable=False),
-    Column("type", String(64), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    UniqueConstraint("project_id", "name", name="uq_artifacts_project_name"),
-)
-
-artifact_versions = Table(
-    "artifact_versions",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("artifact_id", BigId, ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("manifest_id", BigId, ForeignKey("manifests.id"), nullable=False),
-    Column("digest", String(64), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("file_count", Integer, nullable=False),
-    Column("metadata", Json, nullable=False),
-    Column("description", Text, nullable=False),
-    Column("run_id", String(64), ForeignKey(_RUN_ID, ondelete="SET NULL"), nullable=True),
-    Column("created_by", String(NAME_LENGTH), nullable=False),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("artifact_id", "version", name="uq_artifact_versions_number"),
-    Index("ix_artifact_versions_run", "run_id"),
-    Index("ix_artifact_versions_manifest", "manifest_id"),
-)
-
-artifact_aliases = Table(
-    "artifact_aliases",
-    metadata,
-    Column("artifact_id", BigId, ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True),
-    Column("alias", String(64), primary_key=True),
-    Column(
-        "version_id",
-        BigId,
-        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("updated_at", Float, nullable=False),
-    Index("ix_artifact_aliases_version", "version_id"),
-)
-
-artifact_usage = Table(
-    "artifact_usage",
-    metadata,
-    Column("run_id", String(64), ForeignKey(_RUN_ID, ondelete="CASCADE"), primary_key=True),
-    Column(
-        "version_id",
-        BigId,
-        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("created_at", Float, nullable=False),
-    Index("ix_artifact_usage_version", "version_id"),
-)
-
-run_files = Table(
-    "run_files",
-    metadata,
-    Column("run_id", String(64), ForeignKey(_RUN_ID, ondelete="CASCADE"), primary_key=True),
-    Column("path", String(PATH_LENGTH), primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("digest", String(64), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    Index("ix_run_files_digest", "digest"),
-)
-
-registered_models = Table(
-    "registered_models",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("name", String(128), nullable=False, unique=True),
-    Column("description", Text, nullable=False),
-    Column("tags", Json, nullable=False),
-    Column("created_by", String(NAME_LENGTH), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
-
-model_versions = Table(
-    "model_versions",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "model_id", BigId, ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False
-    ),
-    Column("version", Integer, nullable=False),
-    Column("stage", String(16), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("tags", Json, nullable=False),
-    Column("manifest_id", BigId, ForeignKey("manifests.id"), nullable=False),
-    Column("digest", String(64), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("file_count", Integer, nullable=False),
-    Column("source", String(1024), nullable=False),
-    Column("source_project", String(NAME_LENGTH), nullable=True),
-    Column("source_run_id", String(64), nullable=True),
-    Column(
-        "artifact_version_id",
-        BigId,
-        ForeignKey("artifact_versions.id", ondelete="SET NULL"),
-        nullable=True,
-    ),
-    Column("created_by", String(NAME_LENGTH), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    UniqueConstraint("model_id", "version", name="uq_model_versions_number"),
-    Index("ix_model_versions_artifact", "artifact_version_id"),
-    Index("ix_model_versions_run", "source_run_id"),
-    Index("ix_model_versions_manifest", "manifest_id"),
-)
-
-model_aliases = Table(
-    "model_aliases",
-    metadata,
-    Column(
-        "model_id", BigId, ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("alias", String(64), primary_key=True),
-    Column(
-        "version_id", BigId, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False
-    ),
-    Column("updated_by", String(NAME_LENGTH), nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
-
-model_events = Table(
-    "model_events",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "model_id", BigId, ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False
-    ),
-    Column("version", Integer, nullable=True),
-    Column("kind", String(32), nullable=False),
-    Column("data", Json, nullable=False),
-    Column("user_name", String(NAME_LENGTH), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Index("ix_model_events_model", "model_id", "id"),
-)
-
-webhooks = Table(
-    "webhooks",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("url", Text, nullable=False),
-    Column("secret", String(256), nullable=False),
-    Column("events", Json, nullable=False),
-    Column("model", String(128), nullable=True),
-    Column("description", Text, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("created_by", String(NAME_LENGTH), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
-
-webhook_deliveries = Table(
-    "webhook_deliveries",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("webhook_id", BigId, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
-    Column("event", String(32), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", Float, nullable=False),
-    Column("locked_until", Float, nullable=True),
-    Column("last_status", Integer, nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("log", Json, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("finished_at", Float, nullable=True),
-    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-    Index("ix_webhook_deliveries_webhook", "webhook_id", "id"),
-)
+SCRIPT = """
+CREATE TABLE IF NOT EXISTS artifacts (
+    id {serial} NOT NULL,
+    project_id {bigid} NOT NULL,
+    name VARCHAR(128) NOT NULL,
+    type VARCHAR(64) NOT NULL,
+    description TEXT NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_artifacts_project_name UNIQUE (project_id, name),
+    FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS blobs (
+    digest VARCHAR(64) NOT NULL,
+    size BIGINT NOT NULL,
+    created_at FLOAT NOT NULL,
+    touched_at FLOAT NOT NULL,
+    PRIMARY KEY (digest)
+);
+CREATE TABLE IF NOT EXISTS manifests (
+    id {serial} NOT NULL,
+    digest VARCHAR(64) NOT NULL,
+    file_count INTEGER NOT NULL,
+    size BIGINT NOT NULL,
+    created_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (digest)
+);
+CREATE TABLE IF NOT EXISTS registered_models (
+    id {serial} NOT NULL,
+    name VARCHAR(128) NOT NULL,
+    description TEXT NOT NULL,
+    tags {json} NOT NULL,
+    created_by VARCHAR(256) NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (name)
+);
+CREATE TABLE IF NOT EXISTS run_files (
+    run_id VARCHAR(64) NOT NULL,
+    path VARCHAR(1024) NOT NULL,
+    size BIGINT NOT NULL,
+    digest VARCHAR(64) NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (run_id, path),
+    FOREIGN KEY(run_id) REFERENCES runs (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_run_files_digest ON run_files (digest);
+CREATE TABLE IF NOT EXISTS upload_sessions (
+    id VARCHAR(32) NOT NULL,
+    project_id {bigid} NOT NULL,
+    digest VARCHAR(64) NOT NULL,
+    size BIGINT NOT NULL,
+    received BIGINT NOT NULL,
+    parts {json} NOT NULL,
+    handle VARCHAR(1024) NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id {serial} NOT NULL,
+    url TEXT NOT NULL,
+    secret VARCHAR(256) NOT NULL,
+    events {json} NOT NULL,
+    model VARCHAR(128),
+    description TEXT NOT NULL,
+    active BOOLEAN NOT NULL,
+    created_by VARCHAR(256) NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (id)
+);
+CREATE TABLE IF NOT EXISTS artifact_versions (
+    id {serial} NOT NULL,
+    artifact_id {bigid} NOT NULL,
+    version INTEGER NOT NULL,
+    manifest_id {bigid} NOT NULL,
+    digest VARCHAR(64) NOT NULL,
+    size BIGINT NOT NULL,
+    file_count INTEGER NOT NULL,
+    metadata {json} NOT NULL,
+    description TEXT NOT NULL,
+    run_id VARCHAR(64),
+    created_by VARCHAR(256) NOT NULL,
+    created_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_artifact_versions_number UNIQUE (artifact_id, version),
+    FOREIGN KEY(artifact_id) REFERENCES artifacts (id) ON DELETE CASCADE,
+    FOREIGN KEY(manifest_id) REFERENCES manifests (id),
+    FOREIGN KEY(run_id) REFERENCES runs (id) ON DELETE SET NULL
+);
+CREATE INDEX IF NOT EXISTS ix_artifact_versions_manifest ON artifact_versions (manifest_id);
+CREATE INDEX IF NOT EXISTS ix_artifact_versions_run ON artifact_versions (run_id);
+CREATE TABLE IF NOT EXISTS manifest_entries (
+    manifest_id {bigid} NOT NULL,
+    path VARCHAR(1024) NOT NULL,
+    size BIGINT NOT NULL,
+    digest VARCHAR(64),
+    ref TEXT,
+    etag VARCHAR(256),
+    PRIMARY KEY (manifest_id, path),
+    FOREIGN KEY(manifest_id) REFERENCES manifests (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_manifest_entries_digest ON manifest_entries (digest);
+CREATE TABLE IF NOT EXISTS model_events (
+    id {serial} NOT NULL,
+    model_id {bigid} NOT NULL,
+    version INTEGER,
+    kind VARCHAR(32) NOT NULL,
+    data {json} NOT NULL,
+    user_name VARCHAR(256) NOT NULL,
+    created_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(model_id) REFERENCES registered_models (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_model_events_model ON model_events (model_id, id);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id {serial} NOT NULL,
+    webhook_id {bigid} NOT NULL,
+    event VARCHAR(32) NOT NULL,
+    payload TEXT NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at FLOAT NOT NULL,
+    locked_until FLOAT,
+    last_status INTEGER,
+    last_error TEXT,
+    log {json} NOT NULL,
+    created_at FLOAT NOT NULL,
+    finished_at FLOAT,
+    PRIMARY KEY (id),
+    FOREIGN KEY(webhook_id) REFERENCES webhooks (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+CREATE TABLE IF NOT EXISTS artifact_aliases (
+    artifact_id {bigid} NOT NULL,
+    alias VARCHAR(64) NOT NULL,
+    version_id {bigid} NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (artifact_id, alias),
+    FOREIGN KEY(artifact_id) REFERENCES artifacts (id) ON DELETE CASCADE,
+    FOREIGN KEY(version_id) REFERENCES artifact_versions (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_artifact_aliases_version ON artifact_aliases (version_id);
+CREATE TABLE IF NOT EXISTS artifact_usage (
+    run_id VARCHAR(64) NOT NULL,
+    version_id {bigid} NOT NULL,
+    created_at FLOAT NOT NULL,
+    PRIMARY KEY (run_id, version_id),
+    FOREIGN KEY(run_id) REFERENCES runs (id) ON DELETE CASCADE,
+    FOREIGN KEY(version_id) REFERENCES artifact_versions (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_artifact_usage_version ON artifact_usage (version_id);
+CREATE TABLE IF NOT EXISTS model_versions (
+    id {serial} NOT NULL,
+    model_id {bigid} NOT NULL,
+    version INTEGER NOT NULL,
+    stage VARCHAR(16) NOT NULL,
+    description TEXT NOT NULL,
+    tags {json} NOT NULL,
+    manifest_id {bigid} NOT NULL,
+    digest VARCHAR(64) NOT NULL,
+    size BIGINT NOT NULL,
+    file_count INTEGER NOT NULL,
+    source VARCHAR(1024) NOT NULL,
+    source_project VARCHAR(256),
+    source_run_id VARCHAR(64),
+    artifact_version_id {bigid},
+    created_by VARCHAR(256) NOT NULL,
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_model_versions_number UNIQUE (model_id, version),
+    FOREIGN KEY(model_id) REFERENCES registered_models (id) ON DELETE CASCADE,
+    FOREIGN KEY(manifest_id) REFERENCES manifests (id),
+    FOREIGN KEY(artifact_version_id) REFERENCES artifact_versions (id) ON DELETE SET NULL
+);
+CREATE INDEX IF NOT EXISTS ix_model_versions_artifact ON model_versions (artifact_version_id);
+CREATE INDEX IF NOT EXISTS ix_model_versions_manifest ON model_versions (manifest_id);
+CREATE INDEX IF NOT EXISTS ix_model_versions_run ON model_versions (source_run_id);
+CREATE TABLE IF NOT EXISTS model_aliases (
+    model_id {bigid} NOT NULL,
+    alias VARCHAR(64) NOT NULL,
+    version_id {bigid} NOT NULL,
+    updated_by VARCHAR(256) NOT NULL,
+    updated_at FLOAT NOT NULL,
+    PRIMARY KEY (model_id, alias),
+    FOREIGN KEY(model_id) REFERENCES registered_models (id) ON DELETE CASCADE,
+    FOREIGN KEY(version_id) REFERENCES model_versions (id) ON DELETE CASCADE
+);
+"""
 
 
 def apply(conn: Connection) -> None:
-    metadata.create_all(conn, checkfirst=True)
+    execute_script(conn, SCRIPT)

@@ -1,51 +1,40 @@
-"""0004_mlflow: soft delete of projects and runs, experiment tags, MLflow 3 logged models."""
+"""0004_mlflow: soft delete of projects and runs, experiment tags, MLflow 3 logged models.
+
+``deleted_at`` is MLflow's lifecycle stage (deleted runs are hidden from listings),
+``projects.properties`` the experiment tags; ``logged_models`` are what
+``mlflow.<flavor>.log_model`` creates (their files are blobs, listed in ``files``).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, Float, ForeignKey, Index, MetaData, String, Table
+from sqlalchemy import Connection
 
-from trailmark.store.migrations import m0001_initial as initial
-from trailmark.store.migrations.columns import add_column_if_missing
-from trailmark.store.migrations.frozen import NAME_LENGTH, BigId, Json
+from trailmark.store.migrations.ddl import add_column_if_missing, execute_script
 
-NAME = "0004_mlflow"
-
-metadata = MetaData()
-
-# MLflow's lifecycle stage and experiment tags
-project_deleted_at = Column("deleted_at", Float, nullable=True)
-project_properties = Column("properties", Json, nullable=True)
-# deleted runs are hidden from listings
-run_deleted_at = Column("deleted_at", Float, nullable=True)
-
-# What mlflow.<flavor>.log_model creates; files arrive under "<experiment>/models/<id>/...".
-logged_models = Table(
-    "logged_models",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column(
-        "project_id",
-        BigId,
-        ForeignKey(initial.projects.c.id, ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("run_id", String(64), nullable=True),
-    Column("name", String(NAME_LENGTH), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("model_type", String(NAME_LENGTH), nullable=True),
-    Column("tags", Json, nullable=False),
-    Column("params", Json, nullable=False),
-    Column("files", Json, nullable=False),
-    Column("artifact_ref", String(512), nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    Column("deleted_at", Float, nullable=True),
-    Index("ix_logged_models_project_created", "project_id", "created_at"),
-)
+SCRIPT = """
+CREATE TABLE IF NOT EXISTS logged_models (
+    id VARCHAR(64) NOT NULL,
+    project_id {bigid} NOT NULL,
+    run_id VARCHAR(64),
+    name VARCHAR(256) NOT NULL,
+    status VARCHAR(32) NOT NULL,
+    model_type VARCHAR(256),
+    tags {json} NOT NULL,
+    params {json} NOT NULL,
+    files {json} NOT NULL,
+    artifact_ref VARCHAR(512),
+    created_at FLOAT NOT NULL,
+    updated_at FLOAT NOT NULL,
+    deleted_at FLOAT,
+    PRIMARY KEY (id),
+    FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_logged_models_project_created ON logged_models (project_id, created_at);
+"""
 
 
 def apply(conn: Connection) -> None:
-    add_column_if_missing(conn, "projects", project_deleted_at)
-    add_column_if_missing(conn, "projects", project_properties)
-    add_column_if_missing(conn, "runs", run_deleted_at)
-    metadata.create_all(conn, checkfirst=True)
+    add_column_if_missing(conn, "projects", "deleted_at", "FLOAT")
+    add_column_if_missing(conn, "projects", "properties", "{json}")
+    add_column_if_missing(conn, "runs", "deleted_at", "FLOAT")
+    execute_script(conn, SCRIPT)

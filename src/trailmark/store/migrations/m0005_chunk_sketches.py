@@ -3,14 +3,10 @@ the data (see :mod:`trailmark.store.sketches`); NULL where a chunk has none."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, LargeBinary
+from sqlalchemy import Connection
 
-from trailmark.store.migrations.columns import add_column_if_missing
-
-NAME = "0005_chunk_sketches"
-
-chunk_sketch = Column("sketch", LargeBinary, nullable=True)
+from trailmark.store.migrations.ddl import add_column_if_missing
 
 
 def apply(conn: Connection) -> None:
-    add_column_if_missing(conn, "chunks", chunk_sketch)
+    add_column_if_missing(conn, "chunks", "sketch", "{blob}")

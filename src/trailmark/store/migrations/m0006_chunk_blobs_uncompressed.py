@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-NAME = "0006_chunk_blobs_uncompressed"
-
 CHUNK_BLOBS = ("steps", "times", "vals", "sketch")
 
 
