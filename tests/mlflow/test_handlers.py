@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -54,7 +55,8 @@ def _registered_version(store: Store, mlflow: Call) -> tuple[str, str]:
 
 def test_concurrent_tag_writes_lose_nothing(store: Store) -> None:
     """Each set or delete is one locked transaction: 8 threads changing different tags of the
-    same model, version, run and experiment all keep their change."""
+    same model, version, run and experiment (and logging models to the run) all keep their
+    change."""
     mlflow = _caller(store)
     exp_id, run_id = _registered_version(store, mlflow)
     count = 24
@@ -70,6 +72,7 @@ def test_concurrent_tag_writes_lose_nothing(store: Store) -> None:
         mlflow("DELETE", "/model-versions/delete-tag", name="m", version="1", key=f"old{i}")
         mlflow("POST", "/runs/set-tag", run_id=run_id, key=f"k{i}", value=str(i))
         mlflow("POST", "/runs/delete-tag", run_id=run_id, key=f"old{i}")
+        mlflow("POST", "/runs/log-model", run_id=run_id, model_json=json.dumps({"model": i}))
         mlflow(
             "POST",
             "/experiments/set-experiment-tag",
@@ -92,6 +95,8 @@ def test_concurrent_tag_writes_lose_nothing(store: Store) -> None:
     assert tags(version["tags"]) == expected
     run = mlflow("GET", "/runs/get", run_id=run_id)["run"]
     assert tags(run["data"]["tags"]) == expected
+    history = {t["key"]: t["value"] for t in run["data"]["tags"]}["mlflow.log-model.history"]
+    assert sorted(m["model"] for m in json.loads(history)) == list(range(count))
     experiment = mlflow("GET", "/experiments/get", experiment_id=exp_id)["experiment"]
     assert tags(experiment["tags"]) == expected
 

@@ -25,14 +25,13 @@ from trailmark.mlflow_api.fields import (
     view_type,
 )
 from trailmark.sdk.names import new_run_name
-from trailmark.store.mlflow.conventions import RUN_NAME_TAG, USER_TAG
+from trailmark.store.mlflow.conventions import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, USER_TAG
 from trailmark.store.mlflow.runs import RunLog
 from trailmark.store.store import Store
 
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
-LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
 
 
 def run_id_of(fields: Fields) -> str:
@@ -186,7 +185,6 @@ def log_model(store: Store, fields: Fields, user: str) -> dict[str, Any]:
         raise InvalidInput(f"model_json is not valid JSON: {exc}") from None
     runs = store.mlflow.runs
     history = json.loads(run_tags(runs.get(run_id).view).get(LOG_MODEL_HISTORY_TAG, "[]"))
-    if model not in history:
-        history.append(model)
-        runs.log(run_id, RunLog(tags={LOG_MODEL_HISTORY_TAG: json.dumps(history)}))
+    if model not in history:  # appended under the run's row lock: concurrent models all stay
+        runs.log(run_id, RunLog(logged_models=[model]))
     return {}

@@ -33,6 +33,8 @@ NOTE_TAG = "mlflow.note.content"
 USER_TAG = "mlflow.user"
 SOURCE_TAG_PREFIX = "mlflow.source."
 PARENT_RUN_TAG = "mlflow.parentRunId"
+LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
+"""The MLmodel JSON of every MLflow 2 model logged by a run, as a JSON list in one tag."""
 
 META_KEY = "mlflow"
 """``metadata["mlflow"]`` holds what has no other home: verbatim params, inputs, outputs."""

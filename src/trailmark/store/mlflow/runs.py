@@ -9,6 +9,7 @@ nothing (see :mod:`trailmark.store.mlflow.metrics`).
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from trailmark.store.database import Database
 from trailmark.store.dialect import for_update
 from trailmark.store.metrics import read_points
 from trailmark.store.mlflow.conventions import (
+    LOG_MODEL_HISTORY_TAG,
     META_KEY,
     NOTE_TAG,
     RUN_NAME_TAG,
@@ -62,6 +64,8 @@ class RunLog:
     datasets: list[dict[str, Any]] = field(default_factory=list)
     model_inputs: list[dict[str, Any]] = field(default_factory=list)
     model_outputs: list[dict[str, Any]] = field(default_factory=list)
+    logged_models: list[Any] = field(default_factory=list)
+    """MLflow 2 models (MLmodel JSON) added to the run's model history tag, each once."""
 
 
 def experiment_id_of(project_id: int, project_name: str) -> str:
@@ -163,6 +167,12 @@ class _Edit:
             held: list[Any] = list(self.mlflow.get(name, []))
             held.extend(item for item in items if item not in held)
             self.mlflow[name] = held
+
+    def add_logged_models(self, models: list[Any]) -> None:
+        history = json.loads(str(self.properties.get(LOG_MODEL_HISTORY_TAG, "[]")))
+        added = [model for model in models if model not in history]
+        if added:
+            self.set_tags({LOG_MODEL_HISTORY_TAG: json.dumps(history + added)})
 
     def values(self) -> dict[str, Any]:
         now = time.time()
@@ -273,6 +283,8 @@ class MlflowRunStore:
             if log.delete_tag is not None:
                 edit.delete_tag(log.delete_tag)
             edit.add_inputs(log)
+            if log.logged_models:
+                edit.add_logged_models(log.logged_models)
             if log.metrics:
                 edit.summary.update(append_points(conn, run_id, log.metrics))
                 top = max(p.step for p in log.metrics)
