@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5100
 DEMO_DIR ?= .demo
 
-.PHONY: install frameworks services browser ui web-test web-types web-types-check test test-fast check format demo bench docs clean
+.PHONY: install frameworks services browser ui web-test web-types web-types-check test test-fast screenshots check format demo bench docs clean
 
 install: $(VENV)/.installed
 
@@ -72,6 +72,8 @@ check: install web-types-check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	@test -x web/node_modules/.bin/eslint || (cd web && npm ci --no-audit --no-fund --loglevel=error)
+	cd web && npm run lint
 
 format: install
 	$(BIN)/ruff format src tests benchmarks
@@ -80,8 +82,17 @@ format: install
 test: install frameworks services browser check ui web-test
 	$(BIN)/pytest -q -p no:cacheprovider
 
+# The quick loop, fine on a fresh clone: no PostgreSQL, no Chromium (nor the built UI it
+# needs), no timed benchmark guard.
 test-fast: install
-	$(BIN)/pytest -q -x -m "not slow and not postgres"
+	$(BIN)/pytest -q -x -p no:cacheprovider -m "not slow and not postgres and not browser"
+
+# Browser tests write their screenshots under build/screenshots/ (ignored); this refreshes
+# the ones the docs show.
+screenshots: install browser ui
+	rm -rf build/screenshots
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser
+	mkdir -p docs/screenshots && cp build/screenshots/*.png docs/screenshots/
 
 demo: install ui
 	@test -f $(DEMO_DIR)/trailmark.db || $(BIN)/trailmark demo --data-dir $(DEMO_DIR)
