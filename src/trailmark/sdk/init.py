@@ -30,9 +30,7 @@ from trailmark.sdk import spool
 from trailmark.sdk.capture import CaptureOptions, start_captures
 from trailmark.sdk.distributed import RankInfo, detect_rank
 from trailmark.sdk.fork import ForkPoint, parse_fork_from
-from trailmark.sdk.local_ingest.transport import WorkerTransport
 from trailmark.sdk.names import new_run_name
-from trailmark.sdk.null_run import NullRun
 from trailmark.sdk.redact import redact, redact_argv
 from trailmark.sdk.run import Mode, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
@@ -142,6 +140,8 @@ def init(
         fork_from=fork_from,
     )
     if plan.mode == "disabled":
+        from trailmark.sdk.null_run import NullRun
+
         run: Run = NullRun(
             run_id=plan.run_id, project=plan.project, name=plan.name, config=plan.config
         )
@@ -269,6 +269,9 @@ def _transport(plan: _Plan) -> Transport:
     """Where an online run's records go: a server, or the store in the data dir."""
     if plan.url:
         return HttpTransport(plan.url)
+    # Imported here, as HttpTransport imports its client: `import trailmark` loads neither.
+    from trailmark.sdk.local_ingest.transport import WorkerTransport
+
     return WorkerTransport(plan.data_dir, service_dir=plan.service_dir)
 
 

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput
-from trailmark.manifest import Entry
 from trailmark.sdk.config import Config, Summary
 from trailmark.sdk.run import Mode, Run
 from trailmark.sdk.sender import ShipReport
 
 if TYPE_CHECKING:
+    from trailmark.manifest import Entry
     from trailmark.sdk.artifacts import Artifact
     from trailmark.sdk.content import FileSource, Progress, Sink
 

@@ -229,18 +229,3 @@ def remove(path: Path) -> None:
     for p in (path, ack_path(path)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
-
-
-class NullWriter:
-    """A spool that keeps nothing, for ``mode="disabled"``."""
-
-    def __init__(self) -> None:
-        self.path = Path(os.devnull)
-        self.dropped = 0
-        self.last_error: OSError | None = None
-
-    def write(self, data: bytes) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
