@@ -9,6 +9,7 @@ foreign-key constraints, and on PostgreSQL each column's storage (what 0006 chan
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -462,9 +463,12 @@ def test_a_database_made_before_the_migrations_were_frozen_upgrades(
         db.dispose()
 
 
-def test_every_migration_module_is_listed_in_order() -> None:
-    modules = Path(migrations.__file__).parent.glob("m[0-9]*.py")
-    assert sorted(path.stem.removeprefix("m") for path in modules) == NAMES
+def test_every_migration_module_is_listed_in_order_and_frozen() -> None:
+    modules = sorted(Path(migrations.__file__).parent.glob("m[0-9]*.py"))
+    assert [path.stem.removeprefix("m") for path in modules] == NAMES
+    for path in modules:  # today's declarations would change what an old migration creates
+        imports = re.findall(r"^(?:from|import) (\S+)", path.read_text(), re.MULTILINE)
+        assert not [m for m in imports if m.startswith("trailmark.store.schema")], path.name
 
 
 def test_upto_names_a_migration(database_url: str) -> None:
