@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from trailmark import records as rec
-from trailmark.store.record_kinds import metrics
 from trailmark.store.record_kinds.base import RecordKind, WriterBatch
+from trailmark.store.record_kinds.metrics import check_values, series
 from trailmark.types import Record
 
 
 def check(record: Record, where: str, known: set[str]) -> None:
-    metrics.check_values(record, where, known, system=True)
+    check_values(record, where, known, system=True)
 
 
 def apply(records: list[Record], batch: WriterBatch) -> None:
@@ -24,4 +24,4 @@ def apply(records: list[Record], batch: WriterBatch) -> None:
     batch.add_points(rows)
 
 
-KIND = RecordKind(rec.SYSTEM, check=check, apply=apply, series=metrics.series)
+KIND = RecordKind(rec.SYSTEM, check=check, apply=apply, series=series)
