@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import compileall
 import json
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -132,6 +133,24 @@ def case_local_10x10k(ws: Workspace) -> dict[str, Figure]:
         ws.history_source = (data_dir, run_id)
     note = f"first run, starting the ingest service: {reps[0]:.2f} s; later runs find it warm"
     return {"local_10x10k": figure(reps, "s", note=note)}
+
+
+def case_local_cold(ws: Workspace) -> dict[str, Figure]:
+    """The first run of a user, with no ingest service running: each repetition gets a
+    runtime dir of its own (no service there yet, as after a reboot or a long pause) and a
+    new data dir; init to finish, the service's start included."""
+    reps: list[float] = []
+    shared = os.environ["TRAILMARK_RUNTIME_DIR"]
+    for rep in range(ws.scale.reps):
+        runtime = ws.root / f"runtime-cold-{rep}"  # not made here: the service makes it 0700
+        os.environ["TRAILMARK_RUNTIME_DIR"] = str(runtime)
+        try:
+            reps.append(log_10x10k(ws.fresh_dir("cold"))[0])
+        finally:
+            os.environ["TRAILMARK_RUNTIME_DIR"] = shared
+            stop_ingest_services(runtime)
+    note = "no ingest service running: each run starts it (init does not wait for it)"
+    return {"local_10x10k_cold": figure(reps, "s", note=note)}
 
 
 def case_history(ws: Workspace) -> dict[str, Figure]:
