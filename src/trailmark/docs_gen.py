@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from trailmark.settings import CLIENT_SETTINGS, SYNC_SETTINGS, Setting
+from trailmark.settings import CLIENT_SETTINGS, OTHER_VARIABLES, SYNC_SETTINGS, Setting
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -46,6 +46,12 @@ def settings_md() -> str:
         "## `trailmark sync`",
         "",
         *_settings_table(SYNC_SETTINGS),
+        "",
+        "## Read from the environment, set by others",
+        "",
+        "| environment variables | what Trailmark does with them |",
+        "|---|---|",
+        *[f"| {', '.join(f'`{n}`' for n in v.names)} | {v.help} |" for v in OTHER_VARIABLES],
         "",
     ]
     return "\n".join(parts)

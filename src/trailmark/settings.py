@@ -164,6 +164,56 @@ SYNC_SETTINGS: tuple[Setting, ...] = (
 )
 """What ``trailmark sync`` reads (its ``--url``)."""
 
+
+@dataclass(frozen=True)
+class OtherVariable:
+    """Variables Trailmark reads but does not own: set by launchers and the system."""
+
+    names: tuple[str, ...]
+    help: str
+
+
+OTHER_VARIABLES: tuple[OtherVariable, ...] = (
+    OtherVariable(
+        ("RANK", "LOCAL_RANK", "WORLD_SIZE"),
+        "The process's rank in a distributed job (torchrun, accelerate, DeepSpeed); "
+        "init(rank=...) wins.",
+    ),
+    OtherVariable(
+        (
+            "OMPI_COMM_WORLD_RANK",
+            "OMPI_COMM_WORLD_LOCAL_RANK",
+            "OMPI_COMM_WORLD_SIZE",
+            "PMI_RANK",
+            "PMI_SIZE",
+            "MPI_LOCALRANKID",
+        ),
+        "The rank under Open MPI and PMI launchers, when RANK is unset.",
+    ),
+    OtherVariable(
+        (
+            "SLURM_PROCID",
+            "SLURM_LOCALID",
+            "SLURM_NTASKS",
+            "SLURM_NPROCS",
+            "SLURM_ARRAY_TASK_ID",
+            "SLURM_ARRAY_TASK_MIN",
+            "SLURM_ARRAY_TASK_COUNT",
+        ),
+        "The rank of an `srun` task, or of a job array's task, when no launcher set one.",
+    ),
+    OtherVariable(
+        ("XDG_RUNTIME_DIR",),
+        "Where the ingest service's socket goes when TRAILMARK_RUNTIME_DIR is unset.",
+    ),
+    OtherVariable(
+        ("OPENBLAS_NUM_THREADS",),
+        "Passed on to the local ingest service, which runs with 1 thread unless it is set.",
+    ),
+)
+"""Documented beside the settings; a test finds every variable the code reads in one or
+the other."""
+
 MODES = ("online", "offline", "disabled")
 CONSOLE_MODES = ("auto", "redirect", "wrap", "off")
 
