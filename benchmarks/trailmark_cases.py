@@ -45,6 +45,15 @@ def _finish(run: Any) -> None:
         raise RuntimeError(f"finish() left records unshipped: {report}")
 
 
+def byte_compile() -> None:
+    """Byte-compile the package as pip compiles an installed one: a checkout installed in
+    editable mode where PYTHONDONTWRITEBYTECODE is set (CI images) would otherwise compile
+    every module in every new process, which no user's install does."""
+    import trailmark
+
+    compileall.compile_dir(Path(trailmark.__file__).parent, quiet=1)
+
+
 def case_import(ws: Workspace) -> dict[str, Figure]:
     """Wall time of ``python -c "import trailmark"`` (a fresh interpreter each time)."""
     env = clean_env()
@@ -54,12 +63,7 @@ def case_import(ws: Workspace) -> dict[str, Figure]:
         subprocess.run([sys.executable, "-c", code], check=True, env=env)
         return time.perf_counter() - started
 
-    # Byte-code compiled as pip compiles an installed package: a checkout installed in
-    # editable mode where PYTHONDONTWRITEBYTECODE is set (CI images) would otherwise
-    # compile every module on every start, which no user's install does.
-    import trailmark
-
-    compileall.compile_dir(Path(trailmark.__file__).parent, quiet=1)
+    byte_compile()
     once("import trailmark")  # warm the OS file cache, as on any second start
     bare = [once("pass") for _ in range(ws.scale.import_reps)]
     reps = [once("import trailmark") for _ in range(ws.scale.import_reps)]
@@ -139,6 +143,7 @@ def case_local_cold(ws: Workspace) -> dict[str, Figure]:
     """The first run of a user, with no ingest service running: each repetition gets a
     runtime dir of its own (no service there yet, as after a reboot or a long pause) and a
     new data dir; init to finish, the service's start included."""
+    byte_compile()  # the service is a new process: it loads the package from disk
     reps: list[float] = []
     shared = os.environ["TRAILMARK_RUNTIME_DIR"]
     for rep in range(ws.scale.reps):
