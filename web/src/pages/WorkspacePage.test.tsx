@@ -92,8 +92,8 @@ describe("WorkspacePage", () => {
     render(<WorkspacePage project="p" />);
     expect(await shownNames()).toEqual(["gentle-fox", "brave-owl", "calm-heron", "eager-lynx"]);
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("p");
-    expect(screen.getByText("4 runs")).toBeTruthy();
-    expect(screen.getByText("No metrics logged yet")).toBeTruthy();
+    expect(await screen.findByText("4 runs")).toBeTruthy();
+    expect(await screen.findByText("No metrics logged yet")).toBeTruthy();
   });
 
   it("applies a filter: the server is asked, the matching runs are listed, the URL keeps it", async () => {
