@@ -2268,13 +2268,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Alias */
-        Alias: {
-            /** Alias */
-            alias: string;
-            /** Version */
-            version: string;
-        };
         /** AliasSet */
         AliasSet: {
             /**
@@ -2452,11 +2445,6 @@ export interface components {
             /** Versions */
             versions: components["schemas"]["ArtifactVersion"][];
         };
-        /** BulkMetricHistoryResponse */
-        BulkMetricHistoryResponse: {
-            /** Metrics */
-            metrics: components["schemas"]["MetricWithRunId"][];
-        };
         /** Columns */
         Columns: {
             /**
@@ -2468,11 +2456,6 @@ export interface components {
             summary: string[];
             /** Properties */
             properties: string[];
-        };
-        /** CreateExperimentResponse */
-        CreateExperimentResponse: {
-            /** Experiment Id */
-            experiment_id: string;
         };
         /** CreatedVersion */
         CreatedVersion: {
@@ -2581,46 +2564,6 @@ export interface components {
              */
             digests: string[];
         };
-        /** DownloadUriResponse */
-        DownloadUriResponse: {
-            /** Artifact Uri */
-            artifact_uri: string;
-        };
-        /**
-         * Empty
-         * @description The answer of a write that returns nothing: ``{}``.
-         */
-        Empty: Record<string, never>;
-        /** Experiment */
-        Experiment: {
-            /**
-             * Experiment Id
-             * @description The project id; "0" is the project named Default.
-             */
-            experiment_id: string;
-            /** Name */
-            name: string;
-            /** Artifact Location */
-            artifact_location: string;
-            /**
-             * Lifecycle Stage
-             * @description active or deleted
-             */
-            lifecycle_stage: string;
-            /**
-             * Last Update Time
-             * @description Milliseconds since the epoch.
-             */
-            last_update_time: number;
-            /** Creation Time */
-            creation_time: number;
-            /** Tags */
-            tags: components["schemas"]["KeyValue"][];
-        };
-        /** ExperimentResponse */
-        ExperimentResponse: {
-            experiment: components["schemas"]["Experiment"];
-        };
         /**
          * FileEntry
          * @description A file of a version. References (external URIs) add ``ref`` and ``etag``.
@@ -2645,15 +2588,6 @@ export interface components {
             ref?: string | null;
             /** Etag */
             etag?: string | null;
-        };
-        /** FileInfo */
-        FileInfo: {
-            /** Path */
-            path: string;
-            /** Is Dir */
-            is_dir: boolean;
-            /** File Size */
-            file_size?: number | null;
         };
         /** FilesPage */
         FilesPage: {
@@ -2727,13 +2661,6 @@ export interface components {
             /** Keys */
             keys: components["schemas"]["KeyCount"][];
         };
-        /** KeyValue */
-        KeyValue: {
-            /** Key */
-            key: string;
-            /** Value */
-            value: string;
-        };
         /** LineageEdge */
         LineageEdge: {
             /** Source */
@@ -2763,18 +2690,6 @@ export interface components {
             edges: components["schemas"]["LineageEdge"][];
             /** Truncated */
             truncated: boolean;
-        };
-        /** ListArtifactsResponse */
-        ListArtifactsResponse: {
-            /** Files */
-            files: components["schemas"]["FileInfo"][];
-        };
-        /** ListRunArtifactsResponse */
-        ListRunArtifactsResponse: {
-            /** Root Uri */
-            root_uri: string;
-            /** Files */
-            files: components["schemas"]["FileInfo"][];
         };
         /** LogLine */
         LogLine: {
@@ -2808,45 +2723,6 @@ export interface components {
              */
             next: number | null;
         };
-        /** LoggedModel */
-        LoggedModel: {
-            info: components["schemas"]["LoggedModelInfo"];
-            data: components["schemas"]["LoggedModelData"];
-        };
-        /** LoggedModelData */
-        LoggedModelData: {
-            /** Params */
-            params: components["schemas"]["KeyValue"][];
-            /** Metrics */
-            metrics: components["schemas"]["Metric"][];
-        };
-        /** LoggedModelInfo */
-        LoggedModelInfo: {
-            /** Model Id */
-            model_id: string;
-            /** Experiment Id */
-            experiment_id: string;
-            /** Name */
-            name: string;
-            /** Creation Timestamp Ms */
-            creation_timestamp_ms: number;
-            /** Last Updated Timestamp Ms */
-            last_updated_timestamp_ms: number;
-            /** Artifact Uri */
-            artifact_uri: string;
-            /** Status */
-            status: string;
-            /** Model Type */
-            model_type: string;
-            /** Tags */
-            tags: components["schemas"]["KeyValue"][];
-            /** Source Run Id */
-            source_run_id?: string | null;
-        };
-        /** LoggedModelResponse */
-        LoggedModelResponse: {
-            model: components["schemas"]["LoggedModel"];
-        };
         /** ManifestEntry */
         ManifestEntry: {
             /**
@@ -2868,27 +2744,6 @@ export interface components {
             ref?: string | null;
             /** Etag */
             etag?: string | null;
-        };
-        /** Metric */
-        Metric: {
-            /** Key */
-            key: string;
-            /** Value */
-            value: number | string;
-            /**
-             * Timestamp
-             * @description Milliseconds since the epoch.
-             */
-            timestamp: number;
-            /** Step */
-            step: number;
-        };
-        /** MetricHistoryResponse */
-        MetricHistoryResponse: {
-            /** Metrics */
-            metrics: components["schemas"]["Metric"][];
-            /** Next Page Token */
-            next_page_token?: string | null;
         };
         /** MetricInfo */
         MetricInfo: {
@@ -2935,8 +2790,161 @@ export interface components {
             /** Last Time */
             last_time?: number | null;
         };
-        /** MetricWithRunId */
-        MetricWithRunId: {
+        /** MissingBlobs */
+        MissingBlobs: {
+            /**
+             * Missing
+             * @description The digests the server does not hold yet.
+             */
+            missing: string[];
+        };
+        /** MlflowAlias */
+        MlflowAlias: {
+            /** Alias */
+            alias: string;
+            /** Version */
+            version: string;
+        };
+        /** MlflowBulkMetricHistoryResponse */
+        MlflowBulkMetricHistoryResponse: {
+            /** Metrics */
+            metrics: components["schemas"]["MlflowMetricWithRunId"][];
+        };
+        /** MlflowCreateExperimentResponse */
+        MlflowCreateExperimentResponse: {
+            /** Experiment Id */
+            experiment_id: string;
+        };
+        /** MlflowDownloadUriResponse */
+        MlflowDownloadUriResponse: {
+            /** Artifact Uri */
+            artifact_uri: string;
+        };
+        /**
+         * MlflowEmpty
+         * @description The answer of a write that returns nothing: ``{}``.
+         */
+        MlflowEmpty: Record<string, never>;
+        /** MlflowExperiment */
+        MlflowExperiment: {
+            /**
+             * Experiment Id
+             * @description The project id; "0" is the project named Default.
+             */
+            experiment_id: string;
+            /** Name */
+            name: string;
+            /** Artifact Location */
+            artifact_location: string;
+            /**
+             * Lifecycle Stage
+             * @description active or deleted
+             */
+            lifecycle_stage: string;
+            /**
+             * Last Update Time
+             * @description Milliseconds since the epoch.
+             */
+            last_update_time: number;
+            /** Creation Time */
+            creation_time: number;
+            /** Tags */
+            tags: components["schemas"]["MlflowKeyValue"][];
+        };
+        /** MlflowExperimentResponse */
+        MlflowExperimentResponse: {
+            experiment: components["schemas"]["MlflowExperiment"];
+        };
+        /** MlflowFileInfo */
+        MlflowFileInfo: {
+            /** Path */
+            path: string;
+            /** Is Dir */
+            is_dir: boolean;
+            /** File Size */
+            file_size?: number | null;
+        };
+        /** MlflowKeyValue */
+        MlflowKeyValue: {
+            /** Key */
+            key: string;
+            /** Value */
+            value: string;
+        };
+        /** MlflowListArtifactsResponse */
+        MlflowListArtifactsResponse: {
+            /** Files */
+            files: components["schemas"]["MlflowFileInfo"][];
+        };
+        /** MlflowListRunArtifactsResponse */
+        MlflowListRunArtifactsResponse: {
+            /** Root Uri */
+            root_uri: string;
+            /** Files */
+            files: components["schemas"]["MlflowFileInfo"][];
+        };
+        /** MlflowLoggedModel */
+        MlflowLoggedModel: {
+            info: components["schemas"]["MlflowLoggedModelInfo"];
+            data: components["schemas"]["MlflowLoggedModelData"];
+        };
+        /** MlflowLoggedModelData */
+        MlflowLoggedModelData: {
+            /** Params */
+            params: components["schemas"]["MlflowKeyValue"][];
+            /** Metrics */
+            metrics: components["schemas"]["MlflowMetric"][];
+        };
+        /** MlflowLoggedModelInfo */
+        MlflowLoggedModelInfo: {
+            /** Model Id */
+            model_id: string;
+            /** Experiment Id */
+            experiment_id: string;
+            /** Name */
+            name: string;
+            /** Creation Timestamp Ms */
+            creation_timestamp_ms: number;
+            /** Last Updated Timestamp Ms */
+            last_updated_timestamp_ms: number;
+            /** Artifact Uri */
+            artifact_uri: string;
+            /** Status */
+            status: string;
+            /** Model Type */
+            model_type: string;
+            /** Tags */
+            tags: components["schemas"]["MlflowKeyValue"][];
+            /** Source Run Id */
+            source_run_id?: string | null;
+        };
+        /** MlflowLoggedModelResponse */
+        MlflowLoggedModelResponse: {
+            model: components["schemas"]["MlflowLoggedModel"];
+        };
+        /** MlflowMetric */
+        MlflowMetric: {
+            /** Key */
+            key: string;
+            /** Value */
+            value: number | string;
+            /**
+             * Timestamp
+             * @description Milliseconds since the epoch.
+             */
+            timestamp: number;
+            /** Step */
+            step: number;
+        };
+        /** MlflowMetricHistoryResponse */
+        MlflowMetricHistoryResponse: {
+            /** Metrics */
+            metrics: components["schemas"]["MlflowMetric"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /** MlflowMetricWithRunId */
+        MlflowMetricWithRunId: {
             /** Key */
             key: string;
             /** Value */
@@ -2951,13 +2959,190 @@ export interface components {
             /** Run Id */
             run_id?: string | null;
         };
-        /** MissingBlobs */
-        MissingBlobs: {
+        /** MlflowModelVersion */
+        MlflowModelVersion: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: string;
+            /** Creation Timestamp */
+            creation_timestamp: number;
+            /** Last Updated Timestamp */
+            last_updated_timestamp: number;
+            /** User Id */
+            user_id: string;
+            /** Current Stage */
+            current_stage: string;
+            /** Description */
+            description: string;
+            /** Source */
+            source: string;
+            /** Run Id */
+            run_id: string;
+            /** Status */
+            status: string;
+            /** Run Link */
+            run_link: string;
+            /** Tags */
+            tags: components["schemas"]["MlflowKeyValue"][];
+            /** Aliases */
+            aliases: string[];
+            /** Model Id */
+            model_id?: string | null;
+        };
+        /** MlflowModelVersionResponse */
+        MlflowModelVersionResponse: {
+            model_version: components["schemas"]["MlflowModelVersion"];
+        };
+        /** MlflowModelVersionsResponse */
+        MlflowModelVersionsResponse: {
+            /** Model Versions */
+            model_versions: components["schemas"]["MlflowModelVersion"][];
+        };
+        /** MlflowRegisteredModel */
+        MlflowRegisteredModel: {
+            /** Name */
+            name: string;
+            /** Creation Timestamp */
+            creation_timestamp: number;
+            /** Last Updated Timestamp */
+            last_updated_timestamp: number;
+            /** Description */
+            description: string;
+            /** Latest Versions */
+            latest_versions: components["schemas"]["MlflowModelVersion"][];
+            /** Tags */
+            tags: components["schemas"]["MlflowKeyValue"][];
+            /** Aliases */
+            aliases: components["schemas"]["MlflowAlias"][];
+        };
+        /** MlflowRegisteredModelResponse */
+        MlflowRegisteredModelResponse: {
+            registered_model: components["schemas"]["MlflowRegisteredModel"];
+        };
+        /** MlflowRun */
+        MlflowRun: {
+            info: components["schemas"]["MlflowRunInfo"];
+            data: components["schemas"]["MlflowRunData"];
+            inputs: components["schemas"]["MlflowRunInputs"];
+            outputs: components["schemas"]["MlflowRunOutputs"];
+        };
+        /** MlflowRunData */
+        MlflowRunData: {
+            /** Metrics */
+            metrics: components["schemas"]["MlflowMetric"][];
+            /** Params */
+            params: components["schemas"]["MlflowKeyValue"][];
+            /** Tags */
+            tags: components["schemas"]["MlflowKeyValue"][];
+        };
+        /** MlflowRunInfo */
+        MlflowRunInfo: {
+            /** Run Id */
+            run_id: string;
+            /** Run Uuid */
+            run_uuid: string;
+            /** Run Name */
+            run_name: string;
+            /** Experiment Id */
+            experiment_id: string;
+            /** User Id */
+            user_id: string;
             /**
-             * Missing
-             * @description The digests the server does not hold yet.
+             * Status
+             * @description RUNNING, FINISHED, FAILED or KILLED
              */
-            missing: string[];
+            status: string;
+            /** Start Time */
+            start_time: number;
+            /** End Time */
+            end_time?: number | null;
+            /** Artifact Uri */
+            artifact_uri: string;
+            /** Lifecycle Stage */
+            lifecycle_stage: string;
+        };
+        /** MlflowRunInputs */
+        MlflowRunInputs: {
+            /** Dataset Inputs */
+            dataset_inputs: {
+                [key: string]: unknown;
+            }[];
+            /** Model Inputs */
+            model_inputs: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** MlflowRunOutputs */
+        MlflowRunOutputs: {
+            /** Model Outputs */
+            model_outputs: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** MlflowRunResponse */
+        MlflowRunResponse: {
+            run: components["schemas"]["MlflowRun"];
+        };
+        /** MlflowSearchExperimentsResponse */
+        MlflowSearchExperimentsResponse: {
+            /** Experiments */
+            experiments: components["schemas"]["MlflowExperiment"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /** MlflowSearchLoggedModelsResponse */
+        MlflowSearchLoggedModelsResponse: {
+            /** Models */
+            models: components["schemas"]["MlflowLoggedModel"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /** MlflowSearchModelVersionsResponse */
+        MlflowSearchModelVersionsResponse: {
+            /** Model Versions */
+            model_versions: components["schemas"]["MlflowModelVersion"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /** MlflowSearchRegisteredModelsResponse */
+        MlflowSearchRegisteredModelsResponse: {
+            /** Registered Models */
+            registered_models: components["schemas"]["MlflowRegisteredModel"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /** MlflowSearchRunsResponse */
+        MlflowSearchRunsResponse: {
+            /** Runs */
+            runs: components["schemas"]["MlflowRun"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /** MlflowServerInfo */
+        MlflowServerInfo: {
+            /** Store Type */
+            store_type: string | null;
+            /** Workspaces Enabled */
+            workspaces_enabled: boolean;
+            /** Trace Archival Enabled */
+            trace_archival_enabled: boolean;
+            /** Multipart Uploads Enabled */
+            multipart_uploads_enabled: boolean;
+            /** Multipart Downloads Enabled */
+            multipart_downloads_enabled: boolean;
+            /** Presigned Upload Run Id Supported */
+            presigned_upload_run_id_supported: boolean;
+            /** Presigned Upload Model Id Supported */
+            presigned_upload_model_id_supported: boolean;
+            /** Features Enabled */
+            features_enabled: {
+                [key: string]: boolean;
+            };
+        };
+        /** MlflowUpdateRunResponse */
+        MlflowUpdateRunResponse: {
+            run_info: components["schemas"]["MlflowRunInfo"];
         };
         /** Model */
         Model: {
@@ -3049,7 +3234,7 @@ export interface components {
         };
         /** ModelManifest */
         ModelManifest: {
-            version: components["schemas"]["trailmark__views__registry__ModelVersion"];
+            version: components["schemas"]["ModelVersion"];
             /** Files */
             files: components["schemas"]["FileEntry"][];
         };
@@ -3114,6 +3299,46 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** ModelVersion */
+        ModelVersion: {
+            /** Model */
+            model: string;
+            /** Version */
+            version: number;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "None" | "Staging" | "Production" | "Archived";
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Aliases */
+            aliases: string[];
+            /** Digest */
+            digest: string;
+            /** Size */
+            size: number;
+            /** File Count */
+            file_count: number;
+            /** Source */
+            source: string;
+            /** Source Project */
+            source_project: string | null;
+            /** Source Run */
+            source_run: string | null;
+            /** @description The artifact version it came from. */
+            artifact: components["schemas"]["ArtifactSource"] | null;
+            /** Created */
+            created: number;
+            /** Created By */
+            created_by: string;
+            /** Updated */
+            updated: number;
+        };
         /** ModelVersionCreate */
         ModelVersionCreate: {
             /**
@@ -3142,10 +3367,6 @@ export interface components {
              */
             create_model: boolean;
         };
-        /** ModelVersionResponse */
-        ModelVersionResponse: {
-            model_version: components["schemas"]["trailmark__views__mlflow__ModelVersion"];
-        };
         /** ModelVersionUpdate */
         ModelVersionUpdate: {
             /** Description */
@@ -3168,12 +3389,7 @@ export interface components {
              */
             next_offset: number | null;
             /** Versions */
-            versions: components["schemas"]["trailmark__views__registry__ModelVersion"][];
-        };
-        /** ModelVersionsResponse */
-        ModelVersionsResponse: {
-            /** Model Versions */
-            model_versions: components["schemas"]["trailmark__views__mlflow__ModelVersion"][];
+            versions: components["schemas"]["ModelVersion"][];
         };
         /** Project */
         Project: {
@@ -3205,26 +3421,76 @@ export interface components {
             /** Projects */
             projects: components["schemas"]["Project"][];
         };
-        /** RegisteredModel */
-        RegisteredModel: {
+        /** Run */
+        Run: {
+            /** Id */
+            id: string;
+            /** Project */
+            project: string;
             /** Name */
             name: string;
-            /** Creation Timestamp */
-            creation_timestamp: number;
-            /** Last Updated Timestamp */
-            last_updated_timestamp: number;
-            /** Description */
-            description: string;
-            /** Latest Versions */
-            latest_versions: components["schemas"]["trailmark__views__mlflow__ModelVersion"][];
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "finished" | "failed" | "crashed" | "killed";
+            /**
+             * Config
+             * @description Nested JSON; MLflow params are its flat view.
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Summary
+             * @description Per-metric values and user-set ones; non-finite floats as "NaN", "Infinity", "-Infinity".
+             */
+            summary: {
+                [key: string]: unknown;
+            };
             /** Tags */
-            tags: components["schemas"]["KeyValue"][];
-            /** Aliases */
-            aliases: components["schemas"]["Alias"][];
-        };
-        /** RegisteredModelResponse */
-        RegisteredModelResponse: {
-            registered_model: components["schemas"]["RegisteredModel"];
+            tags: string[];
+            /**
+             * Properties
+             * @description Key-value properties (MLflow tags).
+             */
+            properties: {
+                [key: string]: string;
+            };
+            /** Notes */
+            notes: string;
+            /** Group */
+            group: string | null;
+            /** Job Type */
+            job_type: string | null;
+            /** Host */
+            host: string | null;
+            /**
+             * Metadata
+             * @description git, program, environment, host...; lists leave out the bulky parts.
+             */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+            /** Ended */
+            ended: number | null;
+            /** Heartbeat */
+            heartbeat: number | null;
+            /**
+             * Duration
+             * @description Seconds from creation to the end (or to now).
+             */
+            duration: number;
+            /** Exit Code */
+            exit_code: number | null;
+            /** Error */
+            error: string | null;
+            /** Last Step */
+            last_step: number | null;
         };
         /** RunArtifacts */
         RunArtifacts: {
@@ -3267,15 +3533,6 @@ export interface components {
             /** State */
             state?: string | null;
         };
-        /** RunData */
-        RunData: {
-            /** Metrics */
-            metrics: components["schemas"]["Metric"][];
-            /** Params */
-            params: components["schemas"]["KeyValue"][];
-            /** Tags */
-            tags: components["schemas"]["KeyValue"][];
-        };
         /** RunFile */
         RunFile: {
             /** Path */
@@ -3314,43 +3571,6 @@ export interface components {
             /** Files */
             files: components["schemas"]["RunFile"][];
         };
-        /** RunInfo */
-        RunInfo: {
-            /** Run Id */
-            run_id: string;
-            /** Run Uuid */
-            run_uuid: string;
-            /** Run Name */
-            run_name: string;
-            /** Experiment Id */
-            experiment_id: string;
-            /** User Id */
-            user_id: string;
-            /**
-             * Status
-             * @description RUNNING, FINISHED, FAILED or KILLED
-             */
-            status: string;
-            /** Start Time */
-            start_time: number;
-            /** End Time */
-            end_time?: number | null;
-            /** Artifact Uri */
-            artifact_uri: string;
-            /** Lifecycle Stage */
-            lifecycle_stage: string;
-        };
-        /** RunInputs */
-        RunInputs: {
-            /** Dataset Inputs */
-            dataset_inputs: {
-                [key: string]: unknown;
-            }[];
-            /** Model Inputs */
-            model_inputs: {
-                [key: string]: unknown;
-            }[];
-        };
         /** RunList */
         RunList: {
             /** Runs */
@@ -3377,17 +3597,6 @@ export interface components {
              * @description The run's state, or "deleted".
              */
             state: string;
-        };
-        /** RunOutputs */
-        RunOutputs: {
-            /** Model Outputs */
-            model_outputs: {
-                [key: string]: unknown;
-            }[];
-        };
-        /** RunResponse */
-        RunResponse: {
-            run: components["schemas"]["trailmark__views__mlflow__Run"];
         };
         /** RunSearch */
         RunSearch: {
@@ -3466,42 +3675,7 @@ export interface components {
              */
             next_offset: number | null;
             /** Runs */
-            runs: components["schemas"]["trailmark__views__runs__Run"][];
-        };
-        /** SearchExperimentsResponse */
-        SearchExperimentsResponse: {
-            /** Experiments */
-            experiments: components["schemas"]["Experiment"][];
-            /** Next Page Token */
-            next_page_token?: string | null;
-        };
-        /** SearchLoggedModelsResponse */
-        SearchLoggedModelsResponse: {
-            /** Models */
-            models: components["schemas"]["LoggedModel"][];
-            /** Next Page Token */
-            next_page_token?: string | null;
-        };
-        /** SearchModelVersionsResponse */
-        SearchModelVersionsResponse: {
-            /** Model Versions */
-            model_versions: components["schemas"]["trailmark__views__mlflow__ModelVersion"][];
-            /** Next Page Token */
-            next_page_token?: string | null;
-        };
-        /** SearchRegisteredModelsResponse */
-        SearchRegisteredModelsResponse: {
-            /** Registered Models */
-            registered_models: components["schemas"]["RegisteredModel"][];
-            /** Next Page Token */
-            next_page_token?: string | null;
-        };
-        /** SearchRunsResponse */
-        SearchRunsResponse: {
-            /** Runs */
-            runs: components["schemas"]["trailmark__views__mlflow__Run"][];
-            /** Next Page Token */
-            next_page_token?: string | null;
+            runs: components["schemas"]["Run"][];
         };
         /** Series */
         Series: {
@@ -3538,27 +3712,6 @@ export interface components {
             min_step?: number | null;
             /** Max Step */
             max_step?: number | null;
-        };
-        /** ServerInfo */
-        ServerInfo: {
-            /** Store Type */
-            store_type: string | null;
-            /** Workspaces Enabled */
-            workspaces_enabled: boolean;
-            /** Trace Archival Enabled */
-            trace_archival_enabled: boolean;
-            /** Multipart Uploads Enabled */
-            multipart_uploads_enabled: boolean;
-            /** Multipart Downloads Enabled */
-            multipart_downloads_enabled: boolean;
-            /** Presigned Upload Run Id Supported */
-            presigned_upload_run_id_supported: boolean;
-            /** Presigned Upload Model Id Supported */
-            presigned_upload_model_id_supported: boolean;
-            /** Features Enabled */
-            features_enabled: {
-                [key: string]: boolean;
-            };
         };
         /** StageSet */
         StageSet: {
@@ -3606,10 +3759,6 @@ export interface components {
             total_rows: number | null;
             /** Truncated */
             truncated: boolean;
-        };
-        /** UpdateRunResponse */
-        UpdateRunResponse: {
-            run_info: components["schemas"]["RunInfo"];
         };
         /** UploadCreate */
         UploadCreate: {
@@ -3803,155 +3952,6 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
-        /** ModelVersion */
-        trailmark__views__mlflow__ModelVersion: {
-            /** Name */
-            name: string;
-            /** Version */
-            version: string;
-            /** Creation Timestamp */
-            creation_timestamp: number;
-            /** Last Updated Timestamp */
-            last_updated_timestamp: number;
-            /** User Id */
-            user_id: string;
-            /** Current Stage */
-            current_stage: string;
-            /** Description */
-            description: string;
-            /** Source */
-            source: string;
-            /** Run Id */
-            run_id: string;
-            /** Status */
-            status: string;
-            /** Run Link */
-            run_link: string;
-            /** Tags */
-            tags: components["schemas"]["KeyValue"][];
-            /** Aliases */
-            aliases: string[];
-            /** Model Id */
-            model_id?: string | null;
-        };
-        /** Run */
-        trailmark__views__mlflow__Run: {
-            info: components["schemas"]["RunInfo"];
-            data: components["schemas"]["RunData"];
-            inputs: components["schemas"]["RunInputs"];
-            outputs: components["schemas"]["RunOutputs"];
-        };
-        /** ModelVersion */
-        trailmark__views__registry__ModelVersion: {
-            /** Model */
-            model: string;
-            /** Version */
-            version: number;
-            /**
-             * Stage
-             * @enum {string}
-             */
-            stage: "None" | "Staging" | "Production" | "Archived";
-            /** Description */
-            description: string;
-            /** Tags */
-            tags: {
-                [key: string]: string;
-            };
-            /** Aliases */
-            aliases: string[];
-            /** Digest */
-            digest: string;
-            /** Size */
-            size: number;
-            /** File Count */
-            file_count: number;
-            /** Source */
-            source: string;
-            /** Source Project */
-            source_project: string | null;
-            /** Source Run */
-            source_run: string | null;
-            /** @description The artifact version it came from. */
-            artifact: components["schemas"]["ArtifactSource"] | null;
-            /** Created */
-            created: number;
-            /** Created By */
-            created_by: string;
-            /** Updated */
-            updated: number;
-        };
-        /** Run */
-        trailmark__views__runs__Run: {
-            /** Id */
-            id: string;
-            /** Project */
-            project: string;
-            /** Name */
-            name: string;
-            /**
-             * State
-             * @enum {string}
-             */
-            state: "running" | "finished" | "failed" | "crashed" | "killed";
-            /**
-             * Config
-             * @description Nested JSON; MLflow params are its flat view.
-             */
-            config: {
-                [key: string]: unknown;
-            };
-            /**
-             * Summary
-             * @description Per-metric values and user-set ones; non-finite floats as "NaN", "Infinity", "-Infinity".
-             */
-            summary: {
-                [key: string]: unknown;
-            };
-            /** Tags */
-            tags: string[];
-            /**
-             * Properties
-             * @description Key-value properties (MLflow tags).
-             */
-            properties: {
-                [key: string]: string;
-            };
-            /** Notes */
-            notes: string;
-            /** Group */
-            group: string | null;
-            /** Job Type */
-            job_type: string | null;
-            /** Host */
-            host: string | null;
-            /**
-             * Metadata
-             * @description git, program, environment, host...; lists leave out the bulky parts.
-             */
-            metadata: {
-                [key: string]: unknown;
-            };
-            /** Created */
-            created: number;
-            /** Updated */
-            updated: number;
-            /** Ended */
-            ended: number | null;
-            /** Heartbeat */
-            heartbeat: number | null;
-            /**
-             * Duration
-             * @description Seconds from creation to the end (or to now).
-             */
-            duration: number;
-            /** Exit Code */
-            exit_code: number | null;
-            /** Error */
-            error: string | null;
-            /** Last Step */
-            last_step: number | null;
-        };
     };
     responses: never;
     parameters: never;
@@ -4142,7 +4142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__runs__Run"];
+                    "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description Validation Error */
@@ -4209,7 +4209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__runs__Run"];
+                    "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description Validation Error */
@@ -4275,7 +4275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__runs__Run"];
+                    "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description Validation Error */
@@ -5778,7 +5778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__registry__ModelVersion"];
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
             /** @description Validation Error */
@@ -5810,7 +5810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__registry__ModelVersion"];
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
             /** @description Validation Error */
@@ -5846,7 +5846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__registry__ModelVersion"];
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
             /** @description Validation Error */
@@ -5882,7 +5882,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__registry__ModelVersion"];
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
             /** @description Validation Error */
@@ -6019,7 +6019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["trailmark__views__registry__ModelVersion"];
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
             /** @description Validation Error */
@@ -6469,7 +6469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreateExperimentResponse"];
+                    "application/json": components["schemas"]["MlflowCreateExperimentResponse"];
                 };
             };
         };
@@ -6489,7 +6489,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExperimentResponse"];
+                    "application/json": components["schemas"]["MlflowExperimentResponse"];
                 };
             };
         };
@@ -6509,7 +6509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExperimentResponse"];
+                    "application/json": components["schemas"]["MlflowExperimentResponse"];
                 };
             };
         };
@@ -6529,7 +6529,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchExperimentsResponse"];
+                    "application/json": components["schemas"]["MlflowSearchExperimentsResponse"];
                 };
             };
         };
@@ -6549,7 +6549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6569,7 +6569,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6589,7 +6589,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6609,7 +6609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6629,7 +6629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6649,7 +6649,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunResponse"];
+                    "application/json": components["schemas"]["MlflowRunResponse"];
                 };
             };
         };
@@ -6669,7 +6669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunResponse"];
+                    "application/json": components["schemas"]["MlflowRunResponse"];
                 };
             };
         };
@@ -6689,7 +6689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UpdateRunResponse"];
+                    "application/json": components["schemas"]["MlflowUpdateRunResponse"];
                 };
             };
         };
@@ -6709,7 +6709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6729,7 +6729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6749,7 +6749,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchRunsResponse"];
+                    "application/json": components["schemas"]["MlflowSearchRunsResponse"];
                 };
             };
         };
@@ -6769,7 +6769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6789,7 +6789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6809,7 +6809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6829,7 +6829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6849,7 +6849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6869,7 +6869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6889,7 +6889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6909,7 +6909,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -6929,7 +6929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MetricHistoryResponse"];
+                    "application/json": components["schemas"]["MlflowMetricHistoryResponse"];
                 };
             };
         };
@@ -6949,7 +6949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BulkMetricHistoryResponse"];
+                    "application/json": components["schemas"]["MlflowBulkMetricHistoryResponse"];
                 };
             };
         };
@@ -7002,7 +7002,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
             /** @description Validation Error */
@@ -7033,7 +7033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
             /** @description Validation Error */
@@ -7062,7 +7062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServerInfo"];
+                    "application/json": components["schemas"]["MlflowServerInfo"];
                 };
             };
         };
@@ -7082,7 +7082,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListArtifactsResponse"];
+                    "application/json": components["schemas"]["MlflowListArtifactsResponse"];
                 };
             };
         };
@@ -7102,7 +7102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListRunArtifactsResponse"];
+                    "application/json": components["schemas"]["MlflowListRunArtifactsResponse"];
                 };
             };
         };
@@ -7122,7 +7122,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoggedModelResponse"];
+                    "application/json": components["schemas"]["MlflowLoggedModelResponse"];
                 };
             };
         };
@@ -7142,7 +7142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoggedModelResponse"];
+                    "application/json": components["schemas"]["MlflowLoggedModelResponse"];
                 };
             };
         };
@@ -7162,7 +7162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7182,7 +7182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoggedModelResponse"];
+                    "application/json": components["schemas"]["MlflowLoggedModelResponse"];
                 };
             };
         };
@@ -7202,7 +7202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7222,7 +7222,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7242,7 +7242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7262,7 +7262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListArtifactsResponse"];
+                    "application/json": components["schemas"]["MlflowListArtifactsResponse"];
                 };
             };
         };
@@ -7282,7 +7282,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchLoggedModelsResponse"];
+                    "application/json": components["schemas"]["MlflowSearchLoggedModelsResponse"];
                 };
             };
         };
@@ -7302,7 +7302,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegisteredModelResponse"];
+                    "application/json": components["schemas"]["MlflowRegisteredModelResponse"];
                 };
             };
         };
@@ -7322,7 +7322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegisteredModelResponse"];
+                    "application/json": components["schemas"]["MlflowRegisteredModelResponse"];
                 };
             };
         };
@@ -7342,7 +7342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegisteredModelResponse"];
+                    "application/json": components["schemas"]["MlflowRegisteredModelResponse"];
                 };
             };
         };
@@ -7362,7 +7362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegisteredModelResponse"];
+                    "application/json": components["schemas"]["MlflowRegisteredModelResponse"];
                 };
             };
         };
@@ -7382,7 +7382,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7402,7 +7402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchRegisteredModelsResponse"];
+                    "application/json": components["schemas"]["MlflowSearchRegisteredModelsResponse"];
                 };
             };
         };
@@ -7422,7 +7422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersionsResponse"];
+                    "application/json": components["schemas"]["MlflowModelVersionsResponse"];
                 };
             };
         };
@@ -7442,7 +7442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7462,7 +7462,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7482,7 +7482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersionResponse"];
+                    "application/json": components["schemas"]["MlflowModelVersionResponse"];
                 };
             };
         };
@@ -7502,7 +7502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7522,7 +7522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7542,7 +7542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersionResponse"];
+                    "application/json": components["schemas"]["MlflowModelVersionResponse"];
                 };
             };
         };
@@ -7562,7 +7562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersionResponse"];
+                    "application/json": components["schemas"]["MlflowModelVersionResponse"];
                 };
             };
         };
@@ -7582,7 +7582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersionResponse"];
+                    "application/json": components["schemas"]["MlflowModelVersionResponse"];
                 };
             };
         };
@@ -7602,7 +7602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersionResponse"];
+                    "application/json": components["schemas"]["MlflowModelVersionResponse"];
                 };
             };
         };
@@ -7622,7 +7622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7642,7 +7642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchModelVersionsResponse"];
+                    "application/json": components["schemas"]["MlflowSearchModelVersionsResponse"];
                 };
             };
         };
@@ -7662,7 +7662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DownloadUriResponse"];
+                    "application/json": components["schemas"]["MlflowDownloadUriResponse"];
                 };
             };
         };
@@ -7682,7 +7682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
@@ -7702,7 +7702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Empty"];
+                    "application/json": components["schemas"]["MlflowEmpty"];
                 };
             };
         };
