@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi import Depends, FastAPI
@@ -187,3 +188,23 @@ def test_a_proxy_header_authenticator_names_the_user_and_refuses_a_bad_name(
     assert seen == [Identity("ana", authenticated=True), Identity("anonymous")]
     refused = client.get("/health", headers={"X-Forwarded-User": "x" * 300})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_mount_below_the_root_answers_for_every_path_under_it() -> None:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    async def files(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("never called")
+
+    @app.get("/static/{name}/info")
+    def info(name: str) -> dict[str, str]:
+        return {"name": name}
+
+    app.mount("/static", files)
+    table = RouteTable(app.routes, {"* /static": Permission.PUBLIC})
+    for path in ("/static/a.js", "/static/x/info", "/static/x/y/z", "/static/", "/static"):
+        for method in ("GET", "POST"):
+            assert table.resolve(method, path) == table._ordered(method, path, table.declared)
+    assert table.resolve("GET", "/static/a/b/c.js").route == "* /static"
+    assert table.resolve("GET", "/static/x/info").route == "GET /static/{name}/info"
+    assert table.undeclared() == ["GET /static/{name}/info"]

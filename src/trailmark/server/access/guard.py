@@ -48,6 +48,9 @@ class AppRoute:
     methods: frozenset[str] | None
     pattern: re.Pattern[str]
     exact: bool
+    """No parameter: matched by a dict lookup."""
+    mount: bool
+    """A mounted app: it answers every path below its own."""
 
     def declared_keys(self) -> Iterator[tuple[str, str]]:
         """``(method, declared key)`` for each method the route answers (``*``: any)."""
@@ -64,7 +67,7 @@ def app_routes(routes: Sequence[BaseRoute]) -> list[AppRoute]:
         path = (context.path or "") + ("/" if is_mount and not context.path else "")
         methods = None if is_mount or not context.methods else frozenset(context.methods)
         exact = not is_mount and not getattr(context, "param_convertors", None)
-        found.append(AppRoute(path, methods, context.path_regex, exact))
+        found.append(AppRoute(path, methods, context.path_regex, exact, is_mount))
     return found
 
 
@@ -114,11 +117,13 @@ class _Templated:
     def of(cls, route: AppRoute, method: str, decision: Decision) -> _Templated:
         prefix: list[str] = []
         for segment in route.path.split("/")[1 : _DEPTH + 1]:
-            if "{" in segment or (not segment and route.methods is None):
+            if "{" in segment or (not segment and route.mount):
                 break
             prefix.append(segment)
-        is_mount = route.methods is None and not route.path.endswith("}")
-        slashes = (route.path.rstrip("/") + "/").count("/") if is_mount else route.path.count("/")
+        # A mount at /static matches /static/...: one slash more than its own path.
+        slashes = (
+            (route.path.rstrip("/") + "/").count("/") if route.mount else route.path.count("/")
+        )
         body = _UNNAMED.sub("(?:", route.pattern.pattern.removeprefix("^")).removesuffix("$")
         return cls(
             method,
