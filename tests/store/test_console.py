@@ -125,5 +125,5 @@ def test_reading_checks_the_run_and_the_arguments_and_deleting_the_run_deletes_i
 def test_the_migration_is_idempotent(database: Database) -> None:
     console = dict(MIGRATIONS)["0002_console"]
     with database.write() as conn:
-        console(conn)  # the tables exist already (0001 creates the current schema)
+        console(conn)  # the tables exist already: every step is idempotent
     assert migrate(database) == []

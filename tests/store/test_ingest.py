@@ -20,11 +20,6 @@ def metrics(q: int, step: int, **values: Any) -> dict[str, Any]:
     return {"t": "m", "q": q, "s": step, "w": 1_700_000_000.0 + step, "d": values}
 
 
-@pytest.fixture
-def store(database: Database) -> Store:
-    return Store(database)
-
-
 def test_points_come_back_exactly_including_nan_and_inf(store: Store) -> None:
     values = [0.5, math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324]
     records = [{"t": "run", "q": 1, "name": "first", "config": {"lr": 0.1}}]
