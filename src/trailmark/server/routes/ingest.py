@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trailmark.server.errors import response_for
 from trailmark.server.ingest_queue import IngestQueue
 from trailmark.server.responses import JSON
+from trailmark.views.ingest import IngestResult
 
 INGEST_PATH = "/api/v1/ingest"
 
@@ -46,7 +47,11 @@ INGEST_BODY_DOC = {
 }
 
 
-@router.post(INGEST_PATH.removeprefix("/api/v1"), openapi_extra=INGEST_BODY_DOC)
+@router.post(
+    INGEST_PATH.removeprefix("/api/v1"),
+    response_model=IngestResult,
+    openapi_extra=INGEST_BODY_DOC,
+)
 async def ingest(request: Request) -> dict[str, Any]:
     """Apply one writer's records to a run in one transaction; each record is kept at most
     once by (run, writer, q), so retries are harmless. The answer comes after the commit.
