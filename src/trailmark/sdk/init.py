@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
@@ -63,6 +63,7 @@ _hooks_installed = False
 _hooks_lock = threading.Lock()
 
 Resume = Literal["allow", "must", "never"]
+Choice = TypeVar("Choice", bound=str)
 MODES: tuple[Mode, ...] = get_args(Mode)
 RESUME_CHOICES: tuple[Resume, ...] = get_args(Resume)
 
@@ -175,8 +176,8 @@ class _Plan:
     """The rank this process has in its job (recorded in the run's metadata)."""
     role: RankInfo
     """The rank it writes as: its own in a run the job shares, none in a run of its own."""
-    finish_timeout: float
-    service_dir: Path | None
+    settings: ClientSettings
+    """The rest of the settings (finish timeout, the ingest service), read where used."""
 
 
 def _resolve(
@@ -253,16 +254,17 @@ def _resolve(
         ),
         ranks=ranks,
         role=ranks if shared else RankInfo(),
-        finish_timeout=cfg.finish_timeout,
-        service_dir=_service_dir(cfg),
+        settings=cfg,
     )
 
 
-def _check_choice(what: str, value: str, choices: tuple[Any, ...]) -> Any:
-    if value not in choices:
-        listed = ", ".join(repr(c) for c in choices)
-        raise InvalidInput(f"{what} must be one of {listed}, got {value!r}")
-    return value
+def _check_choice(what: str, value: str, choices: tuple[Choice, ...]) -> Choice:
+    """``value`` as one of ``choices`` (the values of a Literal), or a clear error."""
+    for choice in choices:
+        if value == choice:
+            return choice
+    listed = ", ".join(repr(c) for c in choices)
+    raise InvalidInput(f"{what} must be one of {listed}, got {value!r}")
 
 
 def _transport(plan: _Plan) -> Transport:
@@ -272,7 +274,7 @@ def _transport(plan: _Plan) -> Transport:
     # Imported here, as HttpTransport imports its client: `import trailmark` loads neither.
     from trailmark.sdk.local_ingest.transport import WorkerTransport
 
-    return WorkerTransport(plan.data_dir, service_dir=plan.service_dir)
+    return WorkerTransport(plan.data_dir, service_dir=_service_dir(plan.settings))
 
 
 def _start(plan: _Plan, started: float) -> Run:
@@ -334,7 +336,7 @@ def _start(plan: _Plan, started: float) -> Run:
         writer=writer,
         sender=sender,
         mode=plan.mode,
-        finish_timeout=plan.finish_timeout,
+        finish_timeout=plan.settings.finish_timeout,
         start_step=start_step,
         seq_start=2,
         rank=plan.role.rank,

@@ -397,7 +397,8 @@ class Run:
     ) -> ShipReport | None:
         """Mark the run ended and ship what is left, waiting at most ``timeout`` seconds.
 
-        Returns what remains unshipped; when something does, prints how to ship it later.
+        Returns what remains unshipped; when something does, a warning says how to ship it
+        later (as it does for an offline run).
         """
         if self._finished:
             return None
