@@ -85,7 +85,7 @@ def stop_ingest_services(runtime: Path) -> None:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"trailmark.sdk.ingest_service" in cmdline and str(runtime).encode() in cmdline:
+        if b"trailmark.sdk.local_ingest.service" in cmdline and str(runtime).encode() in cmdline:
             with contextlib.suppress(OSError):
                 os.kill(int(entry.name), signal.SIGTERM)
                 stopped.append(entry)

@@ -154,6 +154,11 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "the SDK never imports the server",
     ),
     (
+        "trailmark.sdk.transports",
+        ("trailmark.sdk.local_ingest",),
+        "the transports the sender chooses from know nothing of the local ingest service",
+    ),
+    (
         "trailmark.store",
         ("trailmark.server", "trailmark.sdk", "trailmark.cli", "fastapi", "starlette"),
         "the store never imports the web layer or the SDK",
@@ -177,6 +182,11 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "trailmark.views",
         ("trailmark.store", "trailmark.server", "trailmark.sdk", "trailmark.cli", "sqlalchemy"),
         "view models are the contract, free of every layer",
+    ),
+    (
+        "trailmark.mlflow_api",
+        ("fastapi", "starlette", "uvicorn", "trailmark.server", "trailmark.cli", "trailmark.sdk"),
+        "MLflow's handlers are plain functions over the store, shared by routes and importer",
     ),
     (
         "trailmark.mlflow_import",

@@ -14,7 +14,7 @@ the server builds lazily (the middleware stack, prepared statements, the codecs'
 Frozen objects are still freed when their last reference goes; only cycles among them would
 be kept, and the server makes none that it drops. Only a process that serves nothing else
 does this: ``trailmark server`` (``ServerSettings.dedicated_process``) and the local ingest
-service (:mod:`trailmark.sdk.ingest_service`), which parses and applies every local run's
+service (:mod:`trailmark.sdk.local_ingest.service`), which parses and applies every local run's
 batches. An app embedded in another program, or created by the hundred in tests, leaves
 that program's collector alone.
 

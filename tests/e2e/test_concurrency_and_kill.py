@@ -20,7 +20,7 @@ def workers_for(data_dir: Path) -> list[str]:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"trailmark.sdk.worker" in args and str(data_dir).encode() in args:
+        if b"trailmark.sdk.local_ingest.worker" in args and str(data_dir).encode() in args:
             found.append(cmdline.parent.name)
     return found
 

@@ -16,7 +16,7 @@ from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.artifacts import listing
 from trailmark.mlflow_api.entities import millis, tag_list
 from trailmark.mlflow_api.fields import Fields, page_request
-from trailmark.sdk.names import new_run_name
+from trailmark.names import new_run_name
 from trailmark.store.mlflow.models import LoggedModel
 from trailmark.store.mlflow.runs import experiment_id_of
 from trailmark.store.store import Store

@@ -24,7 +24,7 @@ from trailmark.mlflow_api.fields import (
     unique_params,
     view_type,
 )
-from trailmark.sdk.names import new_run_name
+from trailmark.names import new_run_name
 from trailmark.store.mlflow.conventions import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, USER_TAG
 from trailmark.store.mlflow.runs import RunLog
 from trailmark.store.store import Store

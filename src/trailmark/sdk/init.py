@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
 from trailmark.ids import new_run_id, new_writer_id
+from trailmark.names import new_run_name
 from trailmark.sdk import spool
 from trailmark.sdk.capture import CaptureOptions, start_captures
 from trailmark.sdk.distributed import RankInfo, detect_rank
 from trailmark.sdk.fork import ForkPoint, parse_fork_from
-from trailmark.sdk.names import new_run_name
 from trailmark.sdk.redact import redact, redact_argv
 from trailmark.sdk.run import Mode, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
