@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trailmark.mlflow_api.entities import experiment_json
-from trailmark.mlflow_api.fields import Fields, page_request, view_type
+from trailmark.mlflow_api.fields import Fields, page_answer, page_request, view_type
 from trailmark.store.store import Store
 
 
@@ -38,10 +38,7 @@ def search_experiments(store: Store, fields: Fields, user: str) -> dict[str, Any
         view_type(fields.get("view_type")),
         page_request(fields, 1000, 50_000),
     )
-    out: dict[str, Any] = {"experiments": [experiment_json(exp) for exp in page.items]}
-    if page.next_token is not None:
-        out["next_page_token"] = page.next_token
-    return out
+    return page_answer("experiments", [experiment_json(e) for e in page.items], page.next_token)
 
 
 def update_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:

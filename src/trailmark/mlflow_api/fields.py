@@ -120,6 +120,14 @@ def page_request(fields: Fields, default: int, limit: int) -> PageRequest:
     return PageRequest(max_results(fields, default, limit), fields.text("page_token"))
 
 
+def page_answer(name: str, items: list[Any], next_token: str | None) -> dict[str, Any]:
+    """A search's answer: ``{name: items}``, with ``next_page_token`` unless it is the last page."""
+    answer: dict[str, Any] = {name: items}
+    if next_token is not None:
+        answer["next_page_token"] = next_token
+    return answer
+
+
 def max_results(fields: Fields, default: int, limit: int) -> int:
     value = fields.integer("max_results", default)
     if value is None or not 1 <= value <= limit:

@@ -15,7 +15,7 @@ from typing import Any
 from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.artifacts import listing
 from trailmark.mlflow_api.entities import millis, tag_list
-from trailmark.mlflow_api.fields import Fields, page_request
+from trailmark.mlflow_api.fields import Fields, page_answer, page_request
 from trailmark.names import new_run_name
 from trailmark.store.mlflow.models import LoggedModel
 from trailmark.store.mlflow.runs import experiment_id_of
@@ -151,7 +151,4 @@ def search_logged_models(store: Store, fields: Fields, user: str) -> dict[str, A
         [o for o in fields.items("order_by") if isinstance(o, dict)],
         page_wanted,
     )
-    out: dict[str, Any] = {"models": [model_json(m) for m in page.items]}
-    if page.next_token is not None:
-        out["next_page_token"] = page.next_token
-    return out
+    return page_answer("models", [model_json(m) for m in page.items], page.next_token)

@@ -15,7 +15,7 @@ from typing import Any
 from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.artifacts import REGISTRY, parse_target
 from trailmark.mlflow_api.entities import millis
-from trailmark.mlflow_api.fields import Fields, page_request
+from trailmark.mlflow_api.fields import Fields, page_answer, page_request
 from trailmark.mlflow_api.logged_models import artifact_ref
 from trailmark.store.mlflow.registry import MODEL_ID_TAG, SOURCE_TAG
 from trailmark.store.store import Store
@@ -147,10 +147,9 @@ def search_registered_models(store: Store, fields: Fields, user: str) -> dict[st
         [str(o) for o in fields.items("order_by")],
         page_request(fields, 100, 1000),
     )
-    extra = {} if page.next_token is None else {"next_page_token": page.next_token}
     latest = store.mlflow.registry.latest_versions([v["name"] for v in page.items])
     models = [model_json(v, latest[v["name"]]) for v in page.items]
-    return {"registered_models": models, **extra}
+    return page_answer("registered_models", models, page.next_token)
 
 
 def get_latest_versions(store: Store, fields: Fields, user: str) -> dict[str, Any]:
@@ -267,8 +266,7 @@ def search_model_versions(store: Store, fields: Fields, user: str) -> dict[str, 
         [str(o) for o in fields.items("order_by")],
         page_request(fields, 10_000, 200_000),
     )
-    extra = {} if page.next_token is None else {"next_page_token": page.next_token}
-    return {"model_versions": [version_json(v) for v in page.items], **extra}
+    return page_answer("model_versions", [version_json(v) for v in page.items], page.next_token)
 
 
 def get_model_version_download_uri(store: Store, fields: Fields, user: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from trailmark.mlflow_api.fields import (
     Fields,
     check_entries,
     metric_point,
+    page_answer,
     page_request,
     run_status,
     unique_params,
@@ -104,10 +105,7 @@ def search_runs(store: Store, fields: Fields, user: str) -> dict[str, Any]:
         view_type(fields.get("run_view_type")),
         page_request(fields, 1000, 50_000),
     )
-    out: dict[str, Any] = {"runs": [run_json(run) for run in page.items]}
-    if page.next_token is not None:
-        out["next_page_token"] = page.next_token
-    return out
+    return page_answer("runs", [run_json(run) for run in page.items], page.next_token)
 
 
 def log_batch(store: Store, fields: Fields, user: str) -> dict[str, Any]:
