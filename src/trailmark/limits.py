@@ -18,6 +18,9 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024
 MAX_RECORDS_PER_BATCH = 100_000
 MAX_FILTER_LENGTH = 10_000
 MAX_PAGE_SIZE = 10_000
+MAX_PAGE_OFFSET = 2**53 - 1
+"""Largest offset a page may start at (native ``offset``, MLflow page tokens): the largest
+integer the dashboard's JavaScript holds exactly, far below the databases' 64-bit limit."""
 
 MAX_CONSOLE_LINE_CHARS = 64 * 1024
 """Longest console line kept; the SDK cuts longer lines and says so at their end."""

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select
 
 from trailmark.errors import InvalidInput, NotFound
 from trailmark.manifest import Entry, manifest_digest, normalize_path
+from trailmark.store.offsets import check_offset
 from trailmark.store.schema_artifacts import manifest_entries, manifests
 from trailmark.store.uploads import require_blobs
 from trailmark.store.upserts import insert_new
@@ -57,6 +58,7 @@ def list_entries(
     offset: int = 0,
 ) -> tuple[list[Entry], int]:
     """Entries of a manifest sorted by path (those under ``prefix`` if given), and their count."""
+    check_offset(offset)
     where = [manifest_entries.c.manifest_id == manifest_id]
     if prefix:
         clean = normalize_path(prefix)
@@ -90,5 +92,4 @@ def get_entry(conn: Connection, manifest_id: int, path: str, what: str) -> Entry
 def check_page(limit: int, offset: int, most: int = 10_000) -> None:
     if not 1 <= limit <= most:
         raise InvalidInput(f"limit must be between 1 and {most}, got {limit}")
-    if offset < 0:
-        raise InvalidInput(f"offset must be 0 or more, got {offset}")
+    check_offset(offset)

@@ -16,6 +16,7 @@ from trailmark.store.database import Database
 from trailmark.store.dialect import insert_ignoring_conflicts
 from trailmark.store.filters import run_filter, run_order
 from trailmark.store.large_metadata import delete_large_metadata, merged_metadata
+from trailmark.store.offsets import check_offset
 from trailmark.store.schema import chunks, projects, runs, series, writers
 from trailmark.store.views import project_view, run_view
 from trailmark.validation import (
@@ -215,8 +216,7 @@ class RunStore:
         """One page of runs of ``project`` matching ``filter``, and the total match count."""
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}, got {limit}")
-        if offset < 0:
-            raise InvalidInput(f"offset must be 0 or more, got {offset}")
+        check_offset(offset)
         where = run_filter(filter, self.db.dialect)
         order_by = run_order(order, self.db.dialect)
         with self.db.read() as conn:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from trailmark.errors import InvalidInput
+from trailmark.limits import MAX_PAGE_OFFSET
 
 T = TypeVar("T")
 
@@ -24,15 +25,27 @@ def page_token(offset: int) -> str:
 
 
 def page_offset(token: str | None) -> int:
+    """The offset ``token`` holds; :class:`InvalidInput` (MLflow's INVALID_PARAMETER_VALUE)
+    for anything :func:`page_token` could not have made, an offset out of range included."""
     if not token:
         return 0
-    try:
-        offset = json.loads(base64.b64decode(token))["offset"]
-        return max(0, int(offset))
-    except (binascii.Error, ValueError, KeyError, TypeError):
+    offset = _decoded_offset(token)
+    if type(offset) is not int or not 0 <= offset <= MAX_PAGE_OFFSET:
         raise InvalidInput(
-            f"Invalid page token {token[:40]!r}; pass back next_page_token as given"
-        ) from None
+            f"Invalid page token {token[:40]!r}: its offset must be a whole number from 0 to "
+            f"{MAX_PAGE_OFFSET}; pass back next_page_token as given"
+        )
+    return offset
+
+
+def _decoded_offset(token: str) -> object:
+    try:
+        decoded = json.loads(base64.b64decode(token))
+    except (binascii.Error, ValueError, RecursionError):
+        decoded = None
+    if not isinstance(decoded, dict) or "offset" not in decoded:
+        raise InvalidInput(f"Invalid page token {token[:40]!r}; pass back next_page_token as given")
+    return decoded["offset"]
 
 
 @dataclass(frozen=True)
