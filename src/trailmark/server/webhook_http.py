@@ -1,8 +1,10 @@
 """Posting a signed webhook payload, safely: no private targets, no redirects.
 
 - The host is resolved and **every** address checked: loopback, private, link-local,
-  multicast, reserved and other non-global addresses are refused (IPv4-mapped IPv6
-  included) unless the server runs with ``--webhooks-allow-private``.
+  multicast, reserved and other non-global addresses are refused, and so is an IPv6
+  address that wraps such an IPv4 address (mapped, 6to4, Teredo, NAT64: :func:`is_public`)
+  unless the server runs with ``--webhooks-allow-private``. The refusal does not name the
+  address.
 - The connection goes to the address that was checked (so a DNS answer that changes
   between the check and the connection cannot redirect it), with the URL's host name for
   the ``Host`` header and TLS verification.
@@ -44,19 +46,37 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _why_forbidden(address: str) -> str | None:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_private:
-        return "a private address"
-    if ip.is_multicast or ip.is_unspecified or ip.is_reserved or not ip.is_global:
-        return "not a public address"
-    return None
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64_PREFIXES = (ipaddress.IPv6Network("::/96"), ipaddress.IPv6Network("64:ff9b::/96"))
+"""IPv6 prefixes whose last 32 bits are an IPv4 address (IPv4-compatible; NAT64, RFC 6052)."""
+
+_NOT_GLOBAL = (ipaddress.IPv6Network("64:ff9b:1::/48"),)
+"""Ranges the IANA registry marks not globally reachable that this Python's ``is_global``
+misses (local-use NAT64, RFC 8215: its IPv4 may sit anywhere in the address)."""
+
+
+def embedded_ipv4(ip: Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address carries: mapped, 6to4, Teredo (server and
+    client), IPv4-compatible and NAT64. A network that translates these forms would
+    connect to the IPv4 address, so that is what must be judged."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return []
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if any(ip in prefix for prefix in _NAT64_PREFIXES):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF))
+    return [v4 for v4 in found if v4 is not None]
+
+
+def is_public(ip: Address) -> bool:
+    """The one rule for webhook targets: a globally reachable unicast address, and, if it
+    wraps IPv4 addresses, every one of those public by the same rule."""
+    if any(ip in network for network in _NOT_GLOBAL):
+        return False
+    inner = embedded_ipv4(ip)
+    if inner:
+        return all(is_public(v4) for v4 in inner)
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
 def resolve_target(url: str, allow_private: bool) -> tuple[str, int, list[str]]:
@@ -71,15 +91,15 @@ def resolve_target(url: str, allow_private: bool) -> tuple[str, int, list[str]]:
     except (socket.gaierror, UnicodeError) as exc:
         raise WebhookRefused(f"cannot resolve the webhook host {host!r}: {exc}") from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not allow_private:
-        for address in addresses:
-            why = _why_forbidden(address)
-            if why:
-                raise WebhookRefused(
-                    f"webhook host {host!r} resolves to {address}, {why}; webhooks may only "
-                    "reach public addresses (start the server with --webhooks-allow-private "
-                    "to allow this on a trusted network)"
-                )
+    if not allow_private and not all(
+        is_public(ipaddress.ip_address(a.split("%", 1)[0])) for a in addresses
+    ):
+        # The address is not named: the caller must not learn what internal names resolve to.
+        raise WebhookRefused(
+            f"webhook host {host!r} resolves to a non-public address; webhooks may only "
+            "reach public addresses (start the server with --webhooks-allow-private "
+            "to allow this on a trusted network)"
+        )
     return host, port, addresses
 
 
