@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import trailmark as tm
-from trailmark.sdk.redact import REDACTED
+from trailmark.redact import REDACTED
 
 SECRETS = [
     "hf_abcdefghijklmnop",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from trailmark.redact import REDACTED
 from trailmark.sdk.capture.code import git_metadata, program_dir, program_metadata
-from trailmark.sdk.redact import REDACTED
 
 
 def git(repo: Path, *args: str) -> str:

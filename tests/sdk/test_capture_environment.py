@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from trailmark.redact import REDACTED
 from trailmark.sdk.capture.environment import (
     environment_metadata,
     host_metadata,
     installed_packages,
     selected_environ,
 )
-from trailmark.sdk.redact import REDACTED
 
 
 def test_packages_are_names_and_versions() -> None:

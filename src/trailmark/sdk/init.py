@@ -27,11 +27,11 @@ from trailmark import records as rec
 from trailmark.errors import InvalidInput, NotFound
 from trailmark.ids import new_run_id, new_writer_id
 from trailmark.names import new_run_name
+from trailmark.redact import redact, redact_argv
 from trailmark.sdk import spool
 from trailmark.sdk.capture import CaptureOptions, start_captures
 from trailmark.sdk.distributed import RankInfo, detect_rank
 from trailmark.sdk.fork import ForkPoint, parse_fork_from
-from trailmark.sdk.redact import redact, redact_argv
 from trailmark.sdk.run import Mode, Run, active_runs, encode, remember
 from trailmark.sdk.sender import Sender
 from trailmark.sdk.transports import HttpTransport, Transport
@@ -317,6 +317,7 @@ def _start(plan: _Plan, started: float) -> Run:
     sender = None
     if plan.mode == "online":
         sender = Sender(path, header, _transport(plan))
+        writer.make_room = sender.make_room  # a full disk: reclaim shipped records first
         sender.start()
 
     def captures(emit: Emit) -> Captures:

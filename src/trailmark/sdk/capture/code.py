@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trailmark.sdk.redact import redact_argv, strip_url_credentials
+from trailmark.redact import redact_argv, strip_url_credentials
 
 MAX_DIFF_BYTES = 1024 * 1024
 GIT_TIMEOUT = 10.0

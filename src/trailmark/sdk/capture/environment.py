@@ -3,7 +3,7 @@ environment variables (secrets redacted).
 
 Only variables that describe the software and hardware setup are recorded (see
 :data:`ENV_PREFIXES` and :data:`ENV_NAMES`), never the whole environment; even those pass
-through :func:`trailmark.sdk.redact.redact`, so ``HF_TOKEN`` or a password inside
+through :func:`trailmark.redact.redact`, so ``HF_TOKEN`` or a password inside
 ``DATABASE_URL``-like values is stored as ``"[redacted]"``.
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from importlib import metadata as importlib_metadata
 from typing import Any
 
+from trailmark.redact import redact_environ
 from trailmark.sdk.capture.gpu import Gpus
-from trailmark.sdk.redact import redact_environ
 
 ENV_PREFIXES = (
     "CUDA",
