@@ -30,7 +30,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *HEADERS]
+                own = message.get("headers", [])
+                # A response that sets one of these (stored bytes: nosniff) keeps its own; a
+                # content security policy of its own applies beside the app's (both hold).
+                named = {name.lower() for name, _ in own} - {b"content-security-policy"}
+                message["headers"] = [*own, *(h for h in HEADERS if h[0] not in named)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -8,7 +8,6 @@ Uploads are hashed while they stream in and spooled to a temporary file past 4 M
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import tempfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from trailmark.blobs.protocol import verified_chunks
 from trailmark.mlflow_api.artifacts import ROOT, delete_files, one_entry, parse_target, save_file
+from trailmark.server.downloads import stored_bytes
 from trailmark.server.mlflow.errors import MlflowError
 from trailmark.server.responses import JSON
 from trailmark.store.store import Store
@@ -52,8 +52,10 @@ async def download_artifact(request: Request, path: str) -> Response:
     entry = await run_in_threadpool(one_entry, store, parse_target(path))
     digest = str(entry.digest)
     chunks = verified_chunks(store.blobs.read(digest), digest, f"artifact {entry.path!r}")
-    media = mimetypes.guess_type(entry.path)[0] or "application/octet-stream"
-    return StreamingResponse(chunks, media_type=media, headers={"Content-Length": str(entry.size)})
+    # Inert (trailmark.server.downloads): images and text inline for MLflow's UI, the rest
+    # (HTML, SVG, XML, scripts, unknown) an attachment.
+    length = {"Content-Length": str(entry.size)}
+    return stored_bytes(chunks, entry.path, inline=True, headers=length)
 
 
 async def delete_artifact(request: Request, path: str) -> Response:

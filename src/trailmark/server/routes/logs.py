@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from trailmark.limits import MAX_PAGE_SIZE
 from trailmark.server.deps import get_store
+from trailmark.server.downloads import stored_bytes
 from trailmark.server.responses import JSON
 from trailmark.store.store import Store
 from trailmark.views.logs import LogPage
@@ -72,7 +73,7 @@ def logs_text(
         default=None, ge=0, description="One process of a distributed run (0: the main one)."
     ),
     store: Store = Depends(get_store),
-) -> StreamingResponse:
+) -> Response:
     """The whole console output as a plain-text file, a line per line, in order (for
     ``curl``, ``grep`` and the dashboard's Download button); streamed, however long.
     ``stream`` and ``rank`` keep only those lines."""
@@ -90,9 +91,4 @@ def logs_text(
                 return
             after = page["next"]
 
-    name = f"{run_id}-console.txt"
-    return StreamingResponse(
-        text(),
-        media_type="text/plain; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return stored_bytes(text(), f"{run_id}-console.txt", media_type="text/plain; charset=utf-8")
