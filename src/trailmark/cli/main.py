@@ -14,6 +14,7 @@ from trailmark.cli.importer import import_group
 from trailmark.cli.models import models_group
 from trailmark.cli.options import setting_options
 from trailmark.errors import TrailmarkError
+from trailmark.redact import display_url
 from trailmark.server.settings import SERVER_SETTINGS, ServerSettings
 from trailmark.settings import SYNC_SETTINGS, ClientSettings
 
@@ -46,7 +47,7 @@ def _serve(options: dict[str, Any]) -> None:
         app = create_app(settings)
     except TrailmarkError as exc:
         raise click.ClickException(exc.message) from None
-    where = settings.db_url or f"{settings.data_dir}"
+    where = display_url(settings.db_url) if settings.db_url else f"{settings.data_dir}"
     host, port = settings.host, settings.port
     click.echo(f"Trailmark {__version__} serving {where} at http://{host}:{port}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

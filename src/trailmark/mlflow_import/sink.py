@@ -24,6 +24,7 @@ from trailmark.errors import (
     TrailmarkError,
     Unavailable,
 )
+from trailmark.redact import display_url
 from trailmark.store.store import Store
 
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts/"
@@ -57,7 +58,7 @@ class LocalSink:
 
     def __init__(self, data_dir: Path, db_url: str | None = None, user: str = "anonymous") -> None:
         self.store = Store.open(db_url, data_dir)
-        self.description = db_url or str(data_dir)
+        self.description = display_url(db_url) if db_url else str(data_dir)
         self.user = user
 
     def call(self, method: str, path: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +87,7 @@ class HttpSink:
 
     def __init__(self, url: str, timeout: float = 120.0) -> None:
         self.client = Client(url, timeout=timeout, errors=_mlflow_error)
-        self.description = self.client.base_url
+        self.description = display_url(self.client.base_url)
         self.timeout = timeout
 
     def call(self, method: str, path: str, fields: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from trailmark.errors import InvalidInput, StorageFull
+from trailmark.redact import display_url
 
 SQLITE_FILE_NAME = "trailmark.db"
 
@@ -27,7 +28,8 @@ def normalize_url(url: str) -> str:
     if url.startswith(("postgresql+psycopg://", "sqlite://")):
         return url
     raise InvalidInput(
-        f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST/DB"
+        f"unsupported database URL {display_url(url)!r}: "
+        "use sqlite:///PATH or postgresql://USER@HOST/DB"
     )
 
 
