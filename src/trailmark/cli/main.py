@@ -48,6 +48,10 @@ def _serve(options: dict[str, Any]) -> None:
     except TrailmarkError as exc:
         raise click.ClickException(exc.message) from None
     where = display_url(settings.db_url) if settings.db_url else f"{settings.data_dir}"
+    if settings.access_log:
+        from trailmark.server.access_log import log_to_stderr
+
+        log_to_stderr()
     host, port = settings.host, settings.port
     click.echo(f"Trailmark {__version__} serving {where} at http://{host}:{port}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -23,6 +23,8 @@ def option(setting: Setting) -> Callable[[F], F]:
     flag = "--" + setting.name.replace("_", "-")
     common: dict[str, Any] = {"envvar": setting.env, "show_envvar": True, "help": setting.help}
     if setting.kind is bool:
+        if setting.value:  # on by default: the option turns it off
+            flag = f"{flag}/--no-{flag[2:]}"
         return click.option(flag, is_flag=True, default=bool(setting.value), **common)
     if setting.multiple:
         return click.option(flag, multiple=True, **common)

@@ -12,6 +12,7 @@ from trailmark._version import __version__
 from trailmark.blobs.location import open_blob_store
 from trailmark.collector import freeze_startup_objects
 from trailmark.server.access import RequestGuard, admit_everyone
+from trailmark.server.access_log import AccessLog
 from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
 from trailmark.server.hosts import HostCheck, allowed_host_names
@@ -78,4 +79,7 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
         ),
     )
     app.add_middleware(SecurityHeaders)
+    if settings.access_log:
+        # Outermost: every answer is logged, the refusals of the checks above included.
+        app.add_middleware(AccessLog)
     return app

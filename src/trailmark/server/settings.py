@@ -51,6 +51,13 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         bool,
     ),
     Setting(
+        "access_log",
+        "TRAILMARK_ACCESS_LOG",
+        "true",
+        "Log each request as one JSON line on stderr (method, path, query with secrets redacted, status, ms, bytes, client, user). `--no-access-log` or false turns it off.",
+        bool,
+    ),
+    Setting(
         "allowed_host",
         "TRAILMARK_ALLOWED_HOSTS",
         "",
@@ -74,6 +81,7 @@ class ServerSettings:
     insecure_allow_remote: bool = _default("insecure_allow_remote")
     blobs: str | None = _default("blobs")
     webhooks_allow_private: bool = _default("webhooks_allow_private")
+    access_log: bool = _default("access_log")
     allowed_hosts: tuple[str, ...] = _default("allowed_host")
     """Host names answered besides loopback names and the bound host (see server.hosts)."""
     dedicated_process: bool = False
