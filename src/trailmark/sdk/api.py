@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -16,7 +17,7 @@ from typing import Any, overload
 from trailmark import records as rec
 from trailmark.errors import InvalidInput
 from trailmark.sdk.backends import Backend, HttpBackend, LocalBackend
-from trailmark.settings import ClientSettings
+from trailmark.settings import ClientSettings, runtime_dir
 
 LOG_PAGE = 10_000
 
@@ -48,7 +49,9 @@ class Api:
         if url:
             self.backend = HttpBackend(url)
         else:
-            self.backend = LocalBackend(Path(dir).expanduser() if dir is not None else cfg.data_dir)
+            data_dir = Path(dir).expanduser() if dir is not None else cfg.data_dir
+            _wait_for_local_ingest(data_dir, cfg)
+            self.backend = LocalBackend(data_dir)
 
     def projects(self, search: str | None = None) -> list[dict[str, Any]]:
         """Every project with its run count and last activity, most recent first."""
@@ -87,6 +90,16 @@ class Api:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _wait_for_local_ingest(data_dir: Path, cfg: ClientSettings) -> None:
+    """Wait until the runs that finished in ``data_dir`` are stored: a local run's
+    ``finish()`` hands what is left to the ingest service and returns before it is stored
+    (:mod:`trailmark.sdk.local_ingest.adopt`)."""
+    from trailmark.sdk.local_ingest.adopt import wait_until_stored
+
+    service_dir = cfg.runtime_dir or runtime_dir(os.environ)
+    wait_until_stored(data_dir, service_dir, cfg.finish_timeout)
 
 
 class Runs(Sequence["ApiRun"]):

@@ -437,8 +437,10 @@ class Run:
             )
         report = None
         if self._sender is not None:
-            report = self._sender.stop(wait)
-            if report.complete:
+            report = self._hand_off() or self._sender.stop(wait)
+            if report.handed_off:
+                self._writer.close()  # the ingest service holds the spool's lock now
+            elif report.complete:
                 self._writer.close()
                 from trailmark.sdk import spool
 
@@ -462,6 +464,17 @@ class Run:
                     stacklevel=2,
                 )
         return report
+
+    def _hand_off(self) -> ShipReport | None:
+        """A local run's spool given to the ingest service, which stores the rest (finish
+        returns without waiting for it: see :mod:`trailmark.sdk.local_ingest.adopt`)."""
+        sender = self._sender
+        hand_off = getattr(sender.transport, "hand_off", None) if sender else None
+        if sender is None or hand_off is None:
+            return None
+        if not hand_off(self.spool_path, self._writer.fileno(), lambda: sender.abandon(5.0)):
+            return None
+        return ShipReport(self.spool_path, 0, sender.rejected, None, handed_off=True)
 
     def __enter__(self) -> Run:
         return self

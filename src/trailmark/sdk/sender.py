@@ -48,6 +48,9 @@ class ShipReport:
     remaining: int
     rejected: int
     last_error: str | None
+    handed_off: bool = False
+    """The local ingest service took the spool over and stores the rest (see
+    :mod:`trailmark.sdk.local_ingest.adopt`); nothing is left to ship from here."""
 
     @property
     def complete(self) -> bool:
@@ -137,6 +140,7 @@ class Sender:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._drained = threading.Event()
+        self._abandoned = threading.Event()
         self._thread = threading.Thread(target=self._run, name="trailmark-sender", daemon=True)
 
     def start(self) -> None:
@@ -162,6 +166,8 @@ class Sender:
             prepare()
         while True:
             stopping = self._stopping.is_set()
+            if self._abandoned.is_set():
+                return
             started = time.monotonic()
             try:
                 shipped, rejected = ship_next(
@@ -199,6 +205,12 @@ class Sender:
             if wait > 0:
                 self._wake.wait(wait)
                 self._wake.clear()
+
+    def abandon(self, timeout: float) -> None:
+        """Stop at once without draining: whoever took the spool over ships the rest."""
+        self._abandoned.set()
+        self._wake.set()
+        self._thread.join(timeout)
 
     def stop(self, timeout: float | None) -> ShipReport:
         """Ship what is left, waiting at most ``timeout`` seconds; report what remains."""

@@ -54,6 +54,10 @@ class SpoolWriter:
             return False
         return True
 
+    def fileno(self) -> int:
+        """The descriptor that holds the writer's lock (the ingest service may adopt it)."""
+        return self._fd
+
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)

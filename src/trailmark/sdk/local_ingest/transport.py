@@ -6,6 +6,8 @@ import contextlib
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -71,6 +73,11 @@ class _ServiceChannel:
     def readline(self) -> bytes:
         return self.reader.readline()
 
+    def interrupt(self) -> None:
+        """End the connection now: a sender waiting for an answer gets none."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.reader.close()
@@ -91,11 +98,19 @@ class WorkerTransport:
         self._service_dir = service_dir
         self._channel: _Channel | None = None
         self.via_service = False
+        self._opened = threading.Event()
+        """Set once the first channel is chosen (or could not be opened)."""
+        self._handed_off = False
+
+    def _hello(self) -> dict[str, Any]:
+        return {"data_dir": str(self._data_dir.resolve()), "db_url": self._db_url or ""}
 
     def _open(self) -> _Channel:
         if self._channel is not None:
             return self._channel
-        hello = {"data_dir": str(self._data_dir.resolve()), "db_url": self._db_url or ""}
+        if self._handed_off:
+            raise OSError("the spool was handed to the ingest service")
+        hello = self._hello()
         sock = self._service_socket()
         if sock is not None:
             try:
@@ -132,8 +147,11 @@ class WorkerTransport:
         The sender calls this first thing on its thread, which ``init()`` starts: the
         service starts while the script goes on, and ``init`` never waits for it.
         """
-        with contextlib.suppress(OSError):
-            self._open()
+        try:
+            with contextlib.suppress(OSError):
+                self._open()
+        finally:
+            self._opened.set()
 
     def deliver(self, header: dict[str, Any], lines: list[bytes]) -> None:
         try:
@@ -146,6 +164,37 @@ class WorkerTransport:
         if not answer_line:
             self._stop()
         raise_for_answer(answer_line)
+
+    def hand_off(self, spool: Path, lock_fd: int, stop_sender: Callable[[], None]) -> bool:
+        """Give a finished run's spool to the service, which stores what is left of it
+        (:mod:`.adopt`); False when the run talks to a worker of its own, or the service
+        does not take it: the caller ships it itself then.
+
+        ``lock_fd`` holds the spool's lock (the service keeps it); ``stop_sender`` stops
+        the sender thread at once, without draining.
+        """
+        from trailmark.sdk.local_ingest.adopt import HAND_OFF_WAIT, request_adoption
+
+        if self._service_dir is None or not self._opened.wait(HAND_OFF_WAIT):
+            return False
+        if not self.via_service:
+            return False
+        path = service.socket_path(self._service_dir)
+        control = request_adoption(path, spool, lock_fd, self._hello())
+        if control is None:
+            return False
+        try:
+            # The batch in flight may never be answered (a cold service is still loading):
+            # end it, so the sender stops now; the service ships it again (stored once).
+            self._handed_off = True
+            channel = self._channel
+            if isinstance(channel, _ServiceChannel):
+                channel.interrupt()
+            stop_sender()
+            self._stop()
+        finally:
+            control.close()  # from now on the service ships the spool
+        return True
 
     def _stop(self) -> None:
         channel, self._channel = self._channel, None
