@@ -12,6 +12,7 @@ from typing import Any
 
 from trailmark.errors import InvalidInput
 from trailmark.records import metric_from_json
+from trailmark.redact import redact_entries
 from trailmark.store.mlflow.conventions import ACTIVE_ONLY, ALL, DELETED_ONLY
 from trailmark.store.mlflow.metrics import MetricPoint
 from trailmark.store.mlflow.paging import PageRequest
@@ -141,7 +142,9 @@ MAX_TAG_VALUE_LENGTH = 8000
 
 
 def check_entries(kind: str, entries: dict[str, str], max_value: int) -> dict[str, str]:
-    """MLflow's limits on param and tag keys and values, with what to do about them."""
+    """MLflow's limits on param and tag keys and values, with what to do about them; the
+    entries come back with their secrets redacted (:mod:`trailmark.redact`, the SDK's rules:
+    an MLflow client sends params and tags without the SDK in its process)."""
     for key, value in entries.items():
         if not key or len(key) > MAX_KEY_LENGTH:
             raise InvalidInput(
@@ -152,7 +155,7 @@ def check_entries(kind: str, entries: dict[str, str], max_value: int) -> dict[st
                 f"{kind} {key!r} has a value of {len(value)} characters; the limit is {max_value}. "
                 "Log long text as an artifact (mlflow.log_text) instead."
             )
-    return entries
+    return redact_entries(entries)
 
 
 def unique_params(fields: Fields) -> dict[str, str]:

@@ -11,6 +11,7 @@ from trailmark.errors import Conflict, InvalidInput, NotFound
 from trailmark.ids import new_run_id
 from trailmark.limits import MAX_PAGE_SIZE
 from trailmark.records import json_safe
+from trailmark.redact import redact
 from trailmark.store.console import delete_lines
 from trailmark.store.database import Database
 from trailmark.store.dialect import insert_ignoring_conflicts
@@ -66,10 +67,10 @@ def new_run_row(run_id: str, project: int, **fields: Any) -> dict[str, Any]:
         "project_id": project,
         "name": fields.get("name") or run_id,
         "state": fields.get("state") or "running",
-        "config": json_safe(fields.get("config") or {}),
+        "config": redact(json_safe(fields.get("config") or {})),
         "summary": json_safe(fields.get("summary") or {}),
         "tags": list(fields.get("tags") or []),
-        "properties": dict(fields.get("properties") or {}),
+        "properties": redact(dict(fields.get("properties") or {})),
         "notes": fields.get("notes") or "",
         "group_name": fields.get("group"),
         "job_type": fields.get("job_type"),
@@ -244,6 +245,8 @@ class RunStore:
         for field, value in changes.items():
             column = {"group": "group_name"}.get(field, field)
             values[column] = json_safe(value) if field in ("config", "summary") else value
+            if field in ("config", "properties"):  # as the SDK does; not all clients use it
+                values[column] = redact(values[column])
         if changes.get("state") in ("finished", "failed", "crashed", "killed"):
             values["ended_at"] = values["updated_at"]
         with self.db.write() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from trailmark import records as rec
 from trailmark.records import json_safe
+from trailmark.redact import redact
 from trailmark.store.record_kinds.base import RecordKind, WriterBatch
 from trailmark.store.run_state import deep_merge
 from trailmark.types import Record
@@ -17,7 +18,7 @@ def check(record: Record, where: str, known: set[str]) -> None:
 def apply(records: list[Record], batch: WriterBatch) -> None:
     state = batch.change_state()
     for record in records:
-        deep_merge(state.config, json_safe(record["d"]))
+        deep_merge(state.config, redact(json_safe(record["d"])))
 
 
 KIND = RecordKind(rec.CONFIG, check=check, apply=apply)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from trailmark import records as rec
 from trailmark.errors import InvalidInput
 from trailmark.records import json_safe
+from trailmark.redact import redact
 from trailmark.store.fork import check_fork_from, copy_history
 from trailmark.store.record_kinds.base import RecordKind, WriterBatch
 from trailmark.store.run_state import deep_merge
@@ -41,7 +42,7 @@ def apply(records: list[Record], batch: WriterBatch) -> None:
             state.fork(copy_history(batch.conn, batch.run_id, record["fork_from"]))
         state.set_fields(record, add_tags=True)
         if record.get("config"):
-            deep_merge(state.config, json_safe(record["config"]))
+            deep_merge(state.config, redact(json_safe(record["config"])))
         if not state.primary:
             entry = state.rank_entry()
             entry.update(json_safe(record.get("metadata") or {}))
