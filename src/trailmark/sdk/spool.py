@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from trailmark.private_files import make_private_dir
+
 SPOOL_SUFFIX = ".spool"
 ACK_SUFFIX = ".ack"
 
@@ -26,7 +28,7 @@ class SpoolWriter:
 
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.dropped = 0

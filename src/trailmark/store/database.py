@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from trailmark.errors import InvalidInput, StorageFull
+from trailmark.private_files import create_private_file, make_private_dir
 from trailmark.redact import display_url
 
 SQLITE_FILE_NAME = "trailmark.db"
@@ -70,7 +71,9 @@ class Database:
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                # 0700 folders, a 0600 file: SQLite gives -wal and -shm the file's mode
+                make_private_dir(Path(database).parent)
+                create_private_file(Path(database))
             self.engine = create_engine(self.url, echo=echo, **_JSON_CODEC)
             _configure_sqlite(self.engine)
         else:
