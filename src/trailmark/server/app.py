@@ -18,7 +18,7 @@ from trailmark.server.headers import SecurityHeaders
 from trailmark.server.hosts import HostCheck, allowed_host_names
 from trailmark.server.identity import anonymous
 from trailmark.server.ingest_queue import POSTGRES_LANES, IngestQueue, run_ingest_writer
-from trailmark.server.limits import BodySizeLimit
+from trailmark.server.limits import BodySizeLimit, route_limits
 from trailmark.server.responses import JSON
 from trailmark.server.routers import ROUTERS
 from trailmark.server.routes import ingest
@@ -68,7 +68,7 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
 
     mount_dashboard(app)
     app.add_middleware(ingest.IngestLane)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, limits=route_limits(settings))
     # Inside the host check (a rebinding page is refused before anyone is identified) and
     # outside the ingest lane, so that no request reaches a handler unguarded.
     app.add_middleware(RequestGuard, routes_of=app)

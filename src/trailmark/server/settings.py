@@ -51,6 +51,13 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         bool,
     ),
     Setting(
+        "max_artifact_bytes",
+        "TRAILMARK_MAX_ARTIFACT_BYTES",
+        str(5 * 1024**3),
+        "Largest file an MLflow client may upload in one PUT (MLflow uploads each artifact whole, model weights included); larger uploads are refused with 413. Other bodies: 64 MiB (JSON, ingest batches), 32 MiB (native file PUTs and upload chunks).",
+        int,
+    ),
+    Setting(
         "access_log",
         "TRAILMARK_ACCESS_LOG",
         "true",
@@ -81,6 +88,7 @@ class ServerSettings:
     insecure_allow_remote: bool = _default("insecure_allow_remote")
     blobs: str | None = _default("blobs")
     webhooks_allow_private: bool = _default("webhooks_allow_private")
+    max_artifact_bytes: int = _default("max_artifact_bytes")
     access_log: bool = _default("access_log")
     allowed_hosts: tuple[str, ...] = _default("allowed_host")
     """Host names answered besides loopback names and the bound host (see server.hosts)."""
