@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trailmark.errors import TrailmarkError
 from trailmark.server.responses import JSON
+from trailmark.store.races import race_conflict
 
 log = logging.getLogger("trailmark.server")
 
@@ -38,7 +39,10 @@ _MLFLOW_CODES = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
 
 def response_for(exc: Exception, path: str = "") -> JSON:
     """The response for an error raised outside FastAPI's handlers (the request guard, the
-    ingest lane); an MLflow client (by ``path``) gets MLflow's body for access errors."""
+    ingest lane); an MLflow client (by ``path``) gets MLflow's body for access errors. A
+    lost race with another request (a database constraint another transaction won) is a
+    409 ``conflict``, never a 500."""
+    exc = _lost_race(exc) or exc
     if isinstance(exc, TrailmarkError):
         mlflow_code = _MLFLOW_CODES.get(exc.status)
         if mlflow_code is not None and path.startswith(MLFLOW_PATHS):
@@ -46,6 +50,13 @@ def response_for(exc: Exception, path: str = "") -> JSON:
         return error_response(exc.status, exc.code, exc.message, exc.headers() or None)
     log.error("unexpected error", exc_info=exc)
     return _internal_error(exc)
+
+
+def _lost_race(exc: Exception) -> TrailmarkError | None:
+    conflict = race_conflict(exc)
+    if conflict is not None:
+        log.warning("a request lost a race with another: %s", conflict.message)
+    return conflict
 
 
 def _internal_error(exc: Exception) -> JSON:
@@ -86,5 +97,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSON:
+        conflict = _lost_race(exc)
+        if conflict is not None:
+            return response_for(conflict)
         log.exception("unexpected error")
         return _internal_error(exc)

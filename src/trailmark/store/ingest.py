@@ -32,13 +32,13 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trailmark import records as rec
 from trailmark.errors import Conflict, InvalidInput, TrailmarkError
 from trailmark.store.chunks import CHUNK_TARGET, Points
 from trailmark.store.database import Database
-from trailmark.store.dialect import fetch_together, pipelined
+from trailmark.store.dialect import fetch_together, insert_ignoring_conflicts, pipelined
 from trailmark.store.ingest_checks import validate
 from trailmark.store.ingest_rows import (
     RunRow,
@@ -177,13 +177,25 @@ class Ingestor:
                 outcomes[index] = database_failed
                 continue
             try:
-                with self.db.write() as conn:
-                    outcomes[index] = _apply_group(conn, [batches[index]], busy, self.kinds)[0]
+                outcomes[index] = self._apply_alone(batches[index], busy)
             except OperationalError as exc:
                 outcomes[index] = database_failed = exc
             except Exception as exc:  # this batch's outcome: its caller raises it
                 outcomes[index] = exc
         return outcomes
+
+    def _apply_alone(self, batch: Batch, busy: bool) -> IngestResult:
+        """One batch in a transaction of its own. A key that another server's transaction
+        took first (a race the statements do not foresee) is tried once more: the new
+        transaction reads the rows as the winner left them."""
+        try:
+            with self.db.write() as conn:
+                return _apply_group(conn, [batch], busy, self.kinds)[0]
+        except IntegrityError as exc:
+            kind = type(exc.orig).__name__
+            log.info("a batch lost a race with another writer (%s); applying it again", kind)
+        with self.db.write() as conn:
+            return _apply_group(conn, [batch], busy, self.kinds)[0]
 
     def _apply_together(self, batches: list[Batch], busy: bool) -> list[IngestResult] | None:
         try:
@@ -310,7 +322,10 @@ def _lock_runs(
             first = {k: v for k, v in first.items() if k not in ("host", "metadata")}
         new_rows[env.run_id] = new_run_row(env.run_id, projects[env.project], **first)
     if new_rows:
-        conn.execute(runs.insert(), list(new_rows.values()))
+        # Another server may be creating the same run from another writer's first batch:
+        # the row that loses waits for the winner's commit and is skipped, and the run is
+        # read (and locked) as the winner wrote it; this batch's records then apply to it.
+        insert_ignoring_conflicts(conn, runs, [new_rows[run_id] for run_id in sorted(new_rows)])
         found.update(lock_runs(conn, sorted(new_rows)))
     return found
 

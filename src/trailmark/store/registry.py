@@ -48,7 +48,7 @@ from trailmark.store.schema_artifacts import (
     model_versions,
     registered_models,
 )
-from trailmark.store.upserts import insert_id, upsert
+from trailmark.store.upserts import insert_id, insert_new, upsert
 from trailmark.store.webhooks import enqueue
 from trailmark.validation import check_notes
 
@@ -79,31 +79,34 @@ class ModelRegistry:
         user: str = "anonymous",
     ) -> dict[str, Any]:
         with self.db.write() as conn:
-            if conn.execute(
-                select(registered_models.c.id).where(registered_models.c.name == name)
-            ).first():
-                raise Conflict(f"registered model {name!r} already exists")
             row = self._insert_model(conn, name, description, tags or {}, user)
+            if row is None:
+                raise Conflict(f"registered model {name!r} already exists")
             return model_view(conn, row)
 
     def _insert_model(
         self, conn: Connection, name: str, description: str, tags: dict[str, str], user: str
     ) -> Any:
+        """Create model ``name`` and return its row, locked; None if it exists already.
+
+        One statement (INSERT ... ON CONFLICT DO NOTHING): of callers creating one name at
+        once on several servers, exactly one creates it; the others wait for its commit and
+        get None, never a unique-key error."""
         check_artifact_name(name, "model name")
         now = time.time()
-        conn.execute(
-            registered_models.insert().values(
-                name=name,
-                description=check_notes(description),
-                tags=check_model_tags(tags),
-                created_by=user,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        row = self._model(conn, name, lock=True)
-        _event(conn, row, None, "model_created", {"description": description}, user)
-        return row
+        row = {
+            "name": name,
+            "description": check_notes(description),
+            "tags": check_model_tags(tags),
+            "created_by": user,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if not insert_new(conn, registered_models, row):
+            return None
+        created = self._model(conn, name, lock=True)
+        _event(conn, created, None, "model_created", {"description": description}, user)
+        return created
 
     def list_models(self, search: str | None = None) -> list[dict[str, Any]]:
         query = select(registered_models).order_by(registered_models.c.updated_at.desc())
@@ -171,7 +174,10 @@ class ModelRegistry:
             if found is None:
                 if not create_model:
                     raise NotFound(f"registered model {name!r} does not exist; create it first")
-                found = self._insert_model(conn, name, "", {}, user)
+                # None: another request created it meanwhile; wait for it and number after it
+                found = self._insert_model(conn, name, "", {}, user) or self._model(
+                    conn, name, lock=True
+                )
             origin = resolve_source(conn, source, project)
             number = (
                 conn.execute(

@@ -15,7 +15,7 @@ from trailmark.store.runs import ensure_project, new_run_row, project_id
 from trailmark.store.schema import runs
 from trailmark.store.schema_artifacts import run_files
 from trailmark.store.uploads import require_blobs
-from trailmark.store.upserts import upsert
+from trailmark.store.upserts import insert_new, upsert
 from trailmark.validation import check_run_id
 
 MAX_FILES_PER_REQUEST = 10_000
@@ -30,9 +30,11 @@ def ensure_run(conn: Connection, project: str, run_id: str) -> None:
     check_run_id(run_id)
     pid = ensure_project(conn, project)
     found = conn.execute(select(runs.c.project_id).where(runs.c.id == run_id)).first()
-    if found is None:
-        conn.execute(runs.insert().values(new_run_row(run_id, pid)))
-    elif found.project_id != pid:
+    if found is None and insert_new(conn, runs, new_run_row(run_id, pid)):
+        return
+    if found is None:  # the run's first batch (or another file) created it meanwhile
+        found = conn.execute(select(runs.c.project_id).where(runs.c.id == run_id)).one()
+    if found.project_id != pid:
         raise Conflict(f"run {run_id!r} belongs to another project, not {project!r}")
 
 

@@ -19,6 +19,7 @@ from trailmark.store.filters import run_filter, run_order
 from trailmark.store.large_metadata import delete_large_metadata, merged_metadata
 from trailmark.store.offsets import check_offset
 from trailmark.store.schema import chunks, projects, runs, series, writers
+from trailmark.store.upserts import insert_new
 from trailmark.store.views import project_view, run_view
 from trailmark.validation import (
     check_project_name,
@@ -92,15 +93,12 @@ class RunStore:
 
     def create_project(self, name: str, description: str = "") -> dict[str, Any]:
         check_project_name(name)
+        now = time.time()
+        row = {"name": name, "description": description, "created_at": now, "updated_at": now}
         with self.db.write() as conn:
-            exists = conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
-            if exists is not None:
+            # one statement: of two callers creating one name at once, one creates it
+            if not insert_new(conn, projects, row):
                 raise Conflict(f"project {name!r} already exists")
-            ensure_project(conn, name)
-            if description:
-                conn.execute(
-                    update(projects).where(projects.c.name == name).values(description=description)
-                )
         return self.get_project(name)
 
     def get_project(self, name: str) -> dict[str, Any]:
@@ -188,9 +186,8 @@ class RunStore:
         check_run_fields(fields)
         with self.db.write() as conn:
             pid = ensure_project(conn, project)
-            if conn.execute(select(runs.c.id).where(runs.c.id == run_id)).scalar() is not None:
+            if not insert_new(conn, runs, new_run_row(run_id, pid, **fields)):
                 raise Conflict(f"run {run_id!r} already exists")
-            conn.execute(runs.insert().values(new_run_row(run_id, pid, **fields)))
         return self.get_run(project, run_id)
 
     def get_run(self, project: str | None, run_id: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from trailmark import errors
 from trailmark.server.responses import JSON
+from trailmark.store.races import race_conflict
 
 log = logging.getLogger("trailmark.server.mlflow")
 
@@ -100,10 +101,16 @@ class MlflowRoute(APIRoute):
                 code = "ENDPOINT_NOT_FOUND" if exc.status_code == 404 else "BAD_REQUEST"
                 response = MlflowError(code, str(exc.detail), exc.status_code).response()
             except Exception as exc:
-                log.exception("unexpected error in %s %s", request.method, request.url.path)
-                response = MlflowError(
-                    "INTERNAL_ERROR", f"internal error ({type(exc).__name__}); see the server log"
-                ).response()
+                conflict = race_conflict(exc)  # a lost race: RESOURCE_ALREADY_EXISTS, not a 500
+                if conflict is not None:
+                    log.warning("a request lost a race with another: %s", conflict.message)
+                    response = translate(conflict).response()
+                else:
+                    log.exception("unexpected error in %s %s", request.method, request.url.path)
+                    response = MlflowError(
+                        "INTERNAL_ERROR",
+                        f"internal error ({type(exc).__name__}); see the server log",
+                    ).response()
             elapsed = (time.perf_counter() - started) * 1000
             response.headers["Server-Timing"] = f"app;dur={elapsed:.3f}"
             return response

@@ -39,6 +39,7 @@ from trailmark.store.mlflow.metrics import LatestPoint, MetricPoint, append_poin
 from trailmark.store.mlflow.search import in_view
 from trailmark.store.runs import new_run_row
 from trailmark.store.schema import projects, runs, series
+from trailmark.store.upserts import insert_new
 from trailmark.store.views import run_view
 from trailmark.validation import check_json_object, check_name, check_notes, check_run_id
 
@@ -211,10 +212,9 @@ class MlflowRunStore:
         if user_id:
             metadata["user"] = user_id
         with self.db.write() as conn:
-            if conn.execute(select(runs.c.id).where(runs.c.id == run_id)).first() is not None:
-                raise Conflict(f"Run with id={run_id} already exists")
             row = new_run_row(run_id, project_id, name=name, created=created_at, metadata=metadata)
-            conn.execute(runs.insert().values(row))
+            if not insert_new(conn, runs, row):  # one statement: a lost race is a Conflict
+                raise Conflict(f"Run with id={run_id} already exists")
             if tags:
                 edit = _Edit(self._locked(conn, run_id))
                 edit.set_tags(tags)
