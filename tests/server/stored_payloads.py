@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+import httpx
 
 MARK = b"tm-stored-payload"
 NAME = "payload"  # the project (MLflow experiment), the artifact and the registered model
@@ -56,14 +58,6 @@ ACTIVE = ["page.html", "icon.svg", "feed.xml", "README"]
 """The files a browser would run as a document if they were served as their type says."""
 
 
-class Client(Protocol):
-    """What the seeding needs of an HTTP client (a TestClient or an httpx.Client)."""
-
-    def get(self, url: str, **kwargs: Any) -> Any: ...
-    def post(self, url: str, **kwargs: Any) -> Any: ...
-    def put(self, url: str, **kwargs: Any) -> Any: ...
-
-
 @dataclass
 class Seeded:
     experiment_id: str
@@ -80,8 +74,9 @@ def _ok(response: Any) -> Any:
     return response.json() if response.content else None
 
 
-def seed_payloads(client: Client, webhooks: bool = True) -> Seeded:
-    """Store every payload through every door (over HTTP, as users would)."""
+def seed_payloads(client: httpx.Client, webhooks: bool = True) -> Seeded:
+    """Store every payload through every door over HTTP, as users would (a TestClient is
+    an httpx.Client too)."""
     mlflow = "/api/2.0/mlflow"
     exp = _ok(client.post(f"{mlflow}/experiments/create", json={"name": NAME}))["experiment_id"]
     run = _ok(client.post(f"{mlflow}/runs/create", json={"experiment_id": exp}))
