@@ -24,6 +24,7 @@ from starlette.routing import Mount
 from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.server.stored_payloads import ACTIVE, MARK, NAME, PAYLOADS, Seeded, seed_payloads
 from trailmark.server.app import create_app
+from trailmark.server.downloads import STORED_CONTENT_POLICY, inline_type, stored_bytes
 from trailmark.server.settings import ServerSettings
 
 NEVER_STORED_BYTES = {
@@ -152,6 +153,10 @@ def ask_every_get_route(app: FastAPI, client: TestClient) -> list[Answer]:
     return found
 
 
+def is_json(answer: Answer) -> bool:
+    return answer.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+
+
 def header_values(answer: Answer, name: str) -> list[str]:
     return [v.strip() for v in answer.headers.get(name, "").split(",") if v.strip()]
 
@@ -197,6 +202,16 @@ def test_every_answer_carrying_stored_bytes_is_inert(answers: list[Answer]) -> N
 
 
 @pytest.mark.slow
+def test_every_answer_that_is_not_json_is_inert(answers: list[Answer]) -> None:
+    """Whatever a new route serves, it is not JSON only if it serves bytes: those go through
+    downloads.stored_bytes too, even where the seeding does not reach their content."""
+    raw = [a for a in answers if a.status < 300 and not is_json(a)]
+    assert raw
+    active = sorted({f"{a.url} ({a.status}): {r}" for a in raw if (r := active_reason(a))})
+    assert not active, "bytes served without the inert headers:\n" + "\n".join(active)
+
+
+@pytest.mark.slow
 def test_every_get_route_answers_a_sample_or_is_declared(answers: list[Answer]) -> None:
     routes = {a.route for a in answers}
     answered = {a.route for a in answers if a.status < 300}
@@ -218,3 +233,44 @@ def test_the_dashboards_previews_keep_their_bytes(answers: list[Answer]) -> None
     assert png and all(a.body == PAYLOADS["plot.png"] for a in png)
     mlflow = [a for a in png if a.route.startswith("/api/2.0/mlflow-artifacts/")]
     assert mlflow and all(a.headers["content-type"] == "image/png" for a in mlflow)
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("a/page.html", None),
+        ("page.HTM", None),
+        ("page.xhtml", None),
+        ("icon.svg", None),
+        ("feed.xml", None),
+        ("evil.js", None),
+        ("report.pdf", None),
+        ("style.css", None),
+        ("README", None),
+        ("model.pkl", None),
+        ("plot.png", "image/png"),
+        ("photo.JPG", "image/jpeg"),
+        ("notes.txt", "text/plain"),
+        ("table.csv", "text/csv"),
+        ("clip.mp4", "video/mp4"),
+    ],
+)
+def test_only_types_a_browser_just_shows_are_inline(path: str, shown: str | None) -> None:
+    assert inline_type(path) == shown
+    response = stored_bytes(b"<html><script>x</script>", path, inline=True)
+    assert response.media_type == (shown or "application/octet-stream")
+    assert response.headers["content-disposition"].startswith("inline" if shown else "attachment")
+    assert response.headers["content-security-policy"] == STORED_CONTENT_POLICY
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_native_downloads_are_attachments_and_named_safely() -> None:
+    plain = stored_bytes(b"x", "dir/plot.png")
+    assert plain.media_type == "application/octet-stream"
+    assert plain.headers["content-disposition"] == 'attachment; filename="plot.png"'
+    odd = stored_bytes(b"x", 'dir/a "b";\r\nx.html')
+    assert odd.headers["content-disposition"] == (
+        "attachment; filename*=UTF-8''a%20%22b%22%3B%0D%0Ax.html"
+    )
+    with pytest.raises(ValueError):
+        stored_bytes(b"x", "a.txt", media_type="text/html")
