@@ -11,6 +11,7 @@ ROWS: tuple[Row, ...] = (
     Row("log_10", "run.log(dict of 10 scalars) per call", "s", 20e-6),
     Row("local_10x10k", "10 metrics x 10,000 steps, init to finish, local dir", "s", 0.2),
     Row("local_10x10k_cold", "  the same, first run: no ingest service running yet", "s", 0.25),
+    Row("local_10x10k_cold_read", "  the same, init until readable through Api", "s", 1.0),
     Row("server_10x10k", "10 metrics x 10,000 steps, init to finish, to a server", "s", 0.4),
     Row("big_run_time", "10 metrics x 1,000,000 steps, one run, local: wall", "s", 15.0),
     Row("big_run_rss", "10 metrics x 1,000,000 steps: peak RSS growth", "B", 100 * MB),

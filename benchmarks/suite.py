@@ -30,7 +30,7 @@ CASES: tuple[Case, ...] = (
     Case("init", ("init",), cli.case_init),
     Case("log", ("log_1", "log_10"), cli.case_log),
     Case("local", ("local_10x10k",), cli.case_local_10x10k),
-    Case("local_cold", ("local_10x10k_cold",), cli.case_local_cold),
+    Case("local_cold", ("local_10x10k_cold", "local_10x10k_cold_read"), cli.case_local_cold),
     Case("history", ("history_10k",), cli.case_history),
     Case("server_10x10k", ("server_10x10k",), srv.case_server_10x10k),
     Case("big_run", ("big_run_time", "big_run_rss", "bytes_per_point"), cli.case_big_run),

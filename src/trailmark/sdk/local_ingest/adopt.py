@@ -33,6 +33,7 @@ import orjson
 
 from trailmark.sdk.local_ingest import service
 from trailmark.sdk.local_ingest.framing import raise_for_answer
+from trailmark.sdk.transports import PermanentError, TransientError
 
 HAND_OFF_WAIT = 5.0
 """How long ``finish()`` waits for the service to take the spool before shipping it itself."""
@@ -51,7 +52,9 @@ def request_adoption(
     The service ships the spool once the caller closes that connection (after stopping its
     own sender), or at once if the caller dies.
     """
-    sock = service.connect(socket_path, wait=HAND_OFF_WAIT)
+    # The run's sender is connected to it already: a service that does not answer at once
+    # has just died, and the caller ships the spool itself (starting a service or a worker).
+    sock = service.connect(socket_path, wait=0.5)
     if sock is None:
         return None
     try:
@@ -60,7 +63,8 @@ def request_adoption(
         socket.send_fds(sock, [orjson.dumps(request) + b"\n"], [lock_fd])
         with sock.makefile("rb") as answers:
             raise_for_answer(answers.readline())
-    except Exception:  # refused, timed out, or gone: the caller ships the spool itself
+    except (OSError, ValueError, PermanentError, TransientError):
+        # Refused, timed out or gone: the caller ships the spool itself.
         sock.close()
         return None
     data_dir = Path(hello["data_dir"])
