@@ -16,6 +16,14 @@ Backpressure: the queue holds request bodies not yet answered up to about two se
 in whole seconds); the SDK's sender backs off and sends again, its records safe meanwhile in
 its spool on disk. So under overload the wait for an answer stays bounded, about two seconds,
 instead of growing with the backlog.
+
+Fairness: one request may carry up to 100,000 records (the SDK's batches) of up to thousands
+of metrics each, minutes of work on a slow disk. Such a request is applied in slices of about
+:data:`SLICE_VALUES` values (:func:`slices`), each its own transaction; after each slice the
+rest goes to the back of its lane, so the batches of other writers queued meanwhile are applied
+between the slices. Its answer comes after its last slice. A slice is whole records, each
+stored at most once, so a request that fails half-way leaves only complete records, and its
+retry stores the rest (the durability contract: a retry is harmless).
 """
 
 from __future__ import annotations
@@ -27,9 +35,10 @@ import logging
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from fastapi import FastAPI
@@ -57,6 +66,11 @@ size): ~70,000 points of typical records. Larger groups save little per point, a
 request in a group waits for all of it."""
 
 MAX_GROUP_BATCHES = 512
+
+SLICE_VALUES = 20_000
+"""About how many values (metric values, or one per other record) one transaction applies of
+a single request: a few hundred milliseconds of work, the longest another writer's batch
+waits behind a huge one. A record is never cut, so a slice holds at least one."""
 
 MEASURED_FROM_BYTES = 256 * 1024
 """Smaller groups say more about the cost of a transaction than about the rate."""
@@ -97,6 +111,14 @@ class _Request:
     """The body parsed and checked, when the handler did it (then ``body`` is empty)."""
     future: Future[IngestResult] = field(default_factory=Future)
     queued_at: float = field(default_factory=time.perf_counter)
+    started: bool = False
+    """Its first slice has been taken (the future is running)."""
+    rest: list[Any] = field(default_factory=list)
+    """Records not applied yet, after the slice being applied."""
+    done: IngestResult | None = None
+    """The outcome of the slices applied so far."""
+    total: int = 0
+    """``size`` before the first slice (``size`` then counts what is left)."""
 
 
 class _Lane:
@@ -132,6 +154,7 @@ class IngestQueue:
         max_bytes: int | None = None,
         max_group_bytes: int = MAX_GROUP_BYTES,
         max_group_batches: int = MAX_GROUP_BATCHES,
+        slice_values: int = SLICE_VALUES,
     ) -> None:
         if lanes < 1:
             raise ValueError(f"an ingest queue needs at least one lane, got {lanes}")
@@ -139,6 +162,7 @@ class IngestQueue:
         self.fixed_max_bytes = max_bytes
         self.max_group_bytes = max_group_bytes
         self.max_group_batches = max_group_batches
+        self.slice_values = slice_values
         self.stats = QueueStats()
         self._unanswered_bytes = 0
         self._lock = threading.Lock()
@@ -274,8 +298,9 @@ class IngestQueue:
                 return
             size = sum(r.size for r in group)
             started, cpu = time.perf_counter(), time.thread_time()
+            unfinished: list[_Request] = []
             try:
-                self._apply(group, busy=bool(lane.waiting))
+                unfinished = self._apply(group, busy=bool(lane.waiting))
             except Exception as exc:  # never let the writer die: fail this group, go on
                 log.exception("the ingest writer failed on a group of %d batches", len(group))
                 for request in group:
@@ -284,6 +309,9 @@ class IngestQueue:
             finally:
                 with self._lock:
                     self._unanswered_bytes -= size
+                    for request in unfinished:  # behind what was queued meanwhile
+                        self._unanswered_bytes += request.size
+                        lane.waiting.append(request)
             seconds = time.perf_counter() - started
             self._measure(len(group), size, seconds)
             freeze_once_warm(self.stats.groups)
@@ -305,28 +333,76 @@ class IngestQueue:
         if size >= MEASURED_FROM_BYTES and seconds > 0:
             stats.bytes_per_second = 0.7 * stats.bytes_per_second + 0.3 * (size / seconds)
 
-    def _apply(self, group: list[_Request], busy: bool) -> None:
-        """Apply a group; ``busy``: requests wait behind it, so work that can wait
-        (compaction) waits."""
-        live = [r for r in group if r.future.set_running_or_notify_cancel()]
+    def _apply(self, group: list[_Request], busy: bool) -> list[_Request]:
+        """Apply a group (of each request its next slice); ``busy``: requests wait behind
+        it, so work that can wait (compaction) waits. Returns the requests with slices left."""
         parsed: list[Batch] = []
         owners: list[_Request] = []
-        for request in live:
+        for request in group:
+            if not request.started:
+                if not request.future.set_running_or_notify_cancel():
+                    continue
+                request.started = True
             try:
-                batch = request.batch
-                if batch is None:
-                    batch = prepare(request.body, request.content_type)
+                if request.batch is None:
+                    request.batch = prepare(request.body, request.content_type)
+                    request.body = b""
             except TrailmarkError as exc:
                 request.future.set_exception(exc)
                 continue
-            parsed.append(batch)
+            envelope, records = request.batch
+            if request.done is None:  # its first slice
+                request.rest, request.total = records, request.size
+            piece = next(slices(request.rest, self.slice_values), [])
+            request.rest = request.rest[len(piece) :]
+            parsed.append((envelope, piece))
             owners.append(request)
         outcomes = self.ingestor.ingest_many(parsed, busy=busy, checked=True) if parsed else []
+        unfinished = []
         for request, outcome in zip(owners, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 request.future.set_exception(outcome)
+                continue
+            request.done = _combined(request.done, outcome)
+            if request.rest:
+                request.size = max(1, request.total * len(request.rest) // len(records_of(request)))
+                unfinished.append(request)
             else:
-                request.future.set_result(outcome)
+                request.future.set_result(request.done)
+        return unfinished
+
+
+def records_of(request: _Request) -> list[Any]:
+    return request.batch[1] if request.batch is not None else []
+
+
+def _values(record: Any) -> int:
+    data = record.get("d") if type(record) is dict else None
+    return len(data) if type(data) is dict and data else 1
+
+
+def slices(records: list[Any], most_values: int) -> Iterator[list[Any]]:
+    """``records`` in consecutive slices of at most ``most_values`` values (metric values;
+    one for any other record), a record never cut: a larger record is a slice alone."""
+    start, count = 0, 0
+    for index, record in enumerate(records):
+        values = _values(record)
+        if index > start and count + values > most_values:
+            yield records[start:index]
+            start, count = index, 0
+        count += values
+    if start < len(records):
+        yield records[start:]
+
+
+def _combined(before: IngestResult | None, outcome: IngestResult) -> IngestResult:
+    if before is None:
+        return outcome
+    return IngestResult(
+        before.accepted + outcome.accepted,
+        before.duplicates + outcome.duplicates,
+        max(before.last_seq, outcome.last_seq),
+    )
 
 
 @contextlib.asynccontextmanager
