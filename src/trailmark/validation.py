@@ -38,6 +38,14 @@ def check_name(kind: str, value: Any, *, allow_slash: bool = True) -> str:
     return value
 
 
+def check_no_nul(kind: str, value: str) -> str:
+    """A key (an MLflow param or tag key): no NUL character, which PostgreSQL cannot store
+    in a name and which no name needs. Values may hold one (see trailmark.store.nul)."""
+    if "\x00" in value:
+        raise InvalidInput(f"{kind} {_shorten(value)!r} contains a NUL character (U+0000)")
+    return value
+
+
 def check_project_name(value: Any) -> str:
     return check_name("project name", value, allow_slash=False)
 

@@ -16,7 +16,7 @@ from trailmark.redact import redact_entries
 from trailmark.store.mlflow.conventions import ACTIVE_ONLY, ALL, DELETED_ONLY
 from trailmark.store.mlflow.metrics import MetricPoint
 from trailmark.store.mlflow.paging import PageRequest
-from trailmark.validation import key_problem
+from trailmark.validation import check_no_nul, key_problem
 
 STATUS_TO_STATE = {
     "RUNNING": "running",
@@ -81,8 +81,14 @@ class Fields:
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 raise InvalidInput(f"each of {name!r} needs a string 'key', got {str(item)[:80]}")
             value = item.get("value")
-            out[item["key"]] = "" if value is None else str(value)
+            out[check_no_nul(f"{name.rstrip('s')} key", item["key"])] = (
+                "" if value is None else str(value)
+            )
         return out
+
+    def tag_key(self) -> str:
+        """The ``key`` of a set-tag request (required; a NUL in it is refused)."""
+        return check_no_nul("tag key", self.required("key"))
 
 
 def metric_value(value: Any, name: str = "value") -> float:
@@ -146,6 +152,7 @@ def check_entries(kind: str, entries: dict[str, str], max_value: int) -> dict[st
     entries come back with their secrets redacted (:mod:`trailmark.redact`, the SDK's rules:
     an MLflow client sends params and tags without the SDK in its process)."""
     for key, value in entries.items():
+        check_no_nul(f"{kind} key", key)
         if not key or len(key) > MAX_KEY_LENGTH:
             raise InvalidInput(
                 f"{kind} keys must have 1 to {MAX_KEY_LENGTH} characters, got {key[:80]!r}"

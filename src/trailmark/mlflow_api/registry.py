@@ -165,7 +165,7 @@ def get_latest_versions(store: Store, fields: Fields, user: str) -> dict[str, An
 def set_registered_model_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Set a tag of a registered model."""
     store.mlflow.registry.set_model_tag(
-        fields.required("name"), fields.required("key"), fields.text("value", "") or "", user
+        fields.required("name"), fields.tag_key(), fields.text("value", "") or "", user
     )
     return {}
 
@@ -277,7 +277,7 @@ def get_model_version_download_uri(store: Store, fields: Fields, user: str) -> d
 
 def _set_version_tag(store: Store, fields: Fields, user: str, value: str | None) -> None:
     store.mlflow.registry.set_version_tag(
-        fields.required("name"), fields.required("version"), fields.required("key"), value, user
+        fields.required("name"), fields.required("version"), fields.tag_key(), value, user
     )
 
 

@@ -29,6 +29,7 @@ from trailmark.names import new_run_name
 from trailmark.store.mlflow.conventions import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, USER_TAG
 from trailmark.store.mlflow.runs import RunLog
 from trailmark.store.store import Store
+from trailmark.validation import check_name
 
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_TAGS_PER_BATCH = 100
@@ -53,7 +54,9 @@ def create_run(store: Store, fields: Fields, user: str) -> dict[str, Any]:
         )
     tags = _tags(fields)
     user = fields.text("user_id") or tags.get(USER_TAG, "")
-    name = fields.text("run_name") or tags.pop(RUN_NAME_TAG, None) or new_run_name()
+    name = check_name(
+        "run name", fields.text("run_name") or tags.pop(RUN_NAME_TAG, None) or new_run_name()
+    )
     tags.pop(RUN_NAME_TAG, None)
     start = fields.integer("start_time")
     created = start / 1000.0 if start else time.time()

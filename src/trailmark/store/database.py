@@ -13,11 +13,12 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from trailmark.errors import InvalidInput, StorageFull
 from trailmark.private_files import create_private_file, make_private_dir
 from trailmark.redact import display_url
+from trailmark.store import nul
 
 SQLITE_FILE_NAME = "trailmark.db"
 
@@ -42,20 +43,25 @@ def json_text(value: Any) -> str:
     """JSON columns' serializer: orjson (several times faster: 10,000 series stats per
     wide step), else the standard library, whose output is ASCII-only: text holding other
     characters, and what orjson refuses (subclasses, odd keys). Stored JSON stays escaped
-    as filters expect it (see :func:`trailmark.store.filter_sql.sqlite_json_path`)."""
+    as filters expect it (see :func:`trailmark.store.filter_sql.sqlite_json_path`).
+    Strings holding NUL are encoded (:mod:`trailmark.store.nul`): PostgreSQL refuses them."""
     try:
         text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
-        return json.dumps(value)
+        return json.dumps(nul.encode_json(value))
+    if nul.json_needs_encoding(text):
+        value = nul.encode_json(value)
+        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     return text.decode() if text.isascii() else json.dumps(value)
 
 
 def json_value(text: str | bytes) -> Any:
     """JSON columns' deserializer: orjson, or the standard library for its extensions."""
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        value = json.loads(text)
+    return nul.decode_json(value) if nul.json_may_hold_encoded(text) else value
 
 
 _JSON_CODEC: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": json_value}
@@ -92,7 +98,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with _nul_refused(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -100,6 +106,7 @@ class Database:
         """A write transaction: ``BEGIN IMMEDIATE`` on SQLite, so writers queue, never deadlock."""
         try:
             with (
+                _nul_refused(),
                 self.engine.connect().execution_options(trailmark_write=True) as conn,
                 conn.begin(),
             ):
@@ -114,6 +121,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _nul_refused() -> Iterator[None]:
+    """PostgreSQL's refusal of a NUL character as a 400, not a 500. Values are stored
+    losslessly (:mod:`trailmark.store.nul`) and names with one are refused before they get
+    here (:mod:`trailmark.validation`): this is the net under a name no check has seen."""
+    try:
+        yield
+    except DataError as exc:
+        if "NUL" not in str(exc.orig) and "\\u0000" not in str(exc.orig):
+            raise
+        raise InvalidInput(
+            "a name or key in this request contains a NUL character (U+0000); remove it"
+        ) from exc
 
 
 def _is_disk_full(exc: OperationalError) -> bool:

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from trailmark.errors import InvalidInput
+from trailmark.store.nul import NulSafeText
 from trailmark.store.schema import runs
 
 SQLITE = "sqlite"
@@ -325,7 +326,8 @@ def column_compare(
 
 def column_order_by(column: Column[Any], descending: bool, dialect: str) -> ColumnElement[Any]:
     """One ORDER BY clause; strings by code point, NULLs last in both directions."""
-    key = text_collated(column, dialect) if isinstance(column.type, String) else column
+    is_text = isinstance(column.type, String | NulSafeText)
+    key = text_collated(column, dialect) if is_text else column
     ordered = key.desc() if descending else key.asc()
     # NULLS LAST only where needed: a plain `created_at DESC` can use the index.
     return ordered.nulls_last() if column.nullable else ordered

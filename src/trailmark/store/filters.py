@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, String, not_
 from trailmark.errors import InvalidFilter
 from trailmark.limits import MAX_FILTER_LENGTH
 from trailmark.store import filter_sql as sql
+from trailmark.store.nul import NulSafeText
 from trailmark.store.schema import runs
 
 FILTER_HELP = """\
@@ -534,7 +535,7 @@ def _check_value(field: Field, op: str, value: Value, op_position: int) -> Value
         raise InvalidFilter(f"{value.kind} only works with = and !=", op_position)
     if field.name in JSON_FIELDS:
         return value
-    text_field = isinstance(_COLUMNS[field.name].type, String)
+    text_field = isinstance(_COLUMNS[field.name].type, String | NulSafeText)
     if value.kind == "null":
         return value
     if text_field:

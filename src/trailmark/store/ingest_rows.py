@@ -18,10 +18,13 @@ from sqlalchemy import Connection
 
 from trailmark.store.database import json_text, json_value
 from trailmark.store.dialect import execute_many, fetch_all, insert_new
+from trailmark.store.nul import decode_text, encode_text
 from trailmark.store.runs import ensure_project
 from trailmark.store.schema import writers
 
 RUN_JSON_COLUMNS = frozenset({"config", "summary", "tags", "metadata"})
+RUN_TEXT_COLUMNS = frozenset({"notes", "error"})
+"""Written through the driver, not :class:`~trailmark.store.nul.NulSafeText`: encoded here."""
 
 
 class RunRow(NamedTuple):
@@ -48,6 +51,7 @@ class RunRow(NamedTuple):
 
 _RUN_SELECT = "SELECT " + ", ".join(RunRow._fields) + " FROM runs WHERE id IN ({marks}) ORDER BY id"
 _JSON_FIELDS = tuple(i for i, name in enumerate(RunRow._fields) if name in RUN_JSON_COLUMNS)
+_TEXT_FIELDS = tuple(i for i, name in enumerate(RunRow._fields) if name in RUN_TEXT_COLUMNS)
 
 
 def _marks(count: int) -> str:
@@ -100,6 +104,9 @@ def runs_found(found: list[tuple[Any, ...]]) -> dict[str, RunRow]:
         fields = list(values)
         for index in _JSON_FIELDS:
             fields[index] = _decoded(fields[index])
+        for index in _TEXT_FIELDS:
+            if isinstance(fields[index], str):
+                fields[index] = decode_text(fields[index])
         row = RunRow(*fields)
         rows[row.id] = row
     return rows
@@ -169,7 +176,7 @@ def update_runs(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> 
     by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for run_id, values in changes:
         columns = tuple(sorted(values))
-        row = tuple(json_text(values[c]) if c in RUN_JSON_COLUMNS else values[c] for c in columns)
+        row = tuple(_column_value(c, values[c]) for c in columns)
         by_columns.setdefault(columns, []).append((*row, run_id))
     jsonb = conn.dialect.name == "postgresql"
     for columns, rows in by_columns.items():
@@ -178,6 +185,14 @@ def update_runs(conn: Connection, changes: list[tuple[str, dict[str, Any]]]) -> 
             for c in columns
         )
         execute_many(conn, f"UPDATE runs SET {sets} WHERE id = ?", rows)
+
+
+def _column_value(column: str, value: Any) -> Any:
+    if column in RUN_JSON_COLUMNS:
+        return json_text(value)
+    if column in RUN_TEXT_COLUMNS and isinstance(value, str):
+        return encode_text(value)
+    return value
 
 
 def update_writers(conn: Connection, seqs: list[tuple[str, str, int]], now: float) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from trailmark.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH
+from trailmark.store.nul import NulSafeText
 
 metadata = MetaData()
 
@@ -42,7 +43,7 @@ projects = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", NulSafeText, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     # 0004_mlflow: soft delete (MLflow's lifecycle stage) and MLflow experiment tags
@@ -61,7 +62,7 @@ runs = Table(
     Column("summary", Json, nullable=False),
     Column("tags", Json, nullable=False),
     Column("properties", Json, nullable=False),
-    Column("notes", Text, nullable=False, default=""),
+    Column("notes", NulSafeText, nullable=False, default=""),
     Column("group_name", String(MAX_NAME_LENGTH), nullable=True),
     Column("job_type", String(MAX_NAME_LENGTH), nullable=True),
     Column("host", String(MAX_NAME_LENGTH), nullable=True),
@@ -71,7 +72,7 @@ runs = Table(
     Column("ended_at", Float, nullable=True),
     Column("heartbeat_at", Float, nullable=True),
     Column("exit_code", Integer, nullable=True),
-    Column("error", Text, nullable=True),
+    Column("error", NulSafeText, nullable=True),
     Column("last_step", BigInteger, nullable=True),
     # 0004_mlflow: soft delete (MLflow's lifecycle stage); deleted runs are hidden from listings
     Column("deleted_at", Float, nullable=True),

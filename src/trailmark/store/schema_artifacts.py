@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from trailmark.limits import MAX_NAME_LENGTH
 from trailmark.manifest import MAX_PATH_CHARS
+from trailmark.store.nul import NulSafeText
 from trailmark.store.schema import BigId, Json, metadata
 
 blobs = Table(
@@ -91,7 +92,7 @@ artifacts = Table(
     Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(128), nullable=False),
     Column("type", String(64), nullable=False),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", NulSafeText, nullable=False, default=""),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     UniqueConstraint("project_id", "name", name="uq_artifacts_project_name"),
@@ -108,7 +109,7 @@ artifact_versions = Table(
     Column("size", BigInteger, nullable=False),
     Column("file_count", Integer, nullable=False),
     Column("metadata", Json, nullable=False),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", NulSafeText, nullable=False, default=""),
     Column("run_id", String(64), ForeignKey("runs.id", ondelete="SET NULL"), nullable=True),
     Column("created_by", String(MAX_NAME_LENGTH), nullable=False),
     Column("created_at", Float, nullable=False),
@@ -163,7 +164,7 @@ registered_models = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("name", String(128), nullable=False, unique=True),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", NulSafeText, nullable=False, default=""),
     Column("tags", Json, nullable=False),
     Column("created_by", String(MAX_NAME_LENGTH), nullable=False),
     Column("created_at", Float, nullable=False),
@@ -179,7 +180,7 @@ model_versions = Table(
     ),
     Column("version", Integer, nullable=False),
     Column("stage", String(16), nullable=False),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", NulSafeText, nullable=False, default=""),
     Column("tags", Json, nullable=False),
     Column("manifest_id", BigId, ForeignKey("manifests.id"), nullable=False),
     Column("digest", String(64), nullable=False),
@@ -237,14 +238,17 @@ webhooks = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("url", Text, nullable=False),
-    Column("secret", String(256), nullable=False),
+    # sealed (see store.secret_box); 0007 made it TEXT on PostgreSQL, SQLite ignores lengths
+    Column("secret", String(256).with_variant(Text(), "postgresql"), nullable=False),
     Column("events", Json, nullable=False),
     Column("model", String(128), nullable=True),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", NulSafeText, nullable=False, default=""),
     Column("active", Boolean, nullable=False),
     Column("created_by", String(MAX_NAME_LENGTH), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # 0007_webhook_secrets_sealed: NULL on a row whose secret is still in clear
+    Column("secret_fingerprint", String(16), nullable=True),
 )
 
 webhook_deliveries = Table(

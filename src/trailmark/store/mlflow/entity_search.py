@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, String, and_, false, func, or_, true
 from trailmark.errors import InvalidInput
 from trailmark.store.filter_sql import JsonRef, number_param, text_collated
 from trailmark.store.mlflow.search import Comparison, string_test
+from trailmark.store.nul import NulSafeText
 
 STRING, NUMBER, MILLIS = "string", "number", "millis"
 
@@ -145,7 +146,8 @@ def order_sql(
     if attr is not None:
         expr = attr.expr
         if attr.kind == STRING:
-            expr = text_collated(expr, dialect) if isinstance(expr.type, String) else expr
+            is_text = isinstance(expr.type, String | NulSafeText)
+            expr = text_collated(expr, dialect) if is_text else expr
         ordered = expr.asc() if ascending else expr.desc()
         return [ordered.nulls_last()] if attr.nullable else [ordered]
     column = searchable.entities.get(kind)

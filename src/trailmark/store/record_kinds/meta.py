@@ -16,7 +16,7 @@ from trailmark.store.record_kinds.base import RecordKind, WriterBatch
 from trailmark.store.schema import run_metadata
 from trailmark.store.upserts import upsert
 from trailmark.types import Record
-from trailmark.validation import check_json_object
+from trailmark.validation import check_json_object, check_no_nul
 
 
 def check(record: Record, where: str, known: set[str]) -> None:
@@ -32,6 +32,10 @@ def check(record: Record, where: str, known: set[str]) -> None:
             raise InvalidInput(
                 f"{where}: large metadata path {path!r} must be 'key' or 'section.key'"
             )
+        try:
+            check_no_nul("large metadata path", path)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {exc.message}") from exc
 
 
 def apply(records: list[Record], batch: WriterBatch) -> None:
