@@ -77,11 +77,11 @@ def ui(**options: Any) -> None:
 @click.option("--data-dir", help=DATA_DIR_HELP)
 def sync(paths: tuple[Path, ...], url: str | None, data_dir: str | None) -> None:
     """Ship offline or leftover spools (default: every spool in the data dir). Safe to repeat."""
-    from trailmark.sdk.sync import find_spools, sync_spool
+    from trailmark.sdk.sync import find_rejected, find_spools, sync_spool
 
     roots = list(paths) or [_data_dir(data_dir) / "spool"]
     spools = find_spools(roots)
-    if not spools:
+    if not spools and not find_rejected(roots):
         click.echo("Nothing to sync.")
         return
     failed = False
@@ -101,6 +101,14 @@ def sync(paths: tuple[Path, ...], url: str | None, data_dir: str | None) -> None
             failed = True
             line += f"; {result.remaining} left ({result.error}) - run sync again"
         click.echo(line)
+    for rejected in find_rejected([*spools, *roots]):
+        failed = True
+        click.echo(
+            f"{rejected.records} records refused for good are set aside in {rejected.path} "
+            "(one line each, with the reason); they are not stored. Fix and log them again, "
+            "then delete that file.",
+            err=True,
+        )
     if failed:
         sys.exit(1)
 

@@ -46,6 +46,34 @@ def find_spools(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class RejectedFile:
+    """Records the server refused for good, set aside beside their spool (one JSON line
+    each: the record and the reason); they are not stored anywhere else."""
+
+    path: Path
+    records: int
+
+
+REJECTED_SUFFIX = ".rejected"
+
+
+def find_rejected(paths: Iterable[Path]) -> list[RejectedFile]:
+    """The ``.rejected`` files under the folders in ``paths`` and beside the spools named."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(path.rglob(f"*{REJECTED_SUFFIX}"))
+        elif path.with_suffix(REJECTED_SUFFIX).is_file():
+            found.add(path.with_suffix(REJECTED_SUFFIX))
+    return [RejectedFile(p, _count_lines(p)) for p in sorted(found)]
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
 def sync_spool(
     path: Path,
     url: str | None = None,
