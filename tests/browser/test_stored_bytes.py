@@ -63,6 +63,8 @@ def test_no_stored_file_runs_script_on_the_apps_origin(
     context.close()
     assert not reached_api, f"a stored page ran script that reached the server: {reached_api}"
     assert len(opened) == len(seeded.urls) * len(ACTIVE)
+    pages = sorted(door for door, how in opened.items() if how != "download")
+    assert not pages, f"opened as pages of the app's origin, not saved: {pages}"
 
 
 def test_the_dashboard_still_shows_a_stored_image(
