@@ -317,6 +317,7 @@ def _start(plan: _Plan, started: float) -> Run:
     sender = None
     if plan.mode == "online":
         sender = Sender(path, header, _transport(plan))
+        writer.make_room = sender.make_room  # a full disk: reclaim shipped records first
         sender.start()
 
     def captures(emit: Emit) -> Captures:

@@ -262,15 +262,16 @@ class Run:
 
     # other records
 
-    def _write(self, record: dict[str, Any], last: bool = False) -> None:
+    def _write(self, record: dict[str, Any], last: bool = False) -> bool:
         with self._lock:
             record["q"] = self._seq
             self._seq += 1
-            ok = self._writer.write(encode(record))
+            ok = self._writer.write(encode(record), essential=last)
             if last:  # under the lock: no capture thread writes after the finish record
                 self._finished = True
         if not ok:
             self._warn_dropped()
+        return ok
 
     def _emit(self, record: dict[str, Any]) -> None:
         """Write a record from a capture thread; dropped once the run has finished."""
@@ -427,7 +428,7 @@ class Run:
         }
         if error:
             record["error"] = error[-20_000:]
-        self._write(record, last=True)
+        recorded = self._write(record, last=True)
         _forget(self)
         if self._writer.dropped:
             warnings.warn(
@@ -435,11 +436,21 @@ class Run:
                 f"because the disk holding {self.spool_path} was full",
                 stacklevel=2,
             )
+        if not recorded:
+            warnings.warn(
+                f"trailmark: the end of run {self.id} ({final}) could not be recorded: the disk "
+                f"holding {self.spool_path} is full, and the run shows as running. Free space "
+                f"there and run: trailmark sync {self.spool_path} (it records the run as crashed)",
+                stacklevel=2,
+            )
         report = None
         if self._sender is not None:
-            report = self._hand_off() or self._sender.stop(wait)
+            # A spool without its finish record stays here for `trailmark sync` to end.
+            report = (self._hand_off() if recorded else None) or self._sender.stop(wait)
             if report.handed_off:
                 self._writer.close()  # the ingest service holds the spool's lock now
+            elif report.complete and not recorded:
+                self._writer.close()  # the spool stays for `trailmark sync` to end the run
             elif report.complete:
                 self._writer.close()
                 from trailmark.sdk import spool

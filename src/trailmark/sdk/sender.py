@@ -7,10 +7,18 @@ good is split until the bad records are isolated, set aside in ``<spool>.rejecte
 the reason, and shipping goes on. Memory stays bounded: the backlog lives in the file, not
 a queue, and while the destination is failing each retry sends one small batch as a probe
 (so a long outage does not mean re-reading and re-encoding megabytes at every attempt).
+
+Each ack gives the shipped records' blocks back (see :mod:`trailmark.sdk.spool`). When the
+spool itself has filled its disk (its unshipped records take a quarter of the filesystem or
+more) while the destination answers, the writer asks :meth:`Sender.make_room` before it
+drops a record: ``log()`` waits for the next batch to be shipped and reclaimed (at most
+:data:`ROOM_WAIT` seconds) instead of losing records to a full disk. A disk filled by
+something else, or a destination that is failing, never makes ``log()`` wait.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -38,6 +46,11 @@ HTTP each request costs the server far more than a point does, so a server's wri
 send a few larger batches a second instead of one per round trip. A batch cut short by
 the size limits is followed at once by the next, whatever the interval."""
 MAX_BACKOFF = 30.0
+ROOM_WAIT = 10.0
+"""The longest a write on a full disk waits for the sender to ship and reclaim; after a
+wait that saw no progress, later writes do not wait until the sender moves on."""
+SPOOL_SHARE_WORTH_WAITING = 4
+"""A full disk is the spool's doing when its unshipped records take at least 1/4 of it."""
 
 
 @dataclass(frozen=True)
@@ -142,12 +155,53 @@ class Sender:
         self._drained = threading.Event()
         self._abandoned = threading.Event()
         self._thread = threading.Thread(target=self._run, name="trailmark-sender", daemon=True)
+        self._progress = threading.Condition()
+        self._shipped_to = spool.read_ack(path)
+        """The spool offset shipped (and reclaimed) so far; guarded by ``_progress``."""
+        self._failing = False
+        self._stalled_at = -1
 
     def start(self) -> None:
         self._thread.start()
 
     def wake(self) -> None:
         self._wake.set()
+
+    def make_room(self, essential: bool = False) -> bool:
+        """Called by the spool's writer on a full disk (in the training thread): ship and
+        reclaim the backlog now and say whether there may be room, or False at once where
+        waiting would not help (see the module's docstring). An ``essential`` record (the
+        finish record) waits for any backlog, not only one that filled the disk."""
+        with self._progress:
+            shipped_to = self._shipped_to
+            if self._failing or shipped_to == self._stalled_at or not self._thread.is_alive():
+                return False
+        try:
+            backlog = os.stat(self.path).st_size - shipped_to
+            disk = os.statvfs(self.path.parent)
+        except OSError:
+            return False
+        worth = 1 if essential else disk.f_blocks * disk.f_frsize // SPOOL_SHARE_WORTH_WAITING
+        if backlog < worth:
+            return False
+        with self._progress:
+            self._wake.set()
+            self._progress.wait_for(
+                lambda: (
+                    self._shipped_to != shipped_to or self._failing or not self._thread.is_alive()
+                ),
+                ROOM_WAIT,
+            )
+            moved = self._shipped_to != shipped_to
+            if not moved:
+                self._stalled_at = shipped_to
+        return moved
+
+    def _shipped(self, shipped_to: int, failing: bool) -> None:
+        with self._progress:
+            self._shipped_to = shipped_to
+            self._failing = failing
+            self._progress.notify_all()
 
     def _run(self) -> None:
         try:
@@ -156,6 +210,8 @@ class Sender:
         except Exception as exc:  # never let the sender die silently
             self.last_error = f"{type(exc).__name__}: {exc}"
             warnings.warn(f"trailmark: the sender stopped: {self.last_error}", stacklevel=1)
+        finally:
+            self._shipped(self._shipped_to, failing=True)  # no writer waits on us any more
 
     def _ship_until_stopped(self, cursor: spool.SpoolCursor) -> None:
         failures = 0
@@ -179,9 +235,11 @@ class Sender:
                 self.rejected += rejected
                 failures = 0
                 self.last_error = None
+                self._shipped(cursor.acked, failing=False)
             except TransientError as exc:
                 failures += 1
                 self.last_error = str(exc)
+                self._shipped(cursor.acked, failing=True)
                 delay = retry_delay(failures, exc.retry_after)
                 if exc.retry_after is not None:
                     time.sleep(delay)  # the server's wish: not cut short, even by finish()
