@@ -12,10 +12,12 @@ import pytest
 
 from trailmark.blobs.folder import FolderBlobStore
 from trailmark.store.database import Database
+from trailmark.store.secret_box import SecretBox
 from trailmark.store.store import Store
 
 
 @pytest.fixture
 def store(database: Database, tmp_path: Path) -> Store:
     """A :class:`Store` over the migrated ``database``, its blobs in a temporary folder."""
-    return Store(database, FolderBlobStore(tmp_path / "blobs"))
+    secrets = SecretBox.from_key_file(tmp_path / "secret.key")
+    return Store(database, FolderBlobStore(tmp_path / "blobs"), secrets)

@@ -25,6 +25,7 @@ from trailmark.server.routes import ingest
 from trailmark.server.settings import ServerSettings, is_loopback
 from trailmark.server.static import mount_dashboard
 from trailmark.server.webhook_worker import run_webhook_worker
+from trailmark.store.secret_box import SecretBox
 from trailmark.store.store import Store
 from trailmark.views.health import Health
 
@@ -49,9 +50,16 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    secrets = SecretBox.for_server(settings.secret_key, settings.data_dir)
     app.state.store = store or Store.open(
-        settings.db_url, settings.data_dir, open_blob_store(settings.blobs, settings.data_dir)
+        settings.db_url,
+        settings.data_dir,
+        open_blob_store(settings.blobs, settings.data_dir),
+        secrets=secrets,
     )
+    if not app.state.store.webhooks.secrets.configured:
+        app.state.store.webhooks.secrets = secrets
+    app.state.store.webhooks.seal_plain_secrets()  # rows from before 0007
     lanes = 1 if app.state.store.db.is_sqlite else POSTGRES_LANES
     app.state.ingest_queue = IngestQueue(app.state.store.ingestor, lanes=lanes)
     # The seams accounts will fill: who the caller is, and what they may do.

@@ -58,6 +58,12 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "secret_key",
+        "TRAILMARK_SECRET_KEY",
+        "",
+        "Key that encrypts the secrets the server keeps (webhook signing secrets): at least 32 random characters, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`. Every replica on one database needs the same; set it in the environment rather than on the command line. Unset: the file secret.key in the data dir, made (0600) on first use.",
+    ),
+    Setting(
         "access_log",
         "TRAILMARK_ACCESS_LOG",
         "true",
@@ -87,6 +93,8 @@ class ServerSettings:
     port: int = _default("port")
     insecure_allow_remote: bool = _default("insecure_allow_remote")
     blobs: str | None = _default("blobs")
+    secret_key: str | None = _default("secret_key")
+    """Encrypts stored secrets (see trailmark.store.secret_box); None: the data dir's key file."""
     webhooks_allow_private: bool = _default("webhooks_allow_private")
     max_artifact_bytes: int = _default("max_artifact_bytes")
     access_log: bool = _default("access_log")

@@ -6,6 +6,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import make_url
+
 from trailmark.blobs.location import UnconfiguredBlobStore, open_blob_store
 from trailmark.blobs.protocol import BlobStore
 from trailmark.store.artifacts import ArtifactStore
@@ -18,6 +20,7 @@ from trailmark.store.migrations import migrate
 from trailmark.store.registry import ModelRegistry
 from trailmark.store.run_files import RunFileStore
 from trailmark.store.runs import RunStore
+from trailmark.store.secret_box import KEY_FILE_NAME, SecretBox
 from trailmark.store.uploads import UploadStore
 from trailmark.store.webhooks import WebhookStore
 
@@ -29,7 +32,9 @@ class Store:
     """Runs, metrics and ingest over one migrated database; artifacts, run files, the model
     registry and webhooks over it and a blob store."""
 
-    def __init__(self, db: Database, blobs: BlobStore | None = None) -> None:
+    def __init__(
+        self, db: Database, blobs: BlobStore | None = None, secrets: SecretBox | None = None
+    ) -> None:
         self.db = db
         self.runs = RunStore(db)
         self.metrics = MetricStore(db)
@@ -40,7 +45,7 @@ class Store:
         self.artifacts = ArtifactStore(db)
         self.run_files = RunFileStore(db)
         self.registry = ModelRegistry(db)
-        self.webhooks = WebhookStore(db)
+        self.webhooks = WebhookStore(db, secrets or _default_secrets(db))
         self.lineage = LineageStore(db, self.artifacts, self.registry)
 
     @cached_property
@@ -57,10 +62,12 @@ class Store:
         url: str | None = None,
         data_dir: Path | None = None,
         blobs: BlobStore | None = None,
+        secrets: SecretBox | None = None,
     ) -> Store:
         """Open (and migrate) the database at ``url``, or the SQLite file in ``data_dir``.
 
-        Blobs go to ``blobs``, or by default to the folder ``<data_dir>/blobs``.
+        Blobs go to ``blobs``, or by default to the folder ``<data_dir>/blobs``; secrets
+        are sealed with ``secrets``, or by default with the key file in ``data_dir``.
         """
         if url is None and data_dir is None:
             raise ValueError("give a database URL or a data dir")
@@ -68,7 +75,18 @@ class Store:
         migrate(db)
         if blobs is None and data_dir is not None:
             blobs = open_blob_store(None, data_dir)
-        return cls(db, blobs)
+        if secrets is None and data_dir is not None:
+            secrets = SecretBox.for_server(None, data_dir)
+        return cls(db, blobs, secrets)
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def _default_secrets(db: Database) -> SecretBox:
+    """The key file beside a SQLite database (its data dir); none for a PostgreSQL store
+    opened without a data dir, until one is given (the server gives its own)."""
+    database = make_url(db.url).database if db.is_sqlite else None
+    if database and database != ":memory:":
+        return SecretBox.from_key_file(Path(database).parent / KEY_FILE_NAME)
+    return SecretBox.unconfigured()

@@ -21,11 +21,12 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, func, select, update
 
-from trailmark.errors import InvalidInput, NotFound
+from trailmark.errors import InvalidInput, NotFound, Unavailable
 from trailmark.manifest import check_artifact_name
 from trailmark.store.database import Database
 from trailmark.store.manifests import check_page
 from trailmark.store.schema_artifacts import webhook_deliveries, webhooks
+from trailmark.store.secret_box import SecretBox, fingerprint
 from trailmark.store.upserts import insert_id
 from trailmark.validation import check_notes
 
@@ -76,7 +77,9 @@ def webhook_view(row: Any, secret: str | None = None) -> dict[str, Any]:
         "model": row.model,
         "description": row.description,
         "active": row.active,
-        "secret_hint": row.secret[:4] + "…",
+        "secret_set": True,
+        # a NULL fingerprint: a secret stored in clear before 0007, not sealed yet
+        "secret_fingerprint": row.secret_fingerprint or fingerprint(row.secret),
         "created": row.created_at,
         "created_by": row.created_by,
         "updated": row.updated_at,
@@ -148,10 +151,11 @@ class Claimed:
 
 
 class WebhookStore:
-    """Webhooks and their delivery log."""
+    """Webhooks and their delivery log; signing secrets sealed with ``secrets``' key."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, secrets: SecretBox | None = None) -> None:
         self.db = db
+        self.secrets = secrets or SecretBox.unconfigured()
 
     def create(
         self,
@@ -176,7 +180,8 @@ class WebhookStore:
                 conn,
                 webhooks.insert().values(
                     url=url,
-                    secret=chosen,
+                    secret=self.secrets.seal(chosen),
+                    secret_fingerprint=fingerprint(chosen),
                     events=check_events(events),
                     model=model,
                     description=check_notes(description),
@@ -223,7 +228,8 @@ class WebhookStore:
             secret = changes["secret"]
             if not isinstance(secret, str) or not 16 <= len(secret) <= 256:
                 raise InvalidInput("the secret must have 16 to 256 characters")
-            values["secret"] = secret
+            values["secret"] = self.secrets.seal(secret)
+            values["secret_fingerprint"] = fingerprint(secret)
         with self.db.write() as conn:
             self._row(conn, hook_id)
             conn.execute(update(webhooks).where(webhooks.c.id == hook_id).values(**values))
@@ -288,7 +294,12 @@ class WebhookStore:
             if conn.execute(select(webhook_deliveries.c.id).where(*due).limit(1)).first() is None:
                 return []
         query = (
-            select(webhook_deliveries, webhooks.c.url, webhooks.c.secret)
+            select(
+                webhook_deliveries,
+                webhooks.c.url,
+                webhooks.c.secret,
+                webhooks.c.secret_fingerprint,
+            )
             .join(webhooks, webhooks.c.id == webhook_deliveries.c.webhook_id)
             .where(*due)
             .order_by(webhook_deliveries.c.next_attempt_at)
@@ -304,10 +315,47 @@ class WebhookStore:
                     .where(webhook_deliveries.c.id.in_([r.id for r in rows]))
                     .values(locked_until=now + lease)
                 )
-        return [
-            Claimed(r.id, r.webhook_id, r.event, r.url, r.secret, r.payload.encode(), r.attempts)
-            for r in rows
-        ]
+        claimed = []
+        for r in rows:
+            try:
+                secret = self._plain_secret(r.secret, r.secret_fingerprint)
+            except Unavailable as exc:  # sealed with another key: this delivery cannot be signed
+                self.record_attempt(
+                    r.id, ok=False, status=None, error=exc.message, retry_at=None, duration=0.0
+                )
+                continue
+            claimed.append(
+                Claimed(r.id, r.webhook_id, r.event, r.url, secret, r.payload.encode(), r.attempts)
+            )
+        return claimed
+
+    def _plain_secret(self, stored: str, stored_fingerprint: str | None) -> str:
+        return stored if stored_fingerprint is None else self.secrets.open(stored)
+
+    def seal_plain_secrets(self) -> int:
+        """Seal the secrets stored in clear before 0007 (their fingerprint is NULL); how many.
+
+        The server calls it when it starts: the key lives outside the database, so the
+        migration that made room for sealed secrets could not seal them itself.
+        """
+        plain = webhooks.c.secret_fingerprint.is_(None)
+        with self.db.read() as conn:
+            rows = conn.execute(select(webhooks.c.id, webhooks.c.secret).where(plain)).all()
+        if not rows:
+            return 0
+        sealed = 0
+        with self.db.write() as conn:
+            for row in rows:
+                done = conn.execute(
+                    update(webhooks)
+                    .where(webhooks.c.id == row.id, plain, webhooks.c.secret == row.secret)
+                    .values(
+                        secret=self.secrets.seal(row.secret),
+                        secret_fingerprint=fingerprint(row.secret),
+                    )
+                )
+                sealed += done.rowcount
+        return sealed
 
     def record_attempt(
         self,

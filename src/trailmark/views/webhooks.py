@@ -16,7 +16,13 @@ class Webhook(View):
     model: str | None
     description: str
     active: bool
-    secret_hint: str = Field(description="The secret's first characters.")
+    secret_set: bool = Field(
+        description="Whether a signing secret is set (always: one is made when none is given)."
+    )
+    secret_fingerprint: str = Field(
+        description="The first 8 hex digits of the secret's SHA-256, to tell which secret is "
+        'set without showing it: printf %s "$SECRET" | sha256sum | cut -c1-8'
+    )
     created: float
     created_by: str
     updated: float

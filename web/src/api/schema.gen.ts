@@ -3886,10 +3886,15 @@ export interface components {
             /** Active */
             active: boolean;
             /**
-             * Secret Hint
-             * @description The secret's first characters.
+             * Secret Set
+             * @description Whether a signing secret is set (always: one is made when none is given).
              */
-            secret_hint: string;
+            secret_set: boolean;
+            /**
+             * Secret Fingerprint
+             * @description The first 8 hex digits of the secret's SHA-256, to tell which secret is set without showing it: printf %s "$SECRET" | sha256sum | cut -c1-8
+             */
+            secret_fingerprint: string;
             /** Created */
             created: number;
             /** Created By */

@@ -60,6 +60,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
         "0004_mlflow",
         "0005_chunk_sketches",
         "0006_chunk_blobs_uncompressed",
+        "0007_webhook_secrets_sealed",
     )
 ]
 
