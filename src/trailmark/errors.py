@@ -56,6 +56,19 @@ class Forbidden(TrailmarkError):
     code = "forbidden"
 
 
+class CrossSiteRequest(Forbidden):
+    """A browser sent a state-changing request from a page on another site or origin."""
+
+    code = "cross_site_request"
+
+
+class UnsupportedMediaType(TrailmarkError):
+    """The request's body has a ``Content-Type`` its route does not take."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class NotFound(TrailmarkError):
     status = 404
     code = "not_found"
@@ -126,6 +139,8 @@ ERRORS_BY_CODE: dict[str, type[TrailmarkError]] = {
         InvalidFilter,
         Unauthorized,
         Forbidden,
+        CrossSiteRequest,
+        UnsupportedMediaType,
         NotFound,
         Conflict,
         DigestMismatch,

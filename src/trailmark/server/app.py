@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from trailmark._version import __version__
 from trailmark.blobs.location import open_blob_store
 from trailmark.collector import freeze_startup_objects
-from trailmark.server.access import RequestGuard, admit_everyone
+from trailmark.server.access import CrossSiteCheck, RequestGuard, admit_everyone
 from trailmark.server.access_log import AccessLog
 from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
@@ -77,6 +77,9 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     mount_dashboard(app)
     app.add_middleware(ingest.IngestLane)
     app.add_middleware(BodySizeLimit, limits=route_limits(settings))
+    # Just inside the guard, outside everything that runs a handler: a write that a page on
+    # another origin could have sent is refused on every route (access/cross_site.py).
+    app.add_middleware(CrossSiteCheck, routes_of=app)
     # Inside the host check (a rebinding page is refused before anyone is identified) and
     # outside the ingest lane, so that no request reaches a handler unguarded.
     app.add_middleware(RequestGuard, routes_of=app)

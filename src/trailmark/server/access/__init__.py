@@ -1,7 +1,16 @@
 """Access: one request guard that every route passes (see :mod:`.guard`), the declared
-route -> permission table (:mod:`.permissions`), and the policy seam accounts will fill."""
+route -> permission table (:mod:`.permissions`), the policy seam accounts will fill, and
+the cross-site check just inside the guard (:mod:`.cross_site`, with :mod:`.body_types`)."""
 
+from trailmark.server.access.cross_site import CrossSiteCheck
 from trailmark.server.access.guard import Policy, RequestGuard, admit_everyone
 from trailmark.server.access.permissions import ROUTE_PERMISSIONS, Permission
 
-__all__ = ["ROUTE_PERMISSIONS", "Permission", "Policy", "RequestGuard", "admit_everyone"]
+__all__ = [
+    "ROUTE_PERMISSIONS",
+    "CrossSiteCheck",
+    "Permission",
+    "Policy",
+    "RequestGuard",
+    "admit_everyone",
+]
