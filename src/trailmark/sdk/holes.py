@@ -64,9 +64,12 @@ def punch(fd: int, start: int, end: int) -> bool:
 
 def next_data(fd: int, offset: int) -> int:
     """Where the bytes after ``offset`` stop being a hole (``offset`` itself if it holds data;
-    the file's size if only a hole follows)."""
+    the file's size if only a hole follows). Where holes cannot be found, all is data."""
+    seek_data = getattr(os, "SEEK_DATA", None)
+    if seek_data is None:
+        return offset
     try:
-        return os.lseek(fd, offset, os.SEEK_DATA)
+        return os.lseek(fd, offset, seek_data)
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a hole up to the end of the file
             return os.fstat(fd).st_size
