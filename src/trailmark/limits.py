@@ -16,6 +16,10 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024
 """Largest request body the server reads."""
 
 MAX_RECORDS_PER_BATCH = 100_000
+MAX_METRICS_PER_RECORD = 20_000
+"""Most metric values one record holds: the SDK's ``log()`` writes a wider call as several
+records of the same step, and the server refuses a wider record (413). It bounds what one
+transaction of the ingest writer applies of one request (see server/ingest_queue.py)."""
 MAX_FILTER_LENGTH = 10_000
 MAX_PAGE_SIZE = 10_000
 MAX_PAGE_OFFSET = 2**53 - 1

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from trailmark.blobs.protocol import MAX_PART_SIZE, MAX_SINGLE_PUT
-from trailmark.limits import MAX_REQUEST_BYTES
+from trailmark.limits import MAX_METRICS_PER_RECORD, MAX_REQUEST_BYTES
 from trailmark.server.access.guard import app_routes
 from trailmark.server.app import create_app
 from trailmark.server.limits import limit_for, route_limits
@@ -105,3 +105,13 @@ def test_a_streamed_body_over_the_limit_is_refused(client: TestClient) -> None:
         "/api/v1/ingest", content=body, headers={"Content-Type": "application/x-ndjson"}
     )
     assert_refused(answer, MAX_REQUEST_BYTES, None)
+
+
+def test_a_record_with_more_metrics_than_the_limit_is_refused_by_name(client: TestClient) -> None:
+    wide = {f"k{i}": 1.0 for i in range(MAX_METRICS_PER_RECORD + 1)}
+    envelope = {"run": "r", "project": "p", "writer": "w"}
+    records = [{"t": "m", "q": 1, "s": 0, "w": 1.0, "d": {"loss": 1.0}}]
+    records.append({"t": "m", "q": 2, "s": 1, "w": 1.0, "d": wide})
+    answer = client.post("/api/v1/ingest", json={"envelope": envelope, "records": records})
+    assert_refused(answer, MAX_METRICS_PER_RECORD, None)
+    assert "record 1" in answer.json()["error"]["message"]

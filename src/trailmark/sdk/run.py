@@ -20,6 +20,7 @@ import orjson
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput
+from trailmark.limits import MAX_METRICS_PER_RECORD
 from trailmark.records import json_safe
 from trailmark.redact import redact
 from trailmark.sdk.config import Config, Emit, Summary
@@ -203,12 +204,31 @@ class Run:
                 self._step = step + 1
             elif step > self._step:
                 self._step = step
-            ok = self._writer.write(
-                _dumps({"t": "m", "q": seq, "s": step, "w": _now(), "d": values}, option=_NEWLINE)
-            )
+            if len(values) <= MAX_METRICS_PER_RECORD:
+                ok = self._writer.write(
+                    _dumps(
+                        {"t": "m", "q": seq, "s": step, "w": _now(), "d": values}, option=_NEWLINE
+                    )
+                )
+            else:
+                ok = self._write_wide(seq, step, values)
         if not ok:
             self._warn_dropped(step)
         self._last.update(values)
+
+    def _write_wide(self, seq: int, step: int, values: dict[str, Any]) -> bool:
+        """A call wider than a record may be (the server refuses it): records of the same
+        step, each with at most MAX_METRICS_PER_RECORD values. Holds ``self._lock``."""
+        keys = list(values)
+        ok = True
+        wall = _now()
+        for start in range(0, len(keys), MAX_METRICS_PER_RECORD):
+            if start:
+                seq, self._seq = self._seq, self._seq + 1
+            piece = {k: values[k] for k in keys[start : start + MAX_METRICS_PER_RECORD]}
+            record = {"t": "m", "q": seq, "s": step, "w": wall, "d": piece}
+            ok = self._writer.write(_dumps(record, option=_NEWLINE)) and ok
+        return ok
 
     def _key_ok(self, key: Any) -> bool:
         problem = key_problem(key)

@@ -46,6 +46,7 @@ from starlette.concurrency import run_in_threadpool
 
 from trailmark.collector import freeze_once_warm
 from trailmark.errors import InvalidInput, TooManyRequests, TrailmarkError, Unavailable
+from trailmark.limits import MAX_METRICS_PER_RECORD
 from trailmark.store.ingest import Batch, Envelope, Ingestor, IngestResult
 from trailmark.store.ingest_checks import validate
 
@@ -67,10 +68,11 @@ request in a group waits for all of it."""
 
 MAX_GROUP_BATCHES = 512
 
-SLICE_VALUES = 20_000
+SLICE_VALUES = MAX_METRICS_PER_RECORD
 """About how many values (metric values, or one per other record) one transaction applies of
 a single request: a few hundred milliseconds of work, the longest another writer's batch
-waits behind a huge one. A record is never cut, so a slice holds at least one."""
+waits behind a huge one. A record is never cut, so a slice holds at least one (and a record
+holds at most :data:`~trailmark.limits.MAX_METRICS_PER_RECORD` values)."""
 
 MEASURED_FROM_BYTES = 256 * 1024
 """Smaller groups say more about the cost of a transaction than about the rate."""

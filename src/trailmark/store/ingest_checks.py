@@ -13,7 +13,7 @@ from typing import Any
 
 from trailmark import records as rec
 from trailmark.errors import InvalidInput, PayloadTooLarge
-from trailmark.limits import MAX_RECORDS_PER_BATCH
+from trailmark.limits import MAX_METRICS_PER_RECORD, MAX_RECORDS_PER_BATCH
 from trailmark.store.record_kinds import KINDS, RecordKind
 from trailmark.store.record_kinds import metrics as metrics_kind
 
@@ -42,6 +42,7 @@ def validate(records: list[Any], kinds: Mapping[str, RecordKind] = KINDS) -> lis
                 and -(2**62) <= step <= 2**62
                 and type(record.get("w")) is float
                 and type(data) is dict
+                and len(data) <= MAX_METRICS_PER_RECORD
                 and known_metrics.issuperset(data)
                 and _FLOATS.issuperset(map(type, data.values()))
             ):

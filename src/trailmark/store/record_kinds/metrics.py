@@ -11,7 +11,8 @@ from operator import itemgetter
 from typing import Any
 
 from trailmark import records as rec
-from trailmark.errors import InvalidInput
+from trailmark.errors import InvalidInput, PayloadTooLarge
+from trailmark.limits import MAX_METRICS_PER_RECORD
 from trailmark.records import metric_from_json
 from trailmark.store.record_kinds.base import RecordKind, WriterBatch
 from trailmark.types import Record
@@ -33,6 +34,11 @@ def check_values(record: Record, where: str, known: set[str], *, system: bool = 
         raise InvalidInput(f"{where}: wall time w must be a number, got {wall!r}")
     if not isinstance(data, dict):
         raise InvalidInput(f"{where}: d must be an object of metric values")
+    if len(data) > MAX_METRICS_PER_RECORD:
+        raise PayloadTooLarge(
+            f"{where}: a record holds at most {MAX_METRICS_PER_RECORD} metric values, got "
+            f"{len(data)}; log them in several records (the SDK's log() does this itself)"
+        )
     if known.issuperset(data) and FLOATS.issuperset(map(type, data.values())):
         return  # the usual record: keys already checked, every value a float
     for key, value in data.items():
