@@ -214,3 +214,19 @@ def test_mlflow_identifiers_with_nul_are_refused(client: TestClient) -> None:
         assert field in answer["message"], (path, answer)
     params = ok(client.get(f"{MLFLOW}/runs/get", params={"run_id": run_id}))["run"]["data"]
     assert "params" not in params or params["params"] == []
+
+
+def test_lookups_by_a_name_with_nul_are_never_a_server_error(client: TestClient) -> None:
+    ok(client.post("/api/v1/projects", json={"name": "p"}))
+    answers = {
+        "project": client.get("/api/v1/projects/a%00b"),
+        "run": client.get("/api/v1/projects/p/runs/a%00b"),
+        "model": client.get("/api/v1/models/a%00b"),
+        "runs filter": client.get("/api/v1/projects/p/runs", params={"filter": f'name = "{NUL}"'}),
+        "experiment": client.get(
+            f"{MLFLOW}/experiments/get-by-name", params={"experiment_name": NUL}
+        ),
+        "registered model": client.get(f"{MLFLOW}/registered-models/get", params={"name": NUL}),
+    }
+    for what, response in answers.items():
+        assert response.status_code < 500, (what, response.text)
