@@ -69,3 +69,22 @@ def test_mlflow_params_and_tags_are_redacted_on_postgres(
         )
     finally:
         mlflow.set_tracking_uri("")
+
+
+def test_experiment_and_registered_model_tags_are_redacted(
+    tracking: Any, experiment_name: str
+) -> None:
+    experiment_id = tracking.create_experiment(experiment_name, tags={"api_token": "tok-basic-77"})
+    tracking.set_experiment_tag(experiment_id, "note", f"pushed with {GITHUB_TOKEN}")
+    tags = tracking.get_experiment(experiment_id).tags
+    assert (tags["api_token"], tags["note"]) == (REDACTED, f"pushed with {REDACTED}")
+
+    model = f"model-{experiment_name}"
+    tracking.create_registered_model(model, tags={"auth": "tok-basic-77", "owner": "ana"})
+    tracking.set_registered_model_tag(model, "hook", "https://hooks.slack.com/services/T0/B0/Xx9")
+    tags = tracking.get_registered_model(model).tags
+    assert tags == {
+        "auth": REDACTED,
+        "owner": "ana",
+        "hook": f"https://hooks.slack.com/services/{REDACTED}",
+    }

@@ -63,7 +63,7 @@ def restore_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any
 
 def set_experiment_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Set an experiment tag (``mlflow.note.content`` is the project's description)."""
-    value = fields.text("value", "")
+    value = fields.tag_value()
     store.mlflow.experiments.set_tag(fields.required("experiment_id"), fields.tag_key(), value)
     return {}
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from trailmark.errors import InvalidInput
 from trailmark.records import metric_from_json
-from trailmark.redact import redact_entries
+from trailmark.redact import redact, redact_entries
 from trailmark.store.mlflow.conventions import ACTIVE_ONLY, ALL, DELETED_ONLY
 from trailmark.store.mlflow.metrics import MetricPoint
 from trailmark.store.mlflow.paging import PageRequest
@@ -75,7 +75,8 @@ class Fields:
         return value is True or str(value).lower() == "true"
 
     def key_values(self, name: str) -> dict[str, str]:
-        """A list of ``{"key", "value"}`` objects (tags, params) as a dict, checked."""
+        """A list of ``{"key", "value"}`` objects (tags, params) as a dict, checked, with
+        secrets redacted (:mod:`trailmark.redact`)."""
         out: dict[str, str] = {}
         for item in self.items(name):
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
@@ -84,11 +85,16 @@ class Fields:
             out[check_no_nul(f"{name.rstrip('s')} key", item["key"])] = (
                 "" if value is None else str(value)
             )
-        return out
+        return redact_entries(out)
 
     def tag_key(self) -> str:
         """The ``key`` of a set-tag request (required; a NUL in it is refused)."""
         return check_no_nul("tag key", self.required("key"))
+
+    def tag_value(self) -> str:
+        """The ``value`` of a set-tag request ("" if none), secrets redacted (by the tag's
+        name too: ``api_token``)."""
+        return str(redact(self.text("value", "") or "", self.tag_key()))
 
 
 def metric_value(value: Any, name: str = "value") -> float:

@@ -165,7 +165,7 @@ def get_latest_versions(store: Store, fields: Fields, user: str) -> dict[str, An
 def set_registered_model_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Set a tag of a registered model."""
     store.mlflow.registry.set_model_tag(
-        fields.required("name"), fields.tag_key(), fields.text("value", "") or "", user
+        fields.required("name"), fields.tag_key(), fields.tag_value(), user
     )
     return {}
 
@@ -283,7 +283,7 @@ def _set_version_tag(store: Store, fields: Fields, user: str, value: str | None)
 
 def set_model_version_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Set a tag of a model version."""
-    _set_version_tag(store, fields, user, fields.text("value", "") or "")
+    _set_version_tag(store, fields, user, fields.tag_value())
     return {}
 
 
