@@ -10,8 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.support import wait_for
 from trailmark.sdk import holes, spool
-from trailmark.sdk.sender import ship_available
+from trailmark.sdk.sender import Sender, ship_available
 from trailmark.sdk.sync import sync_spool
 from trailmark.sdk.transports import MemoryTransport
 
@@ -98,3 +99,26 @@ def test_sync_finishes_a_dead_writers_trimmed_spool_without_calling_it_crashed(
     assert not result.marked_crashed, "the finish record was kept whole"
     assert (result.remaining, result.error) == (0, None)
     assert not path.exists() and not spool.ack_path(path).exists()
+
+
+class SlowPacedTransport(MemoryTransport):
+    """Asks for one batch a minute: the sender ships again only when woken."""
+
+    ship_interval = 60.0
+
+
+def test_the_finish_record_on_a_full_disk_makes_the_sender_ship_at_once(
+    written: spool.SpoolWriter,
+) -> None:
+    path = written.path
+    transport = SlowPacedTransport()
+    sender = Sender(path, HEADER, transport)
+    sender.start()
+    wait_for(lambda: len(transport.records) == RECORDS, 10, "the first batch")
+    written.write(_record(RECORDS + 1))  # the sender now sleeps for a minute
+    assert sender.make_room(essential=False) is False, "a big disk is not full of the spool"
+    assert sender.make_room(essential=True) is True, "woken, it shipped"
+    # Within seconds, not the minute the transport asks for between batches.
+    wait_for(lambda: transport.records[-1]["q"] == RECORDS + 1, 10, "the backlog shipped")
+    assert sender.stop(timeout=10).complete
+    assert sender.make_room(essential=True) is False, "a stopped sender makes no room"
