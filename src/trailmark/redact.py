@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any, Final
 
 REDACTED: Final = "[redacted]"
@@ -132,7 +133,47 @@ _SECRET_VALUE_PATTERNS: Final = (
     r"(?i:(?<=authorization: )|(?<=cookie: )|(?<=x-api-key: )"
     r"|(?<=authorization:)(?! )|(?<=cookie:)(?! )|(?<=x-api-key:)(?! ))[^\r\n]+",
 )
-_SECRET_VALUE = re.compile("|".join(f"(?:{p})" for p in _SECRET_VALUE_PATTERNS), re.DOTALL)
+_SECRET_VALUE_HINTS: Final = (
+    "-----BEGIN",
+    "sk-",
+    "sk_",
+    "rk_",
+    "pk_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "AKIA",
+    "ASIA",
+    "hf_",
+    "AIza",
+    "npm_",
+    "pypi-",
+    "eyJ",
+    "hooks.slack.com/",
+    "discord.com/api/webhooks/",
+    "discordapp.com/api/webhooks/",
+)
+_SECRET_VALUE_HINTS_ANY_CASE: Final = ("bearer ", "authorization:", "cookie:", "x-api-key:")
+"""What a text holds if one of the patterns can match it: most texts hold none, and are spared
+the patterns (and ``import trailmark`` their compilation)."""
+
+
+@cache
+def _secret_value() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in _SECRET_VALUE_PATTERNS), re.DOTALL)
+
+
+def _may_hold_secret_value(text: str) -> bool:
+    if any(hint in text for hint in _SECRET_VALUE_HINTS):
+        return True
+    folded = text.lower()
+    return any(hint in folded for hint in _SECRET_VALUE_HINTS_ANY_CASE)
+
 
 _PROGRAMS_WITH_PASSWORD_FLAGS: Final = {
     "mysql": ("-p",),
@@ -181,7 +222,7 @@ def redact_query_secrets(text: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with every secret it holds replaced: URL passwords and secret query
     parameters, provider keys, private keys, bearer tokens, credentials of webhook URLs."""
-    out = _SECRET_VALUE.sub(REDACTED, text)
+    out = _secret_value().sub(REDACTED, text) if _may_hold_secret_value(text) else text
     out = redact_url_passwords(out)
     return redact_query_secrets(out) if ("?" in out or "&" in out) else out
 
