@@ -4,8 +4,8 @@ Why: a user's first run starts the service, whose imports (SQLAlchemy, numpy, th
 take about half a second before it stores anything. ``finish()`` used to wait for all of
 it. Now, when the run's sender talks to the service, ``finish()`` hands the spool over and
 returns: the spool already holds every record (one ``write`` per ``log()``), the service
-``fsync``\\s it before it answers, then ships it as ``trailmark sync`` would, acknowledging
-into the spool as usual, and removes it once stored.
+flushes it to disk (``fsync``) before it answers, then ships it as ``trailmark sync`` would,
+acknowledging into the spool as usual, and removes it once stored.
 
 The spool's lock goes with it: the client sends the file descriptor that holds the
 writer's ``flock`` (``SCM_RIGHTS``), so the spool never looks abandoned in between, and
