@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from tests.store.artifact_helpers import files
-from trailmark.errors import Conflict
+from trailmark.errors import Conflict, Unavailable
 from trailmark.store.ingest import Envelope
 from trailmark.store.races import race_conflict
 from trailmark.store.store import Store
@@ -120,3 +120,27 @@ def test_a_lost_unique_key_is_a_conflict_that_names_no_values(store: Store) -> N
     assert isinstance(conflict, Conflict) and conflict.status == 409
     assert "projects.name" in conflict.message and "secret-name" not in conflict.message
     assert race_conflict(ValueError("x")) is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_batch_that_loses_twice_is_a_temporary_failure_the_sender_retries(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest is idempotent: a batch that loses its race again is answered 503 (the sender
+    sends it again), not 409 (which the sender would set aside for good)."""
+    from trailmark.store import ingest
+
+    real = ingest._apply_group
+    losing = {"on": True}
+
+    def loses(*args: Any, **kwargs: Any) -> Any:
+        if losing["on"]:
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_apply_group", loses)
+    outcome = first_batch(store, "job", "proj", 0)  # the store's outcome, raised by its caller
+    assert isinstance(outcome, Unavailable) and outcome.status == 503, outcome
+    losing["on"] = False
+    first_batch(store, "job", "proj", 0)  # the sender's next try is stored
+    assert {s["key"] for s in store.metrics.keys("job")} == {"loss"}

@@ -35,7 +35,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trailmark import records as rec
-from trailmark.errors import Conflict, InvalidInput, TrailmarkError
+from trailmark.errors import Conflict, InvalidInput, TrailmarkError, Unavailable
 from trailmark.store.chunks import CHUNK_TARGET, Points
 from trailmark.store.database import Database
 from trailmark.store.dialect import fetch_together, insert_ignoring_conflicts, pipelined
@@ -187,15 +187,17 @@ class Ingestor:
     def _apply_alone(self, batch: Batch, busy: bool) -> IngestResult:
         """One batch in a transaction of its own. A key that another server's transaction
         took first (a race the statements do not foresee) is tried once more: the new
-        transaction reads the rows as the winner left them."""
-        try:
-            with self.db.write() as conn:
-                return _apply_group(conn, [batch], busy, self.kinds)[0]
-        except IntegrityError as exc:
-            kind = type(exc.orig).__name__
-            log.info("a batch lost a race with another writer (%s); applying it again", kind)
-        with self.db.write() as conn:
-            return _apply_group(conn, [batch], busy, self.kinds)[0]
+        transaction reads the rows as the winner left them. Should it lose again, the batch
+        is answered as a temporary failure (503): ingest is idempotent, so the sender sends it
+        again, where a 409 would have set the batch aside for good."""
+        for attempt in (1, 2):
+            try:
+                with self.db.write() as conn:
+                    return _apply_group(conn, [batch], busy, self.kinds)[0]
+            except IntegrityError as exc:
+                kind = type(exc.orig).__name__
+                log.info("a batch lost a race with another writer (%s, try %d)", kind, attempt)
+        raise Unavailable("the batch lost a race with another writer twice; send it again")
 
     def _apply_together(self, batches: list[Batch], busy: bool) -> list[IngestResult] | None:
         try:
