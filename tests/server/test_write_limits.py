@@ -55,7 +55,12 @@ def chunks(size: int, piece: int = 256 * 1024) -> Iterator[bytes]:
 
 def assert_refused(answer: object, limit: int, setting: str | None) -> None:
     assert getattr(answer, "status_code", None) == 413, getattr(answer, "text", answer)
-    message = answer.json()["error"]["message"]  # type: ignore[attr-defined]
+    body = answer.json()  # type: ignore[attr-defined]
+    if "error_code" in body:  # an MLflow path: MLflow's body, which its client reads
+        assert body["error_code"] == "RESOURCE_LIMIT_EXCEEDED", body
+        message = body["message"]
+    else:
+        message = body["error"]["message"]
     assert str(limit) in message, message
     if setting:
         assert setting in message, message
@@ -69,6 +74,16 @@ def test_every_route_refuses_a_declared_body_over_its_limit(client: TestClient) 
         headers = {"Content-Length": str(limit.max_bytes + 1), "Content-Type": "application/json"}
         answer = client.request(method, path, headers=headers, content=b"")
         assert_refused(answer, limit.max_bytes, limit.setting)
+
+
+def test_an_mlflow_client_gets_its_own_error_body_for_a_body_over_the_limit(
+    client: TestClient,
+) -> None:
+    path = "/api/2.0/mlflow/runs/log-batch"
+    headers = {"Content-Length": str(MAX_REQUEST_BYTES + 1), "Content-Type": "application/json"}
+    answer = client.post(path, headers=headers, content=b"")
+    assert answer.status_code == 413
+    assert answer.json()["error_code"] == "RESOURCE_LIMIT_EXCEEDED", answer.text
 
 
 def test_the_limits_of_the_routes_that_store_bytes(client: TestClient) -> None:

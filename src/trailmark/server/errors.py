@@ -34,7 +34,11 @@ def error_response(
 MLFLOW_PATHS = ("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")
 """Paths whose clients expect MLflow's ``{"error_code", "message"}`` body."""
 
-_MLFLOW_CODES = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
+_MLFLOW_CODES = {
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    413: "RESOURCE_LIMIT_EXCEEDED",
+}
 
 
 def response_for(exc: Exception, path: str = "") -> JSON:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trailmark.blobs.protocol import MAX_PART_SIZE, MAX_SINGLE_PUT
+from trailmark.errors import PayloadTooLarge
 from trailmark.limits import MAX_REQUEST_BYTES
-from trailmark.server.errors import error_response
+from trailmark.server.errors import response_for
 from trailmark.server.settings import ServerSettings
 
 
@@ -125,7 +126,7 @@ class BodySizeLimit:
             await self._refuse(limit, scope, receive, send)
 
     async def _refuse(self, limit: BodyLimit, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, "payload_too_large", limit.message())
+        response = response_for(PayloadTooLarge(limit.message()), scope["path"])
         await response(scope, receive, send)
 
 
