@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 from tests.support import ServerProcess
-from trailmark.server.access_log import AccessLog
+from trailmark.server.access_log import AccessLog, safe_query
 from trailmark.server.app import create_app
 from trailmark.server.identity import SCOPE_KEY, Identity
 from trailmark.server.settings import ServerSettings
@@ -129,3 +129,10 @@ def test_the_app_has_the_access_log_outermost_unless_turned_off(tmp_path: Path) 
     assert classes_on[0] is AccessLog and AccessLog not in classes_off
     on.state.store.close()
     off.state.store.close()
+
+
+def test_a_secret_under_an_ordinary_query_name_is_redacted_too() -> None:
+    key = "sk-" + "Ab3dEf6hIj9kLm2nOp5qRs8t"
+    line = safe_query(f"q={key}&search=loss&sessionid=abc&step=10".encode())
+    assert key not in line and "abc" not in line
+    assert "search=loss" in line and "step=10" in line

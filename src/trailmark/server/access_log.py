@@ -10,7 +10,8 @@ guard included. A line looks like::
 
 ``user`` is the identity the request guard found (``null`` when the request was refused
 before the guard). Values of query parameters whose names suggest a secret (``token``,
-``key``, ``password``, ...) are replaced by ``[redacted]``. ``trailmark server`` sends the
+``key``, ``password``, ...) are replaced by ``[redacted]``, and so are secrets under any
+name, by :func:`trailmark.redact.redact_text` (a provider key in ``?q=``). ``trailmark server`` sends the
 lines to stderr (:func:`log_to_stderr`) unless ``--no-access-log`` /
 ``TRAILMARK_ACCESS_LOG=false``.
 """
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, quote
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trailmark.redact import REDACTED, is_secret_name, redact_text
 from trailmark.server.identity import SCOPE_KEY, Identity
 
 LOGGER_NAME = "trailmark.access"
@@ -35,7 +37,8 @@ log = logging.getLogger(LOGGER_NAME)
 _SECRET_NAME = re.compile(
     r"token|key|secret|pass|pwd|auth|sig|session|cookie|credential|code", re.IGNORECASE
 )
-REDACTED = "[redacted]"
+"""Names whose values a log line never shows (wider than :mod:`trailmark.redact`'s rules for
+configs: in a log, hiding a harmless value costs nothing)."""
 
 
 def safe_query(raw: bytes) -> str:
@@ -44,9 +47,14 @@ def safe_query(raw: bytes) -> str:
         return ""
     pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
     return "&".join(
-        f"{quote(name, safe='')}={REDACTED if _SECRET_NAME.search(name) else quote(value, safe='')}"
+        f"{quote(name, safe='')}="
+        + (REDACTED if _is_secret_name(name) else quote(redact_text(value), safe="[]"))
         for name, value in pairs
     )
+
+
+def _is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) or is_secret_name(name)
 
 
 class AccessLog:
