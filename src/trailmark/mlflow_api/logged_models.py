@@ -15,9 +15,10 @@ from typing import Any
 from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.artifacts import listing
 from trailmark.mlflow_api.entities import millis, tag_list
-from trailmark.mlflow_api.fields import Fields, page_answer, page_request
+from trailmark.mlflow_api.fields import Fields, metric_point, page_answer, page_request
 from trailmark.names import new_run_name
-from trailmark.store.mlflow.models import LoggedModel
+from trailmark.records import float_to_json
+from trailmark.store.mlflow.models import DatasetFilter, LoggedModel, ModelMetric
 from trailmark.store.mlflow.runs import experiment_id_of
 from trailmark.store.store import Store
 
@@ -41,7 +42,66 @@ def model_json(model: LoggedModel) -> dict[str, Any]:
     }
     if model.run_id:
         info["source_run_id"] = model.run_id
-    return {"info": info, "data": {"params": tag_list(model.params), "metrics": []}}
+    metrics = [metric_json(m) for m in model.metrics]
+    return {"info": info, "data": {"params": tag_list(model.params), "metrics": metrics}}
+
+
+def metric_json(metric: ModelMetric) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "key": metric.key,
+        "value": float_to_json(metric.value if metric.value is not None else float("nan")),
+        "timestamp": metric.timestamp_ms,
+        "step": metric.step,
+        "run_id": metric.run_id,
+        "model_id": metric.model_id,
+    }
+    if metric.dataset_name is not None:
+        out["dataset_name"] = metric.dataset_name
+    if metric.dataset_digest is not None:
+        out["dataset_digest"] = metric.dataset_digest
+    return out
+
+
+def _optional_text(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"Invalid value {value!r} for parameter '{name}' supplied")
+    return value
+
+
+def log_model_metrics(store: Store, run_id: str, items: list[Any]) -> None:
+    """Keep the metrics of a run's request that name a ``model_id`` for that logged model
+    too (MLflow 3's ``log_metric(..., model_id=...)``), with their dataset."""
+    points = []
+    for item in items:
+        if not isinstance(item, dict) or not item.get("model_id"):
+            continue
+        point = metric_point(item)
+        points.append(
+            ModelMetric(
+                model_id=str(item["model_id"]),
+                key=point.key,
+                value=point.value,
+                timestamp_ms=int(item["timestamp"]),
+                step=point.step,
+                run_id=run_id,
+                dataset_name=_optional_text(item, "dataset_name"),
+                dataset_digest=_optional_text(item, "dataset_digest"),
+            )
+        )
+    store.mlflow.logged_models.log_metrics(points)
+
+
+def _datasets(fields: Fields) -> list[DatasetFilter]:
+    out = []
+    for item in fields.items("datasets"):
+        name = item.get("dataset_name") if isinstance(item, dict) else None
+        if not name or not isinstance(name, str):
+            raise InvalidInput("`dataset_name` in the `datasets` clause must be specified.")
+        out.append(DatasetFilter(name, _optional_text(item, "dataset_digest")))
+    return out
 
 
 def artifact_ref(store: Store, model: LoggedModel, user: str = "anonymous") -> str:
@@ -142,13 +202,16 @@ def list_logged_model_artifacts(store: Store, fields: Fields, user: str) -> dict
 
 
 def search_logged_models(store: Store, fields: Fields, user: str) -> dict[str, Any]:
-    """Logged models of some experiments matching a filter (name, status, tags, params)."""
+    """Logged models of some experiments matching a filter (name, status, tags, params), and
+    with ``datasets``, only those with a metric on one of them."""
     page_wanted = page_request(fields, 100, 50_000)
+    datasets = _datasets(fields)
     project_ids = store.mlflow.project_ids(fields.items("experiment_ids"))
     page = store.mlflow.logged_models.search(
         project_ids,
         fields.text("filter"),
         [o for o in fields.items("order_by") if isinstance(o, dict)],
         page_wanted,
+        datasets,
     )
     return page_answer("models", [model_json(m) for m in page.items], page.next_token)

@@ -6,6 +6,7 @@ from typing import Any
 
 from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.fields import Fields, metric_point
+from trailmark.mlflow_api.logged_models import log_model_metrics
 from trailmark.mlflow_api.runs import run_id_of
 from trailmark.records import float_to_json
 from trailmark.store.chunks import Points
@@ -38,7 +39,9 @@ def points_json(key: str, points: Points, run_id: str | None = None) -> list[dic
 def log_metric(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Log one metric point (timestamp in ms); the same point sent twice is kept once."""
     point = metric_point(fields.data)
-    store.mlflow.runs.log(run_id_of(fields), RunLog(metrics=[point]))
+    run_id = run_id_of(fields)
+    store.mlflow.runs.log(run_id, RunLog(metrics=[point]))
+    log_model_metrics(store, run_id, [fields.data])
     return {}
 
 

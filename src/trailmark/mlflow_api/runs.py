@@ -25,6 +25,7 @@ from trailmark.mlflow_api.fields import (
     unique_params,
     view_type,
 )
+from trailmark.mlflow_api.logged_models import log_model_metrics
 from trailmark.names import new_run_name
 from trailmark.store.mlflow.conventions import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, USER_TAG
 from trailmark.store.mlflow.runs import RunLog
@@ -132,6 +133,7 @@ def log_batch(store: Store, fields: Fields, user: str) -> dict[str, Any]:
             "params and tags in total; split it over several requests."
         )
     store.mlflow.runs.log(run_id_of(fields), RunLog(metrics=metrics, params=params, tags=tags))
+    log_model_metrics(store, run_id_of(fields), fields.items("metrics"))
     return {}
 
 

@@ -155,6 +155,26 @@ logged_models = Table(
     Index("ix_logged_models_project_created", "project_id", "created_at"),
 )
 
+# 0008_logged_model_metrics: metrics logged with a model_id (MLflow 3), the model's own copy
+# of each point (the run keeps its own), with the dataset it was measured on.
+logged_model_metrics = Table(
+    "logged_model_metrics",
+    metadata,
+    Column(
+        "model_id",
+        String(64),
+        ForeignKey("logged_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(MAX_KEY_LENGTH), primary_key=True),
+    Column("timestamp_ms", BigInteger, primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("run_id", String(64), primary_key=True),
+    Column("value", Float, nullable=True),
+    Column("dataset_name", String(MAX_NAME_LENGTH), nullable=True),
+    Column("dataset_digest", String(MAX_NAME_LENGTH), nullable=True),
+)
+
 # 0002_console: console output of runs, numbered per run in the order it was ingested.
 console_lines = Table(
     "console_lines",

