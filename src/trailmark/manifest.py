@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -62,6 +63,29 @@ def check_artifact_name(value: Any, kind: str = "artifact name") -> str:
         raise InvalidInput(
             f"{kind} {repr(value)[:80]} is invalid: use 1-128 letters, digits, '_', '-' or '.', "
             "starting with a letter or digit (no '/', ':' or '@')"
+        )
+    return value
+
+
+def check_model_name(value: Any) -> str:
+    """A registered model name, as MLflow allows it: up to 128 characters, spaces included,
+    without '/' or ':' (they would change a ``models:/NAME/VERSION`` URI or a route), '@'
+    (``NAME@ALIAS``), control characters, or a form a path would resolve to another name."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("Missing value for required parameter 'name'.")
+    if "/" in value or ":" in value:
+        raise InvalidInput(f"Invalid model name '{value[:200]}'. Names cannot contain '/' or ':'.")
+    normal = posixpath.normpath(value)
+    if normal != value or normal == "." or normal.startswith(".."):
+        raise InvalidInput(
+            f"Invalid value {value[:200]!r} for parameter 'name' supplied: Names may be treated "
+            "as files in certain cases, and must not resolve to other names when treated as "
+            f"such. This name would resolve to {normal[:200]!r}"
+        )
+    if _CONTROL.search(value) or "@" in value or len(value) > 128:
+        raise InvalidInput(
+            f"model name {repr(value)[:80]} is invalid: use at most 128 characters, without a "
+            "control character or '@' ('@' names an alias: NAME@ALIAS)"
         )
     return value
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from trailmark.errors import InvalidInput
-from trailmark.manifest import Entry, check_artifact_name
+from trailmark.manifest import Entry, check_model_name
 from trailmark.sdk.artifacts import download_entries, verify_entries
 from trailmark.sdk.content import ContentClient, FileSource
 from trailmark.settings import ClientSettings
@@ -110,9 +110,9 @@ def parse_model_ref(ref: str) -> tuple[str, str]:
     """``"name@alias"``, ``"name:3"``, ``"name:v3"`` or ``"name"`` → (name, version ref)."""
     name, sep, alias = ref.partition("@")
     if sep:
-        return check_artifact_name(name, "model name"), alias
+        return check_model_name(name), alias
     name, _, version = ref.partition(":")
-    return check_artifact_name(name, "model name"), version or "latest"
+    return check_model_name(name), version or "latest"
 
 
 def get(

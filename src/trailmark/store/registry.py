@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from trailmark.errors import Conflict, InvalidInput, NotFound
-from trailmark.manifest import Entry, check_alias, check_artifact_name, parse_version
+from trailmark.manifest import Entry, check_alias, check_model_name, parse_version
 from trailmark.store.database import Database
 from trailmark.store.dialect import for_update
 from trailmark.store.manifests import check_page, get_entry, list_entries
@@ -92,7 +92,7 @@ class ModelRegistry:
         One statement (INSERT ... ON CONFLICT DO NOTHING): of callers creating one name at
         once on several servers, exactly one creates it; the others wait for its commit and
         get None, never a unique-key error."""
-        check_artifact_name(name, "model name")
+        check_model_name(name)
         now = time.time()
         row = {
             "name": name,
@@ -163,7 +163,7 @@ class ModelRegistry:
         create_model: bool = True,
     ) -> dict[str, Any]:
         """Register the files ``source`` names as the model's next version (1, 2, ...)."""
-        check_artifact_name(name, "model name")
+        check_model_name(name)
         clean_tags = check_model_tags(tags or {})
         check_notes(description)
         now = time.time()

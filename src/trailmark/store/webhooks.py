@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy import Connection, delete, func, select, update
 
 from trailmark.errors import InvalidInput, NotFound, Unavailable
-from trailmark.manifest import check_artifact_name
+from trailmark.manifest import check_model_name
 from trailmark.store.database import Database
 from trailmark.store.manifests import check_page
 from trailmark.store.schema_artifacts import webhook_deliveries, webhooks
@@ -173,7 +173,7 @@ class WebhookStore:
         if not 16 <= len(chosen) <= 256:
             raise InvalidInput("the secret must have 16 to 256 characters (or leave it out)")
         if model is not None:
-            check_artifact_name(model, "model name")
+            check_model_name(model)
         now = time.time()
         with self.db.write() as conn:
             hook_id = insert_id(
@@ -219,7 +219,7 @@ class WebhookStore:
             values["events"] = check_events(changes["events"])
         if "model" in changes:
             model = changes["model"]
-            values["model"] = check_artifact_name(model, "model name") if model else None
+            values["model"] = check_model_name(model) if model else None
         if "description" in changes:
             values["description"] = check_notes(changes["description"])
         if "active" in changes:

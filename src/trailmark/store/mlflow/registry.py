@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, select, update
 
 from trailmark.errors import Conflict, NotFound
-from trailmark.manifest import check_artifact_name
+from trailmark.manifest import check_model_name
 from trailmark.store.database import Database
 from trailmark.store.dialect import for_update
 from trailmark.store.filter_sql import JsonRef
@@ -97,7 +97,7 @@ class RegistryExtras:
         self._registry = registry
 
     def rename_model(self, name: str, new_name: str, user: str = "anonymous") -> None:
-        check_artifact_name(new_name, "model name")
+        check_model_name(new_name)
         with self.db.write() as conn:
             row = self._locked_model(conn, name)
             taken = select(registered_models.c.id).where(registered_models.c.name == new_name)

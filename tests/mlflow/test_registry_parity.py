@@ -1,0 +1,102 @@
+"""The model registry as MLflow's own server keeps it, on SQLite and PostgreSQL.
+
+MLflow stores any source URI and run id a version is registered with, allows names with spaces,
+registers logged models that have no files, and words its errors in ways clients match on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.support import ServerProcess, start_server
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def registry_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """A real server process, once on SQLite and once on PostgreSQL, shared by the module."""
+    data_dir: Path = tmp_path_factory.mktemp("registry-parity")
+    if request.param == "sqlite":
+        proc = start_server(data_dir)
+        try:
+            yield proc
+        finally:
+            proc.stop()
+        return
+    name, url = _create_pg_database()
+    proc = start_server(data_dir, db=url)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+        _drop_pg_database(name)
+
+
+@pytest.fixture
+def client(registry_server: ServerProcess) -> Iterator[Any]:
+    import mlflow
+
+    mlflow.set_tracking_uri(registry_server.url)
+    mlflow.set_registry_uri(registry_server.url)
+    try:
+        yield mlflow.MlflowClient(registry_server.url, registry_server.url)
+    finally:
+        mlflow.set_tracking_uri("")
+        mlflow.set_registry_uri("")
+
+
+def _name(prefix: str = "model") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _error(call: Any) -> Any:
+    from mlflow.exceptions import MlflowException
+
+    with pytest.raises(MlflowException) as caught:
+        call()
+    return caught.value
+
+
+def test_names_with_spaces_work_throughout(client: Any, tmp_path: Path) -> None:
+    import mlflow
+
+    name = f"my model {uuid.uuid4().hex[:6]}"
+    client.create_registered_model(name, description="spaced")
+    experiment_id = client.create_experiment(_name("exp"))
+    run = client.create_run(experiment_id)
+    (tmp_path / "weights.txt").write_text("w")
+    client.log_artifact(run.info.run_id, str(tmp_path / "weights.txt"), "model")
+    made = client.create_model_version(name, f"runs:/{run.info.run_id}/model", run.info.run_id)
+    assert made.version == "1" and client.get_registered_model(name).description == "spaced"
+    client.set_registered_model_alias(name, "champion", "1")
+    assert client.get_model_version_by_alias(name, "champion").version == "1"
+    got = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/1", dst_path=str(tmp_path)))
+    assert (got / "weights.txt").read_text() == "w"
+    assert [m.name for m in client.search_registered_models(f"name = '{name}'")] == [name]
+    renamed = f"{name} renamed"
+    client.rename_registered_model(name, renamed)
+    assert client.get_model_version(renamed, "1").name == renamed
+
+
+@pytest.mark.parametrize(
+    ("bad", "wording"),
+    [
+        ("a/b", "Names cannot contain '/' or ':'"),
+        ("a:b", "Names cannot contain '/' or ':'"),
+        ("   ", "Missing value for required parameter 'name'"),
+        ("..", "must not resolve to other names"),
+        ("a\x00b", "control character"),
+    ],
+)
+def test_unsafe_names_stay_refused(client: Any, bad: str, wording: str) -> None:
+    error = _error(lambda: client.create_registered_model(bad))
+    assert error.error_code == "INVALID_PARAMETER_VALUE" and wording in error.message
