@@ -48,7 +48,7 @@ def test_models_ls_show_alias_promote(tmp_path: Path) -> None:
     assert "artifact:p/clf:v0" in shown.output and "stage_changed" in shown.output
 
     missing = runner.invoke(main, ["models", "show", "nope", "--data-dir", str(tmp_path)])
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert missing.exit_code == 1 and "Registered Model with name=nope not found" in missing.output
 
 
 def test_gc_reports_then_deletes(tmp_path: Path) -> None:

@@ -100,3 +100,21 @@ def test_names_with_spaces_work_throughout(client: Any, tmp_path: Path) -> None:
 def test_unsafe_names_stay_refused(client: Any, bad: str, wording: str) -> None:
     error = _error(lambda: client.create_registered_model(bad))
     assert error.error_code == "INVALID_PARAMETER_VALUE" and wording in error.message
+
+
+def test_errors_are_worded_as_mlflow_words_them(client: Any) -> None:
+    name = _name()
+    client.create_registered_model(name)
+    taken = _error(lambda: client.create_registered_model(name))
+    assert taken.error_code == "RESOURCE_ALREADY_EXISTS"
+    assert f"Registered Model (name={name}) already exists" in taken.message
+    missing = _error(lambda: client.get_registered_model(name + "-x"))
+    assert missing.error_code == "RESOURCE_DOES_NOT_EXIST"
+    assert f"Registered Model with name={name}-x not found" in missing.message
+    no_version = _error(lambda: client.get_model_version(name, "7"))
+    assert no_version.error_code == "RESOURCE_DOES_NOT_EXIST"
+    assert f"Model Version (name={name}, version=7) not found" in no_version.message
+    other = _name()
+    client.create_registered_model(other)
+    clash = _error(lambda: client.rename_registered_model(name, other))
+    assert f"Registered Model (name={other}) already exists" in clash.message

@@ -172,7 +172,7 @@ def test_registry_over_rest(client: TestClient) -> None:
         e["user"] == "anonymous" for e in client.get("/api/v1/models/fraud/events").json()["events"]
     )
     missing = client.get("/api/v1/models/nope")
-    assert missing.status_code == 404 and "does not exist" in missing.json()["error"]["message"]
+    assert missing.status_code == 404 and "not found" in missing.json()["error"]["message"]
     graph = client.get(
         "/api/v1/lineage", params={"node": "model:fraud@champion", "direction": "upstream"}
     )

@@ -68,7 +68,7 @@ class ModelRegistry:
         query = select(registered_models).where(registered_models.c.name == name)
         row = conn.execute(for_update(conn, query) if lock else query).first()
         if row is None:
-            raise NotFound(f"registered model {name!r} does not exist")
+            raise NotFound(f"Registered Model with name={name} not found")
         return row
 
     def create_model(
@@ -81,7 +81,7 @@ class ModelRegistry:
         with self.db.write() as conn:
             row = self._insert_model(conn, name, description, tags or {}, user)
             if row is None:
-                raise Conflict(f"registered model {name!r} already exists")
+                raise Conflict(f"Registered Model (name={name}) already exists.")
             return model_view(conn, row)
 
     def _insert_model(
@@ -173,7 +173,7 @@ class ModelRegistry:
             ).first()
             if found is None:
                 if not create_model:
-                    raise NotFound(f"registered model {name!r} does not exist; create it first")
+                    raise NotFound(f"Registered Model with name={name} not found")
                 # None: another request created it meanwhile; wait for it and number after it
                 found = self._insert_model(conn, name, "", {}, user) or self._model(
                     conn, name, lock=True
@@ -235,7 +235,9 @@ class ModelRegistry:
             versions_query().where(model_versions.c.model_id == model.id, where)
         ).first()
         if row is None:
-            raise NotFound(f"registered model {model.name!r} has no version {str(ref)!r}")
+            if number is None and text != LATEST:
+                raise NotFound(f"Registered model alias {text} not found.")
+            raise NotFound(f"Model Version (name={model.name}, version={text}) not found")
         return row
 
     def get_version(self, name: str, ref: str | int) -> dict[str, Any]:

@@ -102,7 +102,7 @@ class RegistryExtras:
             row = self._locked_model(conn, name)
             taken = select(registered_models.c.id).where(registered_models.c.name == new_name)
             if conn.execute(taken).first() is not None:
-                raise Conflict(f"registered model {new_name!r} already exists; pick another name")
+                raise Conflict(f"Registered Model (name={new_name}) already exists.")
             conn.execute(
                 update(registered_models)
                 .where(registered_models.c.id == row.id)
@@ -123,7 +123,7 @@ class RegistryExtras:
                 )
             )
             if not gone.rowcount:
-                raise NotFound(f"registered model {name!r} has no version {version}")
+                raise NotFound(f"Model Version (name={name}, version={version}) not found")
             _event(conn, model, version, "version_deleted", {}, user)
 
     def set_model_tag(
@@ -231,7 +231,7 @@ class RegistryExtras:
         query = select(registered_models).where(registered_models.c.name == name)
         row = conn.execute(for_update(conn, query)).first()
         if row is None:
-            raise NotFound(f"registered model {name!r} does not exist")
+            raise NotFound(f"Registered Model with name={name} not found")
         return row
 
 
