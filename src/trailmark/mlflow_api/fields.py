@@ -8,6 +8,8 @@ Nothing here knows HTTP: the server and the importer both build a :class:`Fields
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 from typing import Any
 
 from trailmark.errors import InvalidInput
@@ -52,7 +54,28 @@ class Fields:
     def required(self, name: str) -> str:
         value = self.text(name)
         if value is None:
-            raise InvalidInput(f"Missing value for required parameter '{name}'.")
+            raise InvalidInput(missing_value(name))
+        return value
+
+    def string(self, name: str) -> str | None:
+        """A field MLflow's schema types as a string: a number or an object there is refused
+        (400) before anything is looked up, as MLflow's handlers do."""
+        value = self.data.get(name)
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]  # a query string's one value
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise InvalidInput(
+                invalid_value(name, value, f" Hint: Value was of type '{type(value).__name__}'.")
+                + " See the API docs for more information about request parameters."
+            )
+        return value
+
+    def required_string(self, name: str) -> str:
+        value = self.string(name)
+        if value is None:
+            raise InvalidInput(missing_value(name))
         return value
 
     def integer(self, name: str, default: int | None = None) -> int | None:
@@ -95,6 +118,43 @@ class Fields:
         """The ``value`` of a set-tag request ("" if none), secrets redacted (by the tag's
         name too: ``api_token``)."""
         return str(redact(self.text("value", "") or "", self.tag_key()))
+
+
+def missing_value(path: str) -> str:
+    """MLflow's message for a required field left out."""
+    return f"Missing value for required parameter '{path}'."
+
+
+def invalid_value(path: str, value: Any, message: str | None = None) -> str:
+    """MLflow's message for a field's value it refuses (clients and tests match on it)."""
+    shown = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    end = f": {message}" if message else "."
+    return f"Invalid value {shown} for parameter '{path}' supplied{end}"
+
+
+_PLAIN_KEY = re.compile(r"[/\w.\- :]*")
+
+
+def key_name_problem(key: str, path: str) -> str | None:
+    """Why MLflow refuses ``key`` as a metric, param or tag name, or ``None``: only letters,
+    digits, ``_ - . : /`` and spaces, and no name that reads as another path (``..``,
+    ``/abs``, ``a//b``, ``a/./b``), since names may become file names on a client."""
+    if not _PLAIN_KEY.fullmatch(key):
+        return invalid_value(
+            path,
+            key,
+            "Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), "
+            "spaces ( ), colon(:) and slashes (/).",
+        )
+    norm = posixpath.normpath(key)
+    if norm != key or norm == "." or norm.startswith(("..", "/")):
+        return invalid_value(
+            path,
+            key,
+            "Names may be treated as files in certain cases, and must not resolve to other "
+            f"names when treated as such. This name would resolve to {norm!r}",
+        )
+    return None
 
 
 def metric_value(value: Any, name: str = "value") -> float:
@@ -153,16 +213,26 @@ MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
 
 
-def check_entries(kind: str, entries: dict[str, str], max_value: int) -> dict[str, str]:
+def check_entries(
+    kind: str, entries: dict[str, str], max_value: int, *, names: str | None = None
+) -> dict[str, str]:
     """MLflow's limits on param and tag keys and values, with what to do about them; the
     entries come back with their secrets redacted (:mod:`trailmark.redact`, the SDK's rules:
-    an MLflow client sends params and tags without the SDK in its process)."""
-    for key, value in entries.items():
+    an MLflow client sends params and tags without the SDK in its process).
+
+    With ``names`` (``"key"`` for one entry, ``"params"`` or ``"tags"`` for a batch) the keys
+    are also checked as MLflow checks logged names (:func:`key_name_problem`)."""
+    for index, (key, value) in enumerate(entries.items()):
         check_no_nul(f"{kind} key", key)
         if not key or len(key) > MAX_KEY_LENGTH:
             raise InvalidInput(
                 f"{kind} keys must have 1 to {MAX_KEY_LENGTH} characters, got {key[:80]!r}"
             )
+        if names is not None:
+            path = names if names == "key" else f"{names}[{index}].key"
+            problem = key_name_problem(key, path)
+            if problem:
+                raise InvalidInput(problem)
         if len(value) > max_value:
             raise InvalidInput(
                 f"{kind} {key!r} has a value of {len(value)} characters; the limit is {max_value}. "
@@ -185,17 +255,22 @@ def unique_params(fields: Fields) -> dict[str, str]:
                 f"{out[key]!r} and {value!r}. Log each param once."
             )
         out[key] = value
-    return check_entries("param", out, MAX_PARAM_VALUE_LENGTH)
+    return check_entries("param", out, MAX_PARAM_VALUE_LENGTH, names="params")
 
 
-def metric_point(item: Any) -> MetricPoint:
-    """An MLflow metric (``key``, ``value``, ``timestamp`` in ms, ``step``) as a point."""
+def metric_point(item: Any, path: str = "name") -> MetricPoint:
+    """An MLflow metric (``key``, ``value``, ``timestamp`` in ms, ``step``) as a point; its
+    key is checked as MLflow checks it, errors naming ``path`` (``metrics[3].name`` in a
+    batch)."""
     if not isinstance(item, dict):
         raise InvalidInput(f"a metric must be an object, got {str(item)[:80]}")
     key = item.get("key")
     problem = key_problem(key)
     if problem or not isinstance(key, str) or len(key) > MAX_KEY_LENGTH:
         raise InvalidInput(problem or f"metric keys have at most {MAX_KEY_LENGTH} characters")
+    problem = key_name_problem(key, path)
+    if problem:
+        raise InvalidInput(problem)
     timestamp, step = item.get("timestamp"), item.get("step", 0)
     try:
         millis_value = int(timestamp)  # type: ignore[arg-type]

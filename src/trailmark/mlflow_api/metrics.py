@@ -38,8 +38,8 @@ def points_json(key: str, points: Points, run_id: str | None = None) -> list[dic
 
 def log_metric(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Log one metric point (timestamp in ms); the same point sent twice is kept once."""
-    point = metric_point(fields.data)
     run_id = run_id_of(fields)
+    point = metric_point(fields.data)
     store.mlflow.runs.log(run_id, RunLog(metrics=[point]))
     log_model_metrics(store, run_id, [fields.data])
     return {}

@@ -19,6 +19,7 @@ from trailmark.mlflow_api.fields import (
     Fields,
     check_entries,
     metric_point,
+    missing_value,
     page_answer,
     page_request,
     run_status,
@@ -38,7 +39,12 @@ MAX_ENTITIES_PER_BATCH = 1000
 
 
 def run_id_of(fields: Fields) -> str:
-    return fields.text("run_id") or fields.required("run_uuid")
+    """The run a request names (``run_id``, or the older ``run_uuid``), typed as MLflow's
+    schema types it: a number there is a 400 before any run is looked up."""
+    run_id = fields.string("run_id") or fields.string("run_uuid")
+    if run_id is None:
+        raise InvalidInput(missing_value("run_id"))
+    return run_id
 
 
 def _tags(fields: Fields) -> dict[str, str]:
@@ -114,9 +120,13 @@ def search_runs(store: Store, fields: Fields, user: str) -> dict[str, Any]:
 
 def log_batch(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Metrics, params and tags in one transaction; a retried batch adds nothing twice."""
-    metrics = [metric_point(item) for item in fields.items("metrics")]
+    run_id = run_id_of(fields)
+    metrics = [
+        metric_point(item, f"metrics[{index}].name")
+        for index, item in enumerate(fields.items("metrics"))
+    ]
     params = unique_params(fields)
-    tags = _tags(fields)
+    tags = check_entries("tag", fields.key_values("tags"), MAX_TAG_VALUE_LENGTH, names="tags")
     if len(metrics) > MAX_METRICS_PER_BATCH:
         raise InvalidInput(
             f"A batch logging request can contain at most {MAX_METRICS_PER_BATCH} metrics. "
@@ -132,26 +142,26 @@ def log_batch(store: Store, fields: Fields, user: str) -> dict[str, Any]:
             f"A batch logging request can contain at most {MAX_ENTITIES_PER_BATCH} metrics, "
             "params and tags in total; split it over several requests."
         )
-    store.mlflow.runs.log(run_id_of(fields), RunLog(metrics=metrics, params=params, tags=tags))
+    store.mlflow.runs.log(run_id, RunLog(metrics=metrics, params=params, tags=tags))
     log_model_metrics(store, run_id_of(fields), fields.items("metrics"))
     return {}
 
 
 def log_param(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Log one param (stored in config, parsed; and verbatim for MLflow)."""
-    params = check_entries(
-        "param", {fields.required("key"): fields.text("value", "") or ""}, MAX_PARAM_VALUE_LENGTH
-    )
-    store.mlflow.runs.log(run_id_of(fields), RunLog(params=params))
+    run_id = run_id_of(fields)
+    entry = {fields.required("key"): fields.text("value", "") or ""}
+    params = check_entries("param", entry, MAX_PARAM_VALUE_LENGTH, names="key")
+    store.mlflow.runs.log(run_id, RunLog(params=params))
     return {}
 
 
 def set_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Set a tag: a property of the run (``mlflow.runName`` renames it)."""
-    tags = check_entries(
-        "tag", {fields.required("key"): fields.text("value", "") or ""}, MAX_TAG_VALUE_LENGTH
-    )
-    store.mlflow.runs.log(run_id_of(fields), RunLog(tags=tags))
+    run_id = run_id_of(fields)
+    entry = {fields.required("key"): fields.text("value", "") or ""}
+    tags = check_entries("tag", entry, MAX_TAG_VALUE_LENGTH, names="key")
+    store.mlflow.runs.log(run_id, RunLog(tags=tags))
     return {}
 
 
@@ -175,7 +185,7 @@ def log_inputs(store: Store, fields: Fields, user: str) -> dict[str, Any]:
 def log_outputs(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Record the MLflow 3 logged models a run produced."""
     models = [m for m in fields.items("models") if isinstance(m, dict)]
-    store.mlflow.runs.log(fields.required("run_id"), RunLog(model_outputs=models))
+    store.mlflow.runs.log(fields.required_string("run_id"), RunLog(model_outputs=models))
     return {}
 
 
