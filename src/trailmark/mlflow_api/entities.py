@@ -41,7 +41,7 @@ def experiment_json(exp: Experiment) -> dict[str, Any]:
     return {
         "experiment_id": exp.experiment_id,
         "name": exp.name,
-        "artifact_location": f"mlflow-artifacts:/{exp.experiment_id}",
+        "artifact_location": exp.artifact_location or f"mlflow-artifacts:/{exp.experiment_id}",
         "lifecycle_stage": "active" if exp.deleted_at is None else "deleted",
         "last_update_time": millis(exp.updated_at),
         "creation_time": millis(exp.created_at),
@@ -74,7 +74,11 @@ def run_user(view: dict[str, Any], tags: dict[str, str]) -> str:
     return tags.get(USER_TAG, "")
 
 
-def run_artifact_uri(experiment_id: str, run_id: str) -> str:
+def run_artifact_uri(experiment_id: str, run_id: str, location: str | None = None) -> str:
+    """Where a run's files are: under its experiment's own ``artifact_location`` if it was
+    created with one (the client writes there itself), else through this server."""
+    if location:
+        return f"{location.rstrip('/')}/{run_id}/artifacts"
     return f"mlflow-artifacts:/{experiment_id}/{run_id}/artifacts"
 
 
@@ -89,7 +93,7 @@ def run_info_json(run: MlflowRun) -> dict[str, Any]:
         "user_id": run_user(view, tags),
         "status": STATE_TO_STATUS.get(view["state"], "RUNNING"),
         "start_time": millis(view["created"]),
-        "artifact_uri": run_artifact_uri(run.experiment_id, view["id"]),
+        "artifact_uri": run_artifact_uri(run.experiment_id, view["id"], run.artifact_location),
         "lifecycle_stage": "active" if run.deleted_at is None else "deleted",
     }
     if view["ended"] is not None and view["state"] != "running":

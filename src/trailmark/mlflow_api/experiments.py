@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
+from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.entities import experiment_json
 from trailmark.mlflow_api.fields import Fields, page_answer, page_request, view_type
 from trailmark.store.store import Store
 
+MAX_ARTIFACT_LOCATION_LENGTH = 2048
+
 
 def create_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:
-    """Create an experiment (a Trailmark project); artifacts always go through this server."""
-    exp = store.mlflow.experiments.create(fields.required("name"), fields.key_values("tags"))
+    """Create an experiment (a Trailmark project). Without ``artifact_location`` its
+    artifacts go through this server; with one, the location is kept as a string and the
+    client writes its runs' files there itself (the server never touches it)."""
+    name = fields.required_string("name")
+    location = artifact_location(fields)
+    tags = fields.key_values("tags")
+    exp = store.mlflow.experiments.create(name, tags, location)
     return {"experiment_id": exp.experiment_id}
+
+
+def artifact_location(fields: Fields) -> str | None:
+    """The ``artifact_location`` of a create request, checked as MLflow checks it."""
+    location = fields.string("artifact_location")
+    if location is None:
+        return None
+    parsed = urlparse(location)
+    if parsed.fragment or parsed.params:
+        raise InvalidInput("'artifact_location' URL can't include fragments or params.")
+    if location.startswith("runs:"):
+        raise InvalidInput(f"Artifact location cannot be a runs:/ URI. Given: '{location}'")
+    if len(location) > MAX_ARTIFACT_LOCATION_LENGTH or "\x00" in location:
+        raise InvalidInput(
+            "Invalid artifact path length. The length of the artifact path cannot be greater "
+            f"than {MAX_ARTIFACT_LOCATION_LENGTH} characters (and it holds no NUL)."
+        )
+    return location
 
 
 def get_experiment(store: Store, fields: Fields, user: str) -> dict[str, Any]:

@@ -6,6 +6,11 @@ and is created the first time it is needed. Experiment tags live in ``projects.p
 the ``mlflow.note.content`` tag is the project's description. Deleting an experiment is a
 soft delete (``deleted_at``) that also soft-deletes its live runs; restoring brings back the
 runs deleted with it.
+
+An experiment created with an ``artifact_location`` keeps it, as a string only, under the
+reserved property :data:`ARTIFACT_LOCATION_KEY` (not a tag: no tag request can read, set or
+delete it). Its runs' artifact URIs lie under it and the client writes there itself; the
+server never reads or writes that location.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from trailmark.validation import check_project_name
 DEFAULT_EXPERIMENT = "Default"
 DEFAULT_EXPERIMENT_ID = "0"
 NOTE_TAG = "mlflow.note.content"
+ARTIFACT_LOCATION_KEY = "trailmark.mlflow.artifact_location"
+"""The projects.properties entry that holds an experiment's own artifact location."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,13 @@ class Experiment:
         return DEFAULT_EXPERIMENT_ID if self.name == DEFAULT_EXPERIMENT else str(self.project_id)
 
     @property
+    def artifact_location(self) -> str | None:
+        """The location given at creation, or ``None``: artifacts go through this server."""
+        return self.properties.get(ARTIFACT_LOCATION_KEY) or None
+
+    @property
     def tags(self) -> dict[str, str]:
-        tags = dict(self.properties)
+        tags = {k: v for k, v in self.properties.items() if k != ARTIFACT_LOCATION_KEY}
         if self.description:
             tags[NOTE_TAG] = self.description
         return tags
@@ -192,9 +204,13 @@ class ExperimentStore:
             rows = conn.execute(query).all()
         return Page.of([Experiment.from_row(r) for r in rows], page)
 
-    def create(self, name: str, tags: dict[str, str]) -> Experiment:
+    def create(
+        self, name: str, tags: dict[str, str], artifact_location: str | None = None
+    ) -> Experiment:
         check_project_name(name)
-        properties = {k: v for k, v in tags.items() if k != NOTE_TAG}
+        properties = {k: v for k, v in tags.items() if k not in (NOTE_TAG, ARTIFACT_LOCATION_KEY)}
+        if artifact_location:
+            properties[ARTIFACT_LOCATION_KEY] = artifact_location
         now = time.time()
         row_values = {
             "name": name,
@@ -258,6 +274,11 @@ class ExperimentStore:
         if exp.deleted_at is not None:
             raise InvalidInput(
                 f"The experiment {exp.experiment_id} must be in the 'active' state; restore it first."
+            )
+        if key == ARTIFACT_LOCATION_KEY:
+            raise InvalidInput(
+                f"The tag {key!r} is reserved: it holds the artifact location the experiment "
+                "was created with, which cannot change."
             )
         with self.db.write() as conn:
             if key == NOTE_TAG:

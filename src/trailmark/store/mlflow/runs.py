@@ -34,7 +34,11 @@ from trailmark.store.mlflow.conventions import (
     source_metadata,
     verbatim_params,
 )
-from trailmark.store.mlflow.experiments import DEFAULT_EXPERIMENT, DEFAULT_EXPERIMENT_ID
+from trailmark.store.mlflow.experiments import (
+    ARTIFACT_LOCATION_KEY,
+    DEFAULT_EXPERIMENT,
+    DEFAULT_EXPERIMENT_ID,
+)
 from trailmark.store.mlflow.metrics import LatestPoint, MetricPoint, append_points, latest_of
 from trailmark.store.mlflow.search import in_view
 from trailmark.store.runs import new_run_row
@@ -52,6 +56,8 @@ class MlflowRun:
     experiment_id: str
     deleted_at: float | None
     metrics: dict[str, LatestPoint] = field(default_factory=dict)
+    artifact_location: str | None = None
+    """The experiment's own artifact location (set at its creation), or ``None``."""
 
 
 @dataclass
@@ -336,12 +342,15 @@ class MlflowRunStore:
                     experiment_id=experiment_id_of(int(row.project_id), row.project_name),
                     deleted_at=row.deleted_at,
                     metrics=_metrics_of(view, stats[row.id]),
+                    artifact_location=(row.project_properties or {}).get(ARTIFACT_LOCATION_KEY),
                 )
             )
         return out
 
 
 def _with_project() -> Any:
-    return select(runs, projects.c.name.label("project_name")).join(
-        projects, projects.c.id == runs.c.project_id
-    )
+    return select(
+        runs,
+        projects.c.name.label("project_name"),
+        projects.c.properties.label("project_properties"),
+    ).join(projects, projects.c.id == runs.c.project_id)
