@@ -223,10 +223,10 @@ class ExperimentStore:
             # one statement, so two clients creating the same name cannot both succeed
             if not insert_new(conn, projects, row_values):
                 row = conn.execute(select(projects).where(projects.c.name == name)).one()
-                state = " in the deleted state" if row.deleted_at is not None else ""
+                deleted = row.deleted_at is not None
                 raise Conflict(
-                    f"Experiment '{name}' already exists{state}; pick another name"
-                    + (" or restore it" if state else "")
+                    f"Experiment(name={name}) already exists."
+                    + (" It is deleted: restore it or pick another name." if deleted else "")
                 )
             row = conn.execute(select(projects).where(projects.c.name == name)).one()
         return Experiment.from_row(row)
@@ -241,7 +241,7 @@ class ExperimentStore:
             )
         with self.db.write() as conn:
             if conn.execute(select(projects.c.id).where(projects.c.name == new_name)).first():
-                raise Conflict(f"Experiment '{new_name}' already exists; pick another name")
+                raise Conflict(f"Experiment(name={new_name}) already exists.")
             self._touch(conn, exp.project_id, name=new_name)
 
     def set_deleted(self, experiment_id: Any, deleted: bool) -> None:
