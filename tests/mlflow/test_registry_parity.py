@@ -66,6 +66,24 @@ def _error(call: Any) -> Any:
     return caught.value
 
 
+def test_a_version_keeps_any_source_and_run_id(client: Any) -> None:
+    name = _name()
+    client.create_registered_model(name)
+    run_id = uuid.uuid4().hex
+    for n, source in enumerate(
+        ["s3://bucket/some/model", f"runs:/{run_id}/model", "file:///tmp/model", "/local/model"],
+        start=1,
+    ):
+        made = client.create_model_version(name, source, run_id=run_id)
+        assert (made.version, made.source, made.run_id) == (str(n), source, run_id)
+        got = client.get_model_version(name, str(n))
+        assert (got.source, got.run_id, got.status) == (source, run_id, "READY")
+        # the server reads nothing there; the client is told where the files are, as MLflow does
+        assert client.get_model_version_download_uri(name, str(n)) == source
+    found = client.search_model_versions(f"run_id = '{run_id}'")
+    assert sorted(int(v.version) for v in found) == [1, 2, 3, 4]
+
+
 def test_names_with_spaces_work_throughout(client: Any, tmp_path: Path) -> None:
     import mlflow
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from trailmark.errors import InvalidInput
+from trailmark.manifest import check_model_name
 from trailmark.mlflow_api.artifacts import REGISTRY, parse_target
 from trailmark.mlflow_api.entities import millis
 from trailmark.mlflow_api.fields import Fields, page_answer, page_request
@@ -67,15 +68,20 @@ def model_answer(store: Store, view: dict[str, Any]) -> dict[str, Any]:
     return {"registered_model": model_json(view, latest)}
 
 
-def trailmark_source(
-    store: Store, source: str, run_id: str | None, user: str = "anonymous"
-) -> tuple[str, str | None]:
-    """The registry source for an MLflow source, and the logged model id behind it (if any)."""
+def trailmark_source(store: Store, source: str, user: str = "anonymous") -> tuple[str, str | None]:
+    """The registry source for an MLflow source, and the logged model id behind it (if any).
+
+    A source in none of the forms below names no files Trailmark holds (``s3://...``, a local
+    path, another server's run): it comes back as given and is kept as text, as MLflow keeps
+    it; Trailmark never reads or writes there."""
     model_id = None
     if source.startswith("models:/m-"):
         model_id = source[len("models:/") :].split("/")[0]
     elif "mlflow-artifacts" in source:
-        target = parse_target(_artifact_path(source))
+        try:
+            target = parse_target(_artifact_path(source))
+        except InvalidInput:
+            return source, None
         if target.kind == "model":
             model_id = target.owner
         elif target.kind == "run":
@@ -85,11 +91,12 @@ def trailmark_source(
     if model_id is not None:
         model = store.mlflow.logged_models.get(model_id)
         return f"artifact:{artifact_ref(store, model, user)}", model_id
-    raise InvalidInput(
-        f"Trailmark registers model files it stores itself; source {source[:200]!r} is not one of "
-        "them. Log the model to this server first (models:/MODEL_ID, runs:/RUN_ID/PATH)"
-        + (f" - or register runs:/{run_id}/PATH" if run_id else "")
-    )
+    return source, None
+
+
+def _resolvable(target: str) -> bool:
+    """Whether ``target`` is a form :func:`trailmark_source` made for Trailmark's files."""
+    return target.startswith(("runs:/", "artifact:"))
 
 
 def _artifact_path(source: str) -> str:
@@ -205,20 +212,24 @@ def get_model_version_by_alias(store: Store, fields: Fields, user: str) -> dict[
 
 def create_model_version(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Register a logged model or a run's files as the model's next version (READY at once)."""
+    name = check_model_name(fields.text("name"))
     source = fields.required("source")
     run_id = fields.text("run_id")
-    target, model_id = trailmark_source(store, source, run_id, user)
+    target, model_id = trailmark_source(store, source, user)
     tags = fields.key_values("tags")
     tags[SOURCE_TAG] = source
     model_id = fields.text("model_id") or model_id
     if model_id:
         tags[MODEL_ID_TAG] = model_id
     view = store.registry.create_version(
-        fields.required("name"),
+        name,
         target,
         description=fields.text("description", "") or "",
         tags=tags,
         user=user,
+        create_model=False,
+        run_id=run_id or None,
+        resolve="files_or_keep" if _resolvable(target) else "keep",
     )
     return {"model_version": version_json(view)}
 
@@ -270,8 +281,11 @@ def search_model_versions(store: Store, fields: Fields, user: str) -> dict[str, 
 
 
 def get_model_version_download_uri(store: Store, fields: Fields, user: str) -> dict[str, Any]:
-    """Where a version's files are served: ``mlflow-artifacts:/_registry/NAME/VERSION``."""
+    """Where a version's files are served: ``mlflow-artifacts:/_registry/NAME/VERSION``; for a
+    version of files Trailmark does not hold, its source as given (the client reads there)."""
     view = store.registry.get_version(fields.required("name"), fields.required("version"))
+    if view["source_project"] is None:
+        return {"artifact_uri": view["tags"].get(SOURCE_TAG, view["source"])}
     return {"artifact_uri": f"mlflow-artifacts:/{REGISTRY}/{view['model']}/{view['version']}"}
 
 

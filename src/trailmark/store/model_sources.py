@@ -41,6 +41,16 @@ def resolve_source(conn: Connection, source: str, project: str | None) -> dict[s
     )
 
 
+def unresolved_origin(conn: Connection, source: str, run_id: str | None) -> dict[str, Any]:
+    """A version of files Trailmark does not hold (MLflow's ``s3://...``, a run of another
+    server): the source and run id are kept as given, as text; the version has no files."""
+    if not isinstance(source, str) or not source or len(source) > 1024:
+        raise InvalidInput("source must be a URI of 1 to 1024 characters")
+    if run_id is not None and (not isinstance(run_id, str) or len(run_id) > 64):
+        raise InvalidInput("run_id must be text of at most 64 characters")
+    return _origin(source, save_manifest(conn, []), None, run_id or None, None)
+
+
 def _from_run(conn: Connection, source: str, run_id: str, path: str) -> dict[str, Any]:
     run = conn.execute(
         select(runs.c.id, projects.c.name.label("project"))
@@ -105,7 +115,11 @@ def _from_artifact(
 
 
 def _origin(
-    source: str, manifest: Any, project: str, run_id: str | None, artifact_version_id: int | None
+    source: str,
+    manifest: Any,
+    project: str | None,
+    run_id: str | None,
+    artifact_version_id: int | None,
 ) -> dict[str, Any]:
     return {
         "manifest_id": manifest.id,

@@ -24,7 +24,7 @@ Example::
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, func, select, update
 
@@ -33,7 +33,7 @@ from trailmark.manifest import Entry, check_alias, check_model_name, parse_versi
 from trailmark.store.database import Database
 from trailmark.store.dialect import for_update
 from trailmark.store.manifests import check_page, get_entry, list_entries
-from trailmark.store.model_sources import resolve_source
+from trailmark.store.model_sources import resolve_source, unresolved_origin
 from trailmark.store.model_views import (
     check_model_tags,
     check_stage,
@@ -54,6 +54,7 @@ from trailmark.validation import check_notes
 
 LATEST = "latest"
 MAX_SEARCH = 256
+Resolve = Literal["files", "files_or_keep", "keep"]
 
 
 class ModelRegistry:
@@ -161,8 +162,15 @@ class ModelRegistry:
         tags: dict[str, str] | None = None,
         user: str = "anonymous",
         create_model: bool = True,
+        run_id: str | None = None,
+        resolve: Resolve = "files",
     ) -> dict[str, Any]:
-        """Register the files ``source`` names as the model's next version (1, 2, ...)."""
+        """Register the files ``source`` names as the model's next version (1, 2, ...).
+
+        MLflow's API registers any source: with ``resolve="files_or_keep"`` a source that
+        names no files Trailmark holds is kept as given, as text, with ``run_id``, and the
+        version has no files (``"keep"``: always so); ``run_id`` also overrides the run
+        recorded for a source that resolves."""
         check_model_name(name)
         clean_tags = check_model_tags(tags or {})
         check_notes(description)
@@ -178,7 +186,7 @@ class ModelRegistry:
                 found = self._insert_model(conn, name, "", {}, user) or self._model(
                     conn, name, lock=True
                 )
-            origin = resolve_source(conn, source, project)
+            origin = self._origin(conn, source, project, run_id, resolve)
             number = (
                 conn.execute(
                     select(func.max(model_versions.c.version)).where(
@@ -209,6 +217,20 @@ class ModelRegistry:
             data = {"source": source, "digest": origin["digest"], "run": origin["source_run_id"]}
             _event(conn, found, number, "version_created", data, user)
             return self._version_by_id(conn, int(version_id))
+
+    @staticmethod
+    def _origin(
+        conn: Connection, source: str, project: str | None, run_id: str | None, resolve: Resolve
+    ) -> dict[str, Any]:
+        if resolve == "files":
+            return resolve_source(conn, source, project)
+        if resolve == "keep":
+            return unresolved_origin(conn, source, run_id)
+        try:  # resolve_source raises before it writes anything
+            origin = resolve_source(conn, source, project)
+        except (InvalidInput, NotFound):
+            return unresolved_origin(conn, source, run_id)
+        return {**origin, "source_run_id": run_id or origin["source_run_id"]}
 
     def _version_by_id(self, conn: Connection, version_id: int) -> dict[str, Any]:
         row = conn.execute(versions_query().where(model_versions.c.id == version_id)).one()
