@@ -120,6 +120,17 @@ def test_unsafe_names_stay_refused(client: Any, bad: str, wording: str) -> None:
     assert error.error_code == "INVALID_PARAMETER_VALUE" and wording in error.message
 
 
+def test_a_logged_model_without_files_becomes_a_version(client: Any) -> None:
+    experiment_id = client.create_experiment(_name("exp"))
+    logged = client.create_logged_model(experiment_id, name="empty")
+    name = _name()
+    client.create_registered_model(name)
+    made = client.create_model_version(name, f"models:/{logged.model_id}", model_id=logged.model_id)
+    assert made.version == "1" and made.source == f"models:/{logged.model_id}"
+    got = client.get_model_version(name, "1")
+    assert got.source == f"models:/{logged.model_id}" and got.status == "READY"
+
+
 def test_errors_are_worded_as_mlflow_words_them(client: Any) -> None:
     name = _name()
     client.create_registered_model(name)

@@ -90,8 +90,9 @@ def trailmark_source(store: Store, source: str, user: str = "anonymous") -> tupl
         return source, None
     if model_id is not None:
         model = store.mlflow.logged_models.get(model_id)
-        return f"artifact:{artifact_ref(store, model, user)}", model_id
-    return source, None
+        if model.artifact_ref or model.files:
+            return f"artifact:{artifact_ref(store, model, user)}", model_id
+    return source, model_id
 
 
 def _resolvable(target: str) -> bool:
