@@ -6,10 +6,13 @@ registers logged models that have no files, and words its errors in ways clients
 
 from __future__ import annotations
 
+import json
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -66,8 +69,8 @@ def _error(call: Any) -> Any:
     return caught.value
 
 
-def test_a_version_keeps_any_source_and_run_id(client: Any) -> None:
-    name = _name()
+def test_a_version_keeps_any_source_and_run_id(client: Any, registry_server: ServerProcess) -> None:
+    name = _name("kept model")
     client.create_registered_model(name)
     run_id = uuid.uuid4().hex
     for n, source in enumerate(
@@ -82,6 +85,11 @@ def test_a_version_keeps_any_source_and_run_id(client: Any) -> None:
         assert client.get_model_version_download_uri(name, str(n)) == source
     found = client.search_model_versions(f"run_id = '{run_id}'")
     assert sorted(int(v.version) for v in found) == [1, 2, 3, 4]
+    # Trailmark's own API (the dashboard's) shows such a version with no files
+    url = f"{registry_server.url}/api/v1/models/{quote(name)}/versions/1"
+    with urllib.request.urlopen(url) as answer:
+        shown = json.load(answer)
+    assert (shown["source_project"], shown["file_count"]) == (None, 0)
 
 
 def test_names_with_spaces_work_throughout(client: Any, tmp_path: Path) -> None:
