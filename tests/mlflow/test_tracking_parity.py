@@ -158,3 +158,22 @@ def test_messages_read_as_mlflows(any_server: ServerProcess) -> None:
     assert missing_run.json()["message"] == f"Run with id={'f' * 32} not found"
     no_id = requests.get(f"{any_server.url}{API}/runs/get", timeout=30)
     assert _refused(no_id) == "Missing value for required parameter 'run_id'."
+
+
+def test_field_types_are_named_as_mlflow_names_them(server: ServerProcess) -> None:
+    run_id = _new_run(server)
+    not_a_list = {"name": f"exp-{uuid.uuid4().hex[:10]}", "tags": "5"}
+    message = _refused(_post(server, "experiments/create", not_a_list))
+    assert message.startswith("Invalid value \"5\" for parameter 'tags' supplied")
+    metric = {"run_id": run_id, "key": "foo", "value": 31, "timestamp": 59, "step": 26}
+    for field, value in [("key", 31), ("step", "foo"), ("timestamp", "foo")]:
+        message = _refused(_post(server, "runs/log-metric", {**metric, field: value}))
+        shown = '"foo"' if value == "foo" else "31"
+        assert message.startswith(f"Invalid value {shown} for parameter '{field}' supplied")
+    for field in ["key", "timestamp"]:
+        missing = _refused(_post(server, "runs/log-metric", {**metric, field: None}))
+        assert missing == f"Missing value for required parameter '{field}'."
+    param = {"run_id": run_id, "key": 31, "value": "1"}
+    message = _refused(_post(server, "runs/log-parameter", param))
+    assert message.startswith("Invalid value 31 for parameter 'key' supplied")
+    assert _post(server, "runs/log-metric", metric).status_code == 200

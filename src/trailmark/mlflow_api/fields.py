@@ -66,11 +66,21 @@ class Fields:
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            raise InvalidInput(
-                invalid_value(name, value, f" Hint: Value was of type '{type(value).__name__}'.")
-                + " See the API docs for more information about request parameters."
-            )
+            raise InvalidInput(type_refusal(name, value))
         return value
+
+    def intlike(self, name: str, *, required: bool = False) -> None:
+        """Refuse a field MLflow's schema types as an integer (``"12"`` passes, ``"foo"``
+        does not), or leaves out when ``required``."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                raise InvalidInput(missing_value(name))
+            return
+        try:
+            int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(type_refusal(name, value)) from None
 
     def required_string(self, name: str) -> str:
         value = self.string(name)
@@ -101,6 +111,8 @@ class Fields:
         """A list of ``{"key", "value"}`` objects (tags, params) as a dict, checked, with
         secrets redacted (:mod:`trailmark.redact`)."""
         out: dict[str, str] = {}
+        if self.data.get(name) is not None and not isinstance(self.data[name], list):
+            raise InvalidInput(type_refusal(name, self.data[name]))
         for item in self.items(name):
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 raise InvalidInput(f"each of {name!r} needs a string 'key', got {str(item)[:80]}")
@@ -130,6 +142,14 @@ def invalid_value(path: str, value: Any, message: str | None = None) -> str:
     shown = json.dumps(value, sort_keys=True, separators=(",", ":"))
     end = f": {message}" if message else "."
     return f"Invalid value {shown} for parameter '{path}' supplied{end}"
+
+
+def type_refusal(path: str, value: Any) -> str:
+    """MLflow's message for a field of the wrong type (its schema checks)."""
+    return (
+        invalid_value(path, value, f" Hint: Value was of type '{type(value).__name__}'.")
+        + " See the API docs for more information about request parameters."
+    )
 
 
 _PLAIN_KEY = re.compile(r"[/\w.\- :]*")

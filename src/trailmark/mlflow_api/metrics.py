@@ -39,6 +39,9 @@ def points_json(key: str, points: Points, run_id: str | None = None) -> list[dic
 def log_metric(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Log one metric point (timestamp in ms); the same point sent twice is kept once."""
     run_id = run_id_of(fields)
+    fields.required_string("key")
+    fields.intlike("timestamp", required=True)
+    fields.intlike("step")
     point = metric_point(fields.data)
     store.mlflow.runs.log(run_id, RunLog(metrics=[point]))
     log_model_metrics(store, run_id, [fields.data])

@@ -150,7 +150,7 @@ def log_batch(store: Store, fields: Fields, user: str) -> dict[str, Any]:
 def log_param(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Log one param (stored in config, parsed; and verbatim for MLflow)."""
     run_id = run_id_of(fields)
-    entry = {fields.required("key"): fields.text("value", "") or ""}
+    entry = {fields.required_string("key"): fields.text("value", "") or ""}
     params = check_entries("param", entry, MAX_PARAM_VALUE_LENGTH, names="key")
     store.mlflow.runs.log(run_id, RunLog(params=params))
     return {}
@@ -159,7 +159,7 @@ def log_param(store: Store, fields: Fields, user: str) -> dict[str, Any]:
 def set_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Set a tag: a property of the run (``mlflow.runName`` renames it)."""
     run_id = run_id_of(fields)
-    entry = {fields.required("key"): fields.text("value", "") or ""}
+    entry = {fields.required_string("key"): fields.text("value", "") or ""}
     tags = check_entries("tag", entry, MAX_TAG_VALUE_LENGTH, names="key")
     store.mlflow.runs.log(run_id, RunLog(tags=tags))
     return {}
