@@ -10,13 +10,18 @@ a real server on SQLite and PostgreSQL (issue 25).
 
 from __future__ import annotations
 
+import http.client
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from tests.support import ServerProcess
+
+ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -121,3 +126,63 @@ def test_search_logged_models_by_dataset(
         "error_code": "INVALID_PARAMETER_VALUE",
         "message": "`dataset_name` in the `datasets` clause must be specified.",
     }
+
+
+def test_artifact_proxy_takes_any_safe_relative_path(any_server: ServerProcess) -> None:
+    base = any_server.url + ARTIFACTS
+    put = requests.put(f"{base}/loose/dir/notes.txt", data=b"hello", timeout=30)
+    assert put.status_code == 200, put.text
+    got = requests.get(f"{base}/loose/dir/notes.txt", timeout=30)
+    assert got.status_code == 200
+    assert got.content == b"hello"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    listed = requests.get(base, params={"path": "loose"}, timeout=30).json()
+    assert listed["files"] == [{"path": "dir", "is_dir": True}]
+    listed = requests.get(base, params={"path": "loose/dir"}, timeout=30).json()
+    assert listed["files"] == [{"path": "notes.txt", "is_dir": False, "file_size": 5}]
+    # an HTML file comes back as an attachment, never rendered on the server's origin
+    requests.put(f"{base}/loose/page.html", data=b"<script>1</script>", timeout=30)
+    page = requests.get(f"{base}/loose/page.html", timeout=30)
+    assert page.headers["content-disposition"].startswith("attachment")
+    # MLflow deletes a file of its proxy too
+    deleted = requests.delete(f"{base}/loose/dir/notes.txt", timeout=30)
+    assert deleted.status_code == 200, deleted.text
+    assert requests.get(f"{base}/loose/dir/notes.txt", timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["loose/../etc/passwd", "loose/%2e%2e/x", "loose/a%00b", "%2Fetc/passwd", "a\\b"]
+)
+def test_artifact_proxy_still_refuses_unsafe_paths(server: ServerProcess, path: str) -> None:
+    # http.client sends the path as written (requests would resolve the '..' itself)
+    host, port = server.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("PUT", f"{ARTIFACTS}/{path}", body=b"x")
+        answer = conn.getresponse()
+        body = json.loads(answer.read())
+    finally:
+        conn.close()
+    assert answer.status == 400, body
+    assert body["error_code"] == "INVALID_PARAMETER_VALUE"
+    listed = requests.get(server.url + ARTIFACTS, timeout=30).json().get("files", [])
+    assert all(not f["path"].startswith(("etc", "x")) for f in listed)
+
+
+def test_log_artifact_to_a_loose_artifact_uri(server: ServerProcess, tmp_path: Path) -> None:
+    """MLflow's artifact repository for ``mlflow-artifacts:/`` any path round-trips a file."""
+    import mlflow
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    mlflow.set_tracking_uri(server.url)
+    try:
+        repo = get_artifact_repository("mlflow-artifacts:/shared/eval")
+        source = tmp_path / "table.csv"
+        source.write_text("a,b\n1,2\n")
+        repo.log_artifact(str(source), "tables")
+        assert [f.path for f in repo.list_artifacts("tables")] == ["tables/table.csv"]
+        (tmp_path / "out").mkdir()
+        out = repo.download_artifacts("tables/table.csv", str(tmp_path / "out"))
+        assert Path(out).read_text() == "a,b\n1,2\n"
+    finally:
+        mlflow.set_tracking_uri("")

@@ -11,7 +11,11 @@ a filesystem path: contents go to the content-addressed blob store, and the path
 - ``EXPERIMENT/RUN_ID/artifacts/PATH``: a file of the run (Trailmark's run files);
 - ``EXPERIMENT/models/MODEL_ID/artifacts/PATH``: a file of an MLflow 3 logged model;
 - ``_registry/NAME/VERSION/PATH``: a file of a registered model version (read only; what
-  ``get-download-uri`` hands out).
+  ``get-download-uri`` hands out);
+- any other relative path: a loose file (MLflow's proxy takes any path), kept in
+  Trailmark's loose-artifacts area keyed by the normalised path.
+
+Every path is normalised first: ``..``, absolute paths, backslashes and NUL are refused.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ REGISTRY = "_registry"
 class Target:
     """What an artifact path names: a run's, a logged model's or a model version's file(s)."""
 
-    kind: str  # run, model, registry
+    kind: str  # run, model, registry, loose
     owner: str
     version: str
     path: str  # relative to the owner's root; "" is the root
@@ -53,11 +57,9 @@ def parse_target(text: str) -> Target:
     elif len(parts) >= 3 and parts[2] == "artifacts":
         kind, owner, version, rest = "run", parts[1], "", parts[3:]
     else:
-        raise InvalidInput(
-            f"artifact path {text[:200]!r} names nothing Trailmark stores: use the artifact URI "
-            "of a run (EXPERIMENT/RUN_ID/artifacts/...) or of a logged model "
-            "(EXPERIMENT/models/MODEL_ID/artifacts/...)"
-        )
+        kind, owner, version, rest = "loose", "", "", parts
+    if text.startswith("/") and kind == "loose":
+        normalize_path(text)  # refused: absolute
     path = "/".join(rest)
     return Target(kind, owner, version, normalize_path(path) if path else "")
 
@@ -73,6 +75,8 @@ def entries_under(store: Store, target: Target) -> list[Entry]:
     if target.kind == "registry":
         found, _ = store.registry.files(target.owner, target.version, target.path or None)
         return found
+    if target.kind == "loose":
+        return store.mlflow.loose_artifacts.entries(target.path)
     project = _run_project(store, target.owner)
     out: list[Entry] = []
     while True:
@@ -89,10 +93,11 @@ def one_entry(store: Store, target: Target) -> Entry:
         raise InvalidInput("name a file inside the artifact root, not the root itself")
     if target.kind == "registry":
         entry = store.registry.file(target.owner, target.version, target.path)
-    elif target.kind == "model":
+    elif target.kind in ("model", "loose"):
         found = [e for e in entries_under(store, target) if e.path == target.path]
         if not found:
-            raise NotFound(f"logged model {target.owner} has no file {target.path!r}")
+            owner = f"logged model {target.owner}" if target.kind == "model" else "the server"
+            raise NotFound(f"{owner} has no file {target.path!r}")
         entry = found[0]
     else:
         entry = store.run_files.get(_run_project(store, target.owner), target.owner, target.path)
@@ -133,14 +138,19 @@ def save_file(store: Store, target: Target, source: IO[bytes], digest: str, size
     elif target.kind == "run":
         project = _run_project(store, target.owner)
         store.run_files.add(project, target.owner, [entry.to_json()])
+    elif target.kind == "loose":
+        store.mlflow.loose_artifacts.put(entry)
     else:
         raise InvalidInput("registered model versions are read only; register a new version")
 
 
 def delete_files(store: Store, target: Target) -> None:
-    """Delete a run's file, or every file under a folder of it."""
+    """Delete a run's or a loose file, or every file under a folder of it."""
+    if target.kind == "loose" and target.path:
+        store.mlflow.loose_artifacts.delete(target.path)
+        return
     if target.kind != "run":
-        raise InvalidInput("only a run's artifacts can be deleted")
+        raise InvalidInput("only a run's artifacts and loose files can be deleted")
     project = _run_project(store, target.owner)
     for entry in entries_under(store, target):
         store.run_files.delete(project, target.owner, entry.path)
@@ -148,7 +158,7 @@ def delete_files(store: Store, target: Target) -> None:
 
 def list_artifacts(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """The files and folders directly under ``path`` (names relative to it)."""
-    target = parse_target(fields.required("path"))
+    target = parse_target(fields.text("path") or "")
     return {"files": listing(entries_under(store, target), target.path)}
 
 

@@ -202,8 +202,10 @@ def list_logged_model_artifacts(store: Store, fields: Fields, user: str) -> dict
 
 
 def search_logged_models(store: Store, fields: Fields, user: str) -> dict[str, Any]:
-    """Logged models of some experiments matching a filter (name, status, tags, params), and
-    with ``datasets``, only those with a metric on one of them."""
+    """Logged models of some experiments matching a filter and, if given, datasets.
+
+    The filter names attributes, tags and params; with ``datasets``, only the models with a
+    metric on one of them are kept."""
     page_wanted = page_request(fields, 100, 50_000)
     datasets = _datasets(fields)
     project_ids = store.mlflow.project_ids(fields.items("experiment_ids"))

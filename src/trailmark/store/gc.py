@@ -28,6 +28,7 @@ from trailmark.store.database import Database
 from trailmark.store.schema_artifacts import (
     artifact_versions,
     blobs,
+    loose_artifacts,
     manifest_entries,
     manifests,
     model_versions,
@@ -75,7 +76,8 @@ def _unreferenced_blob(cutoff: float) -> tuple[ColumnElement[bool], ...]:
         .where(manifest_entries.c.digest == blobs.c.digest, _manifest_is_live(cutoff))
     )
     in_run_files = exists().where(run_files.c.digest == blobs.c.digest)
-    return blobs.c.touched_at < cutoff, ~in_live_manifest, ~in_run_files
+    in_loose_artifacts = exists().where(loose_artifacts.c.digest == blobs.c.digest)
+    return blobs.c.touched_at < cutoff, ~in_live_manifest, ~in_run_files, ~in_loose_artifacts
 
 
 def collect_garbage(

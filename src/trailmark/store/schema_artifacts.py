@@ -8,7 +8,8 @@
 - ``artifacts`` → ``artifact_versions`` (v0, v1, ... per name in a project) with
   ``artifact_aliases`` (one alias → one version: the primary key) and ``artifact_usage``
   (run used version); the producing run is ``artifact_versions.run_id``.
-- ``run_files``: plain files saved by a run.
+- ``run_files``: plain files saved by a run; ``loose_artifacts``: files put through
+  MLflow's artifact proxy under a path of no run or logged model.
 - ``registered_models`` (global names) → ``model_versions`` (1, 2, ...), ``model_aliases``,
   ``model_events`` (who changed what, when).
 - ``webhooks`` and ``webhook_deliveries`` (the outbox the delivery worker drains).
@@ -157,6 +158,20 @@ run_files = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_run_files_digest", "digest"),
+)
+
+# 0009_loose_artifacts: files put through MLflow's artifact proxy under a path that names no
+# run or logged model (MLflow's proxy takes any relative path); the normalised path is the
+# key, the contents a blob.
+loose_artifacts = Table(
+    "loose_artifacts",
+    metadata,
+    Column("path", String(MAX_PATH_CHARS), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_loose_artifacts_digest", "digest"),
 )
 
 registered_models = Table(

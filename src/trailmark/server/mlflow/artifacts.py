@@ -28,7 +28,9 @@ _SPOOL_IN_MEMORY = 4 * 1024 * 1024
 
 
 async def upload_artifact(request: Request, path: str) -> Response:
-    """Upload a file of a run or logged model (stored once per content, verified by sha256)."""
+    """Upload a file of a run, a logged model, or any safe relative path (a loose file).
+
+    Stored once per content, verified by sha256 while it streams in."""
     target = parse_target(path)
     data_dir: Path = request.app.state.settings.data_dir / "tmp"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -59,7 +61,7 @@ async def download_artifact(request: Request, path: str) -> Response:
 
 
 async def delete_artifact(request: Request, path: str) -> Response:
-    """Delete a run's file, or every file under a folder of it."""
+    """Delete a run's or a loose file, or every file under a folder of it."""
     await run_in_threadpool(delete_files, request.app.state.store, parse_target(path))
     return JSON({})
 
@@ -99,7 +101,7 @@ def add_routes(router: APIRouter) -> None:
         file_path,
         upload_artifact,
         methods=["PUT"],
-        summary="Upload a file of a run or a logged model.",
+        summary="Upload a file of a run, a logged model, or under any safe relative path.",
         response_model=views.MlflowEmpty,
     )
     router.add_api_route(
@@ -114,7 +116,7 @@ def add_routes(router: APIRouter) -> None:
         file_path,
         delete_artifact,
         methods=["DELETE"],
-        summary="Delete a run's file or folder.",
+        summary="Delete a run's or a loose file or folder.",
         response_model=views.MlflowEmpty,
     )
     router.add_api_route(

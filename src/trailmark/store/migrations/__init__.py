@@ -62,6 +62,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
         "0006_chunk_blobs_uncompressed",
         "0007_webhook_secrets_sealed",
         "0008_logged_model_metrics",
+        "0009_loose_artifacts",
     )
 ]
 

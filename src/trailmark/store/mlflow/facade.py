@@ -13,6 +13,7 @@ from typing import Any
 
 from trailmark.store.database import Database
 from trailmark.store.mlflow.experiments import ExperimentStore, parse_experiment_id
+from trailmark.store.mlflow.loose_artifacts import LooseArtifactStore
 from trailmark.store.mlflow.models import LoggedModelStore
 from trailmark.store.mlflow.paging import Page, PageRequest
 from trailmark.store.mlflow.registry import RegistryExtras
@@ -43,6 +44,7 @@ class MlflowStore:
         self.experiments = ExperimentStore(db)
         self.runs = MlflowRunStore(db)
         self.logged_models = LoggedModelStore(db)
+        self.loose_artifacts = LooseArtifactStore(db)
         self.registry = RegistryExtras(db, registry)
 
     def project_ids(self, experiment_ids: Iterable[Any]) -> list[int]:
