@@ -282,10 +282,9 @@ def search_model_versions(store: Store, fields: Fields, user: str) -> dict[str, 
 
 
 def get_model_version_download_uri(store: Store, fields: Fields, user: str) -> dict[str, Any]:
-    """Where a version's files are served: ``mlflow-artifacts:/_registry/NAME/VERSION``; for a
-    version of files Trailmark does not hold, its source as given (the client reads there)."""
+    """Where a version's files are served: ``mlflow-artifacts:/_registry/NAME/VERSION``."""
     view = store.registry.get_version(fields.required("name"), fields.required("version"))
-    if view["source_project"] is None:
+    if view["source_project"] is None:  # files Trailmark does not hold: the client reads there
         return {"artifact_uri": view["tags"].get(SOURCE_TAG, view["source"])}
     return {"artifact_uri": f"mlflow-artifacts:/{REGISTRY}/{view['model']}/{view['version']}"}
 
