@@ -155,3 +155,19 @@ def test_errors_are_worded_as_mlflow_words_them(client: Any) -> None:
     client.create_registered_model(other)
     clash = _error(lambda: client.rename_registered_model(name, other))
     assert f"Registered Model (name={other}) already exists" in clash.message
+
+
+def test_a_copied_version_loads_the_files_of_its_source(client: Any, tmp_path: Path) -> None:
+    import mlflow
+
+    experiment_id = client.create_experiment(_name("exp"))
+    run = client.create_run(experiment_id)
+    (tmp_path / "weights.txt").write_text("w")
+    client.log_artifact(run.info.run_id, str(tmp_path / "weights.txt"), "model")
+    source, copy = _name("source"), _name("copy")
+    client.create_registered_model(source)
+    client.create_model_version(source, f"runs:/{run.info.run_id}/model", run.info.run_id)
+    copied = client.copy_model_version(f"models:/{source}/1", copy)
+    assert (copied.name, copied.version, copied.source) == (copy, "1", f"models:/{source}/1")
+    got = Path(mlflow.artifacts.download_artifacts(f"models:/{copy}/1", dst_path=str(tmp_path)))
+    assert (got / "weights.txt").read_text() == "w"
