@@ -177,3 +177,24 @@ def test_field_types_are_named_as_mlflow_names_them(server: ServerProcess) -> No
     message = _refused(_post(server, "runs/log-parameter", param))
     assert message.startswith("Invalid value 31 for parameter 'key' supplied")
     assert _post(server, "runs/log-metric", metric).status_code == 200
+
+
+def test_batch_and_search_fields_are_named_as_mlflow_names_them(server: ServerProcess) -> None:
+    run_id = _new_run(server)
+    for field in ["metrics", "params", "tags"]:
+        message = _refused(_post(server, "runs/log-batch", {"run_id": run_id, field: "foo"}))
+        assert message.startswith(f"Invalid value \"foo\" for parameter '{field}' supplied")
+    no_time = {"run_id": run_id, "metrics": [{"key": "mae", "value": 2.5}]}
+    assert _refused(_post(server, "runs/log-batch", no_time)) == (
+        "Missing value for required parameter 'metrics[0].timestamp'."
+    )
+    with_time = {"run_id": run_id, "metrics": [{"key": "mae", "value": 2.5, "timestamp": 12}]}
+    assert _post(server, "runs/log-batch", with_time).status_code == 200
+    tag = {"run_id": run_id, "key": "param", "value": 41}
+    assert _refused(_post(server, "runs/set-tag", tag)).startswith(
+        "Invalid value 41 for parameter 'value' supplied"
+    )
+    search = {"experiment_ids": ["0"], "max_results": 123456789}
+    assert "Invalid value 123456789 for parameter 'max_results' supplied" in _refused(
+        _post(server, "runs/search", search)
+    )

@@ -103,6 +103,16 @@ class Fields:
             return []
         return value if isinstance(value, list) else [value]
 
+    def array(self, name: str) -> list[Any]:
+        """A field MLflow's schema types as a list (a JSON body's ``metrics``, ``params``,
+        ``tags``): anything else is refused, naming the field."""
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InvalidInput(type_refusal(name, value))
+        return value
+
     def flag(self, name: str) -> bool:
         value = self.data.get(name)
         return value is True or str(value).lower() == "true"
@@ -111,9 +121,7 @@ class Fields:
         """A list of ``{"key", "value"}`` objects (tags, params) as a dict, checked, with
         secrets redacted (:mod:`trailmark.redact`)."""
         out: dict[str, str] = {}
-        if self.data.get(name) is not None and not isinstance(self.data[name], list):
-            raise InvalidInput(type_refusal(name, self.data[name]))
-        for item in self.items(name):
+        for item in self.array(name):
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 raise InvalidInput(f"each of {name!r} needs a string 'key', got {str(item)[:80]}")
             value = item.get("value")
@@ -224,7 +232,9 @@ def page_answer(name: str, items: list[Any], next_token: str | None) -> dict[str
 def max_results(fields: Fields, default: int, limit: int) -> int:
     value = fields.integer("max_results", default)
     if value is None or not 1 <= value <= limit:
-        raise InvalidInput(f"max_results must be between 1 and {limit}, got {value}")
+        raise InvalidInput(
+            invalid_value("max_results", value, f"max_results must be between 1 and {limit}")
+        )
     return value
 
 
@@ -264,7 +274,7 @@ def check_entries(
 def unique_params(fields: Fields) -> dict[str, str]:
     """The params of a request; the same key twice with different values is refused."""
     out: dict[str, str] = {}
-    for item in fields.items("params"):
+    for item in fields.array("params"):
         if not isinstance(item, dict) or not isinstance(item.get("key"), str):
             raise InvalidInput(f"each param needs a string 'key', got {str(item)[:80]}")
         raw = item.get("value")

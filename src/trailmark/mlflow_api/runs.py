@@ -29,6 +29,7 @@ from trailmark.mlflow_api.fields import (
 from trailmark.mlflow_api.logged_models import log_model_metrics
 from trailmark.names import new_run_name
 from trailmark.store.mlflow.conventions import LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, USER_TAG
+from trailmark.store.mlflow.metrics import MetricPoint
 from trailmark.store.mlflow.runs import RunLog
 from trailmark.store.store import Store
 from trailmark.validation import check_name
@@ -121,10 +122,7 @@ def search_runs(store: Store, fields: Fields, user: str) -> dict[str, Any]:
 def log_batch(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Metrics, params and tags in one transaction; a retried batch adds nothing twice."""
     run_id = run_id_of(fields)
-    metrics = [
-        metric_point(item, f"metrics[{index}].name")
-        for index, item in enumerate(fields.items("metrics"))
-    ]
+    metrics = _batch_metrics(fields)
     params = unique_params(fields)
     tags = check_entries("tag", fields.key_values("tags"), MAX_TAG_VALUE_LENGTH, names="tags")
     if len(metrics) > MAX_METRICS_PER_BATCH:
@@ -147,10 +145,22 @@ def log_batch(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     return {}
 
 
+def _batch_metrics(fields: Fields) -> list[MetricPoint]:
+    """A batch's metrics; a key, value or timestamp left out is named as MLflow names it."""
+    points = []
+    for index, item in enumerate(fields.array("metrics")):
+        if isinstance(item, dict):
+            for part in ("key", "value", "timestamp"):
+                if item.get(part) is None or item.get(part) == "":
+                    raise InvalidInput(missing_value(f"metrics[{index}].{part}"))
+        points.append(metric_point(item, f"metrics[{index}].name"))
+    return points
+
+
 def log_param(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Log one param (stored in config, parsed; and verbatim for MLflow)."""
     run_id = run_id_of(fields)
-    entry = {fields.required_string("key"): fields.text("value", "") or ""}
+    entry = {fields.required_string("key"): fields.string("value") or ""}
     params = check_entries("param", entry, MAX_PARAM_VALUE_LENGTH, names="key")
     store.mlflow.runs.log(run_id, RunLog(params=params))
     return {}
@@ -159,7 +169,7 @@ def log_param(store: Store, fields: Fields, user: str) -> dict[str, Any]:
 def set_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Set a tag: a property of the run (``mlflow.runName`` renames it)."""
     run_id = run_id_of(fields)
-    entry = {fields.required_string("key"): fields.text("value", "") or ""}
+    entry = {fields.required_string("key"): fields.string("value") or ""}
     tags = check_entries("tag", entry, MAX_TAG_VALUE_LENGTH, names="key")
     store.mlflow.runs.log(run_id, RunLog(tags=tags))
     return {}
