@@ -198,3 +198,14 @@ def test_batch_and_search_fields_are_named_as_mlflow_names_them(server: ServerPr
     assert "Invalid value 123456789 for parameter 'max_results' supplied" in _refused(
         _post(server, "runs/search", search)
     )
+
+
+def test_log_inputs_checks_its_fields_as_mlflow_does(server: ServerProcess) -> None:
+    run_id = _new_run(server)
+    dataset = {"dataset": {"name": "d", "digest": "1", "source_type": "local", "source": "s"}}
+    no_run = _refused(_post(server, "runs/log-inputs", {"datasets": [dataset]}))
+    assert no_run == "Missing value for required parameter 'run_id'."
+    not_list = _refused(_post(server, "runs/log-inputs", {"run_id": run_id, "datasets": "x"}))
+    assert not_list.startswith("Invalid value \"x\" for parameter 'datasets' supplied")
+    body = {"run_id": run_id, "datasets": [dataset]}
+    assert _post(server, "runs/log-inputs", body).status_code == 200

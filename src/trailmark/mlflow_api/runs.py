@@ -183,12 +183,13 @@ def delete_tag(store: Store, fields: Fields, user: str) -> dict[str, Any]:
 
 def log_inputs(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Record datasets (and MLflow 3 models) a run used; each kept once."""
-    datasets = [d for d in fields.items("datasets") if isinstance(d, dict)]
+    run_id = run_id_of(fields)
+    datasets = [d for d in fields.array("datasets") if isinstance(d, dict)]
     for dataset in datasets:
         if not isinstance(dataset.get("dataset"), dict):
             raise InvalidInput("each dataset input needs a 'dataset' object with name and digest")
-    models = [m for m in fields.items("models") if isinstance(m, dict)]
-    store.mlflow.runs.log(run_id_of(fields), RunLog(datasets=datasets, model_inputs=models))
+    models = [m for m in fields.array("models") if isinstance(m, dict)]
+    store.mlflow.runs.log(run_id, RunLog(datasets=datasets, model_inputs=models))
     return {}
 
 
