@@ -186,3 +186,61 @@ def test_log_artifact_to_a_loose_artifact_uri(server: ServerProcess, tmp_path: P
         assert Path(out).read_text() == "a,b\n1,2\n"
     finally:
         mlflow.set_tracking_uri("")
+
+
+def test_ajax_api_twins_of_the_rest_routes(server: ServerProcess, experiment_name: str) -> None:
+    """MLflow's server answers its REST API under ``/ajax-api/2.0/mlflow/`` too."""
+    created = requests.post(
+        f"{server.url}/ajax-api/2.0/mlflow/experiments/create",
+        json={"name": experiment_name},
+        timeout=30,
+    )
+    assert created.status_code == 200, created.text
+    experiment_id = created.json()["experiment_id"]
+    got = requests.get(
+        f"{server.url}/ajax-api/2.0/mlflow/experiments/get-by-name",
+        params={"experiment_name": experiment_name},
+        timeout=30,
+    )
+    assert got.json()["experiment"]["experiment_id"] == experiment_id
+    missing = requests.get(f"{server.url}/ajax-api/2.0/mlflow/no/such", timeout=30)
+    assert missing.status_code == 404
+    assert missing.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+
+
+def test_get_artifact_routes(server: ServerProcess, tmp_path: Path, experiment_name: str) -> None:
+    """``/get-artifact`` (a run's file) and ``/model-versions/get-artifact`` (a version's)."""
+    import mlflow
+
+    client = mlflow.MlflowClient(server.url)
+    experiment_id = client.create_experiment(experiment_name)
+    run_id = client.create_run(experiment_id).info.run_id
+    source = tmp_path / "model" / "weights.txt"
+    source.parent.mkdir()
+    source.write_text("w=1")
+    mlflow.set_tracking_uri(server.url)
+    try:
+        client.log_artifacts(run_id, str(source.parent), "model")
+    finally:
+        mlflow.set_tracking_uri("")
+    got = requests.get(
+        f"{server.url}/get-artifact", params={"run_id": run_id, "path": "model/weights.txt"}
+    )
+    assert got.status_code == 200, got.text
+    assert got.content == b"w=1"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    unsafe = requests.get(
+        f"{server.url}/get-artifact", params={"run_uuid": run_id, "path": "../x"}, timeout=30
+    )
+    assert unsafe.status_code == 400
+
+    name = f"m-{experiment_name}"
+    client.create_registered_model(name)
+    version = client.create_model_version(name, f"runs:/{run_id}/model", run_id=run_id)
+    got = requests.get(
+        f"{server.url}/model-versions/get-artifact",
+        params={"name": name, "version": version.version, "path": "weights.txt"},
+        timeout=30,
+    )
+    assert got.status_code == 200, got.text
+    assert got.content == b"w=1"

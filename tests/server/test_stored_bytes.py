@@ -91,6 +91,16 @@ def query_samples(seeded: Seeded) -> dict[str, Any]:
     }
 
 
+def file_queries(seeded: Seeded) -> dict[str, list[dict[str, str]]]:
+    """Routes that name their file in the query string (MLflow's UI routes): one per file."""
+    return {
+        "/get-artifact": [{"run_id": seeded.run_id, "path": f} for f in PAYLOADS],
+        "/model-versions/get-artifact": [
+            {"name": NAME, "version": "1", "path": f} for f in PAYLOADS
+        ],
+    }
+
+
 def get_routes(app: FastAPI) -> list[str]:
     return [
         context.path
@@ -146,6 +156,7 @@ def ask_every_get_route(app: FastAPI, client: TestClient) -> list[Answer]:
     for route in get_routes(app):
         # a file's route answers whatever the query; a listing is asked with and without
         queries = [{}] if "{path:path}" in route else [{}, query]
+        queries = file_queries(seeded).get(route, queries)
         for url, params in itertools.product(urls_of(route, samples), queries):
             response = client.get(url, params=params)
             headers = {k.lower(): v for k, v in response.headers.items()}
@@ -194,6 +205,8 @@ def test_every_answer_carrying_stored_bytes_is_inert(answers: list[Answer]) -> N
         "/api/v1/models/{name}/versions/{ref}/files/{path:path}",
         "/api/2.0/mlflow-artifacts/artifacts/{path:path}",
         "/api/v1/projects/{project}/runs/{run_id}/logs.txt",
+        "/get-artifact",
+        "/model-versions/get-artifact",
     }, "the seeding no longer reaches every door: fix stored_payloads.py"
     for file in ACTIVE:  # each active file is served by each download route
         assert len({a.route for a in carrying if a.url.endswith("/" + file)}) >= 4, file

@@ -131,6 +131,8 @@ _MLFLOW_READ = (
     "GET /api/2.0/mlflow/artifacts/list",
     "GET /api/2.0/mlflow-artifacts/presigned/{path:path}",
     "GET /api/3.0/mlflow/server-info",
+    "GET /get-artifact",
+    "GET /model-versions/get-artifact",
     "GET /api/2.0/mlflow/logged-models/{model_id}",
     "GET /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories",
     "POST /api/2.0/mlflow/logged-models/search",
@@ -198,10 +200,25 @@ def _table(*groups: tuple[Permission, tuple[str, ...]]) -> dict[str, Permission]
     return table
 
 
+def _ajax(routes: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``/ajax-api/2.0/mlflow/...`` twins of MLflow REST routes (MLflow's server serves
+    both; the twin needs what the route needs)."""
+    twins = []
+    for route in routes:
+        method, _, path = route.partition(" ")
+        for rest, ajax in (
+            ("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"),
+            ("/api/3.0/mlflow/", "/ajax-api/3.0/mlflow/"),
+        ):
+            if path.startswith(rest):
+                twins.append(f"{method} {ajax}{path.removeprefix(rest)}")
+    return tuple(twins)
+
+
 ROUTE_PERMISSIONS: dict[str, Permission] = _table(
     (Permission.PUBLIC, _PUBLIC),
-    (Permission.READ, _NATIVE_READ + _MLFLOW_READ),
-    (Permission.WRITE, _NATIVE_WRITE + _MLFLOW_WRITE),
+    (Permission.READ, _NATIVE_READ + _MLFLOW_READ + _ajax(_MLFLOW_READ)),
+    (Permission.WRITE, _NATIVE_WRITE + _MLFLOW_WRITE + _ajax(_MLFLOW_WRITE)),
     (Permission.ADMIN, _NATIVE_ADMIN),
 )
 """``"METHOD /path"`` (or ``"* /path"``) -> the permission a caller needs."""

@@ -10,13 +10,21 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from trailmark.blobs.protocol import verified_chunks
-from trailmark.mlflow_api.artifacts import ROOT, delete_files, one_entry, parse_target, save_file
+from trailmark.mlflow_api.artifacts import (
+    ROOT,
+    Target,
+    delete_files,
+    one_entry,
+    parse_target,
+    save_file,
+)
 from trailmark.server.downloads import stored_bytes
 from trailmark.server.mlflow.errors import MlflowError
 from trailmark.server.responses import JSON
@@ -50,8 +58,35 @@ async def upload_artifact(request: Request, path: str) -> Response:
 
 async def download_artifact(request: Request, path: str) -> Response:
     """Download a file of a run, a logged model or a registered model version."""
-    store: Store = request.app.state.store
-    entry = await run_in_threadpool(one_entry, store, parse_target(path))
+    return await _send(request.app.state.store, parse_target(path))
+
+
+def _query(request: Request, *names: str) -> str:
+    for name in names:
+        value = request.query_params.get(name)
+        if value:
+            return value
+    raise MlflowError(
+        "INVALID_PARAMETER_VALUE", f"Missing value for required parameter '{names[0]}'.", 400
+    )
+
+
+async def get_run_artifact(request: Request) -> Response:
+    """Download a file of a run (``?run_id=...&path=...``), as MLflow's UI and clients do."""
+    run_id = _query(request, "run_id", "run_uuid")
+    target = Target("run", run_id, "", "").under(_query(request, "path"))
+    return await _send(request.app.state.store, target)
+
+
+async def get_model_version_artifact(request: Request) -> Response:
+    """Download a file of a registered model version (``?name=...&version=...&path=...``)."""
+    name, version = _query(request, "name"), _query(request, "version")
+    target = Target("registry", name, version, "").under(_query(request, "path"))
+    return await _send(request.app.state.store, target)
+
+
+async def _send(store: Store, target: Target) -> Response:
+    entry = await run_in_threadpool(one_entry, store, target)
     digest = str(entry.digest)
     chunks = verified_chunks(store.blobs.read(digest), digest, f"artifact {entry.path!r}")
     # Inert (trailmark.server.downloads): images and text inline for MLflow's UI, the rest
@@ -118,6 +153,25 @@ def add_routes(router: APIRouter) -> None:
         methods=["DELETE"],
         summary="Delete a run's or a loose file or folder.",
         response_model=views.MlflowEmpty,
+    )
+    file_answer: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"application/octet-stream": {}}, "description": "The file."}
+    }
+    router.add_api_route(
+        "/get-artifact",
+        get_run_artifact,
+        methods=["GET"],
+        summary="Download a file of a run (MLflow's UI route).",
+        response_class=StreamingResponse,
+        responses=file_answer,
+    )
+    router.add_api_route(
+        "/model-versions/get-artifact",
+        get_model_version_artifact,
+        methods=["GET"],
+        summary="Download a file of a registered model version (MLflow's UI route).",
+        response_class=StreamingResponse,
+        responses=file_answer,
     )
     router.add_api_route(
         "/api/2.0/mlflow-artifacts/mpu/{action}/{path:path}",

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -73,4 +74,34 @@ def build_routers() -> tuple[APIRouter, ...]:
             response_model=endpoint.response,
             response_model_exclude_none=True,
         )
+    for router in routers.values():
+        _add_ajax_routes(router)
     return tuple(routers[group] for group in GROUPS)
+
+
+AJAX_PREFIXES = {
+    "/api/2.0/mlflow/": "/ajax-api/2.0/mlflow/",
+    "/api/3.0/mlflow/": "/ajax-api/3.0/mlflow/",
+}
+
+
+def ajax_path(path: str) -> str | None:
+    """The ``/ajax-api/...`` twin MLflow's server gives a REST path (its UI and some client
+    helpers call those), or None."""
+    for rest, ajax in AJAX_PREFIXES.items():
+        if path.startswith(rest):
+            return ajax + path.removeprefix(rest)
+    return None
+
+
+def _add_ajax_routes(router: APIRouter) -> None:
+    """Serve each MLflow REST route of ``router`` under its ``/ajax-api`` path too (the
+    same handler, the same guard; left out of the API schema)."""
+    for route in list(router.routes):
+        if not isinstance(route, APIRoute):
+            continue
+        twin = ajax_path(route.path)
+        if twin is not None:
+            router.add_api_route(
+                twin, route.endpoint, methods=sorted(route.methods or ()), include_in_schema=False
+            )
