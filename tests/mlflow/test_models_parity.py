@@ -244,3 +244,23 @@ def test_get_artifact_routes(server: ServerProcess, tmp_path: Path, experiment_n
     )
     assert got.status_code == 200, got.text
     assert got.content == b"w=1"
+
+
+def test_search_logged_models_by_and_ordered_by_a_metric(client: Any, experiment_name: str) -> None:
+    """``metrics.KEY`` compares and orders by the model's latest value (highest step)."""
+    experiment_id, scored_id, other_id = _model_with_metrics(client, experiment_name)
+    run_id = client.get_logged_model(scored_id).source_run_id
+    client.log_metric(run_id, "loss", 0.75, timestamp=500, step=1, model_id=scored_id)
+
+    def ids(filter_string: str, **kwargs: Any) -> list[str]:
+        found = client.search_logged_models([experiment_id], filter_string=filter_string, **kwargs)
+        return [m.model_id for m in found]
+
+    assert ids("metrics.loss < 0.3") == [scored_id]  # 0.25 at step 2 is its latest
+    assert ids("metrics.loss > 0.3") == [other_id]
+    assert ids("metrics.accuracy >= 0.9") == [scored_id]
+    assert ids("metrics.loss > 0.3", datasets=[{"dataset_name": "eval"}]) == []
+    ordered = ids("", order_by=[{"field_name": "metrics.loss", "ascending": False}])
+    assert ordered == [other_id, scored_id]
+    ordered = ids("", order_by=[{"field_name": "metrics.accuracy", "ascending": True}])
+    assert ordered == [scored_id, other_id]  # a model without the metric comes last

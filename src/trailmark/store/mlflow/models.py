@@ -19,6 +19,7 @@ from trailmark.store.database import Database
 from trailmark.store.dialect import for_update, insert_ignoring_conflicts
 from trailmark.store.mlflow.entity_search import (
     MILLIS,
+    NUMBER,
     Attribute,
     Searchable,
     filter_sql,
@@ -160,13 +161,35 @@ def _metrics_of(conn: Connection, model_ids: list[str]) -> dict[str, list[ModelM
 def _datasets_sql(datasets: Sequence[DatasetFilter]) -> Any:
     """Models with a metric on any of ``datasets`` (MLflow's ``datasets`` search clause)."""
     c = logged_model_metrics.c
-    matches = [
-        c.dataset_name == d.name
-        if d.digest is None
-        else and_(c.dataset_name == d.name, c.dataset_digest == d.digest)
-        for d in datasets
-    ]
-    return exists().where(c.model_id == logged_models.c.id, or_(*matches))
+    return exists().where(c.model_id == logged_models.c.id, _dataset_match(datasets))
+
+
+def _dataset_match(datasets: Sequence[DatasetFilter]) -> Any:
+    c = logged_model_metrics.c
+    return or_(
+        *(
+            c.dataset_name == d.name
+            if d.digest is None
+            else and_(c.dataset_name == d.name, c.dataset_digest == d.digest)
+            for d in datasets
+        )
+    )
+
+
+def _latest_metric(key: str, datasets: Sequence[DatasetFilter]) -> Attribute:
+    """A model's latest value of metric ``key`` (highest step, then time, then value; on
+    one of ``datasets`` if any), as MLflow compares and orders logged models by it."""
+    c = logged_model_metrics.c
+    query = select(c.value).where(c.model_id == logged_models.c.id, c.key == key)
+    if datasets:
+        query = query.where(_dataset_match(datasets))
+    latest = query.order_by(c.step.desc(), c.timestamp_ms.desc(), c.value.desc()).limit(1)
+    return Attribute(latest.scalar_subquery(), NUMBER, nullable=True)
+
+
+def _metric_searchable(key: str, latest: Attribute) -> Searchable:
+    """A searchable whose metric ``key`` is its latest value (compared as an attribute)."""
+    return Searchable(attributes={}, special={("metric", key): latest})
 
 
 def _query() -> Any:
@@ -268,15 +291,28 @@ class LoggedModelStore:
         query = _query().where(
             logged_models.c.project_id.in_(project_ids), logged_models.c.deleted_at.is_(None)
         )
-        where = filter_sql(items, SEARCHABLE, dialect)
+        metric_items = [item for item in items if item.kind == "metric"]
+        where = filter_sql([i for i in items if i.kind != "metric"], SEARCHABLE, dialect)
         if where is not None:
             query = query.where(where)
-        if datasets:
+        for item in metric_items:
+            latest = _latest_metric(item.key, datasets)
+            query = query.where(filter_sql([item], _metric_searchable(item.key, latest), dialect))
+        if datasets and not metric_items:
             query = query.where(_datasets_sql(datasets))
-        clauses = []
+        clauses: list[Any] = []
         for order in order_by:
             key = str(order.get("field_name", "creation_timestamp")).removeprefix("attributes.")
             ascending = bool(order.get("ascending", True))
+            if key.startswith("metrics."):
+                wanted = list(datasets)
+                if order.get("dataset_name"):
+                    digest = order.get("dataset_digest")
+                    wanted = [DatasetFilter(str(order["dataset_name"]), digest and str(digest))]
+                latest = _latest_metric(key.removeprefix("metrics."), wanted)
+                ordered = latest.expr.asc() if ascending else latest.expr.desc()
+                clauses.append(ordered.nulls_last())
+                continue
             clauses += order_sql("attribute", key, ascending, SEARCHABLE, dialect)
         clauses += [logged_models.c.created_at.desc(), logged_models.c.id]
         query = query.order_by(*clauses).limit(page.limit + 1).offset(page.offset)
