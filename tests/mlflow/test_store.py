@@ -177,6 +177,10 @@ def test_migration_0004_upgrades_an_older_database(database: Database) -> None:
     from trailmark.store.schema import migrations_table, runs
 
     with database.write() as conn:  # back to the schema before 0004
+        conn.execute(text("DROP TABLE logged_model_metrics"))  # 0008 refers to logged_models
+        conn.execute(
+            delete(migrations_table).where(migrations_table.c.name == "0008_logged_model_metrics")
+        )
         conn.execute(text("DROP TABLE logged_models"))
         conn.execute(text('ALTER TABLE projects DROP COLUMN "deleted_at"'))
         conn.execute(text('ALTER TABLE projects DROP COLUMN "properties"'))
@@ -184,7 +188,7 @@ def test_migration_0004_upgrades_an_older_database(database: Database) -> None:
         conn.execute(delete(migrations_table).where(migrations_table.c.name == "0004_mlflow"))
         pid = ensure_project(conn, "old")  # rows written by the older code
         conn.execute(runs.insert().values(new_run_row("old1", pid)))
-    assert migrate(database) == ["0004_mlflow"]
+    assert migrate(database) == ["0004_mlflow", "0008_logged_model_metrics"]
     assert migrate(database) == []
     with database.read() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("projects")}
