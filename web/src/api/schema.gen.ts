@@ -1128,8 +1128,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create an experiment (a Trailmark project); artifacts always go through this server.
-         * @description Create an experiment (a Trailmark project); artifacts always go through this server.
+         * Create an experiment (a Trailmark project). Without ``artifact_location`` its
+         * @description Create an experiment (a Trailmark project). Without ``artifact_location`` its
+         *         artifacts go through this server; with one, the location is kept as a string and the
+         *         client writes its runs' files there itself (the server never touches it).
          */
         post: operations["mlflow_create_experiment_api_2_0_mlflow_experiments_create_post"];
         delete?: never;
@@ -1633,16 +1635,58 @@ export interface paths {
          */
         get: operations["download_artifact_api_2_0_mlflow_artifacts_artifacts__path__get"];
         /**
-         * Upload a file of a run or a logged model.
-         * @description Upload a file of a run or logged model (stored once per content, verified by sha256).
+         * Upload a file of a run, a logged model, or under any safe relative path.
+         * @description Upload a file of a run, a logged model, or any safe relative path (a loose file).
+         *
+         *     Stored once per content, verified by sha256 while it streams in.
          */
         put: operations["upload_artifact_api_2_0_mlflow_artifacts_artifacts__path__put"];
         post?: never;
         /**
-         * Delete a run's file or folder.
-         * @description Delete a run's file, or every file under a folder of it.
+         * Delete a run's or a loose file or folder.
+         * @description Delete a run's or a loose file, or every file under a folder of it.
          */
         delete: operations["delete_artifact_api_2_0_mlflow_artifacts_artifacts__path__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/get-artifact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file of a run (MLflow's UI route).
+         * @description Download a file of a run (``?run_id=...&path=...``), as MLflow's UI and clients do.
+         */
+        get: operations["get_run_artifact_get_artifact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/model-versions/get-artifact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file of a registered model version (MLflow's UI route).
+         * @description Download a file of a registered model version (``?name=...&version=...&path=...``).
+         */
+        get: operations["get_model_version_artifact_model_versions_get_artifact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1846,8 +1890,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Logged models of some experiments matching a filter (name, status, tags, params).
-         * @description Logged models of some experiments matching a filter (name, status, tags, params).
+         * Logged models of some experiments matching a filter and, if given, datasets.
+         * @description Logged models of some experiments matching a filter and, if given, datasets.
+         *
+         *         The filter names attributes, tags and params; with ``datasets``, only the models with a
+         *         metric on one of them are kept.
          */
         post: operations["mlflow_search_logged_models_api_2_0_mlflow_logged_models_search_post"];
         delete?: never;
@@ -7048,6 +7095,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_run_artifact_get_artifact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+        };
+    };
+    get_model_version_artifact_model_versions_get_artifact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
                 };
             };
         };
