@@ -212,7 +212,7 @@ def test_get_artifact_routes(server: ServerProcess, tmp_path: Path, experiment_n
     """``/get-artifact`` (a run's file) and ``/model-versions/get-artifact`` (a version's)."""
     import mlflow
 
-    client = mlflow.MlflowClient(server.url)
+    client = mlflow.MlflowClient(server.url, registry_uri=server.url)
     experiment_id = client.create_experiment(experiment_name)
     run_id = client.create_run(experiment_id).info.run_id
     source = tmp_path / "model" / "weights.txt"
