@@ -154,27 +154,34 @@ def test_first_versions_of_a_new_registered_model(replicas: Replicas) -> None:
     finally:
         store.close()
     for round_ in range(ROUNDS):
-        name = f"fresh-{round_}"
-        body = {"name": name, "source": "runs:/trained/model"}
+        # Natively, a model's first version creates the model: the racers all make it new.
+        # Through MLflow (as in MLflow) the model is created first, then its versions race.
+        name, registered = f"fresh-{round_}", f"registered-{round_}"
+        created = replicas.race([post(f"{MLFLOW}/registered-models/create", {"name": registered})])
+        assert created[0].status_code == 200, created[0].text
+        body = {"name": registered, "source": "runs:/trained/model"}
         native = {"source": "runs/trained/model"}
         requests = [
             post(f"{MLFLOW}/model-versions/create", body)
-            if i % 3
+            if (i // 2) % 2  # each kind through both replicas (the i-th goes to replica i % 2)
             else post(f"/api/v1/models/{name}/versions", native)
-            for i in range(RACERS)
+            for i in range(2 * RACERS)
         ]
         responses = replicas.race(requests)
+        natives = [r for i, r in enumerate(responses) if not (i // 2) % 2]
+        mlflows = [r for i, r in enumerate(responses) if (i // 2) % 2]
         no_server_errors(responses)
         assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
-        numbers = [
-            int(r.json()["model_version"]["version"])
-            if "model_version" in r.json()
-            else r.json()["version"]
-            for r in responses
-        ]
-        assert sorted(numbers) == list(range(1, RACERS + 1))
-        listed = replicas.clients[0].get(f"/api/v1/models/{name}/versions").json()
-        assert sorted(v["version"] for v in listed["versions"]) == list(range(1, RACERS + 1))
+        for model, answers in ((name, natives), (registered, mlflows)):
+            numbers = [
+                int(r.json()["model_version"]["version"])
+                if "model_version" in r.json()
+                else r.json()["version"]
+                for r in answers
+            ]
+            assert sorted(numbers) == list(range(1, RACERS + 1)), model
+            listed = replicas.clients[0].get(f"/api/v1/models/{model}/versions").json()
+            assert sorted(v["version"] for v in listed["versions"]) == list(range(1, RACERS + 1))
 
 
 def test_project_and_experiment_create_of_one_name(replicas: Replicas) -> None:

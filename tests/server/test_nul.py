@@ -197,7 +197,11 @@ def test_mlflow_identifiers_with_nul_are_refused(client: TestClient) -> None:
         ("tag key", "runs/set-tag", {"run_id": run_id, "key": NUL, "value": "v"}),
         ("param key", "runs/log-batch", {"run_id": run_id, "params": [{"key": NUL}]}),
         ("tag key", "runs/log-batch", {"run_id": run_id, "tags": [{"key": NUL}]}),
-        ("metric key", "runs/log-metric", {"run_id": run_id, "key": NUL, "value": 1}),
+        (
+            "metric key",
+            "runs/log-metric",
+            {"run_id": run_id, "key": NUL, "value": 1, "timestamp": 0, "step": 0},
+        ),
         (
             "tag key",
             "experiments/set-experiment-tag",
