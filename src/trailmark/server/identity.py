@@ -3,11 +3,13 @@
 The guard (:mod:`trailmark.server.access`) calls the app's authenticator,
 ``app.state.identify``, once per request and puts what it returns in the ASGI scope;
 handlers read it with :func:`current_user` (a FastAPI dependency) or
-:func:`current_identity`. Until accounts exist every request is ``"anonymous"``. Behind a
-trusted proxy that authenticates, :func:`from_header` reads the user from a header the
-proxy sets (never enable that on a server clients reach directly: anyone could send it).
+:func:`current_identity`. While no accounts exist every request is ``"anonymous"``; once
+they do, :mod:`trailmark.server.access.authenticate` finds the user from an API key, a
+password or a session cookie. Behind a trusted proxy that authenticates,
+:func:`from_header` reads the user from a header the proxy sets (never enable that on a
+server clients reach directly: anyone could send it).
 
-Example (for later)::
+Example::
 
     app.state.identify = from_header("X-Forwarded-User")
 """
@@ -35,6 +37,19 @@ class Identity:
     name: str
     authenticated: bool = False
     """Whether an authenticator vouched for ``name`` (``False`` for anonymous callers)."""
+    user_id: int | None = None
+    """The account's id (``None``: anonymous, or a name a proxy header gave)."""
+    admin: bool = False
+    """A server admin: every resource, users, teams, webhooks and the audit log."""
+    read_only: bool = False
+    """Signed in with a read-only API key: nothing that changes data is allowed."""
+    via: str = "none"
+    """How the caller proved who they are: ``"key"``, ``"session"``, ``"basic"``,
+    ``"header"`` or ``"none"``."""
+    team_ids: frozenset[int] = frozenset()
+    """The teams the account belongs to (their grants count as the user's)."""
+    service: bool = False
+    """A service account (keys only, for CI and training clusters)."""
 
 
 ANONYMOUS_IDENTITY = Identity(ANONYMOUS)
@@ -54,7 +69,9 @@ def from_header(header: str) -> Authenticator:
     def identify(connection: HTTPConnection) -> Identity:
         value = connection.headers.get(header)
         return (
-            Identity(check_name("user", value), authenticated=True) if value else ANONYMOUS_IDENTITY
+            Identity(check_name("user", value), authenticated=True, via="header")
+            if value
+            else ANONYMOUS_IDENTITY
         )
 
     return identify

@@ -6,11 +6,23 @@ dashboard's static files). A route missing here is refused by the guard with 403
 ``tests/server/test_guard.py`` fails until it is declared: adding a route means choosing
 who may call it.
 
-- ``public``: anyone, even once accounts exist (health, the API schema, the dashboard's
-  files, MLflow's "no such endpoint" answers).
-- ``read``: looks without changing anything (MLflow's POST searches are reads).
-- ``write``: logs, uploads and edits runs, artifacts and models.
-- ``admin``: changes the server's own behaviour or deletes whole projects (webhooks).
+While no accounts exist every caller may do everything (the bind check keeps such a
+server on loopback). Once they do (:mod:`.policy`):
+
+- ``public``: anyone, even anonymous (health, the API schema, the dashboard's files,
+  MLflow's "no such endpoint" answers, signing in).
+- ``signed_in``: any signed-in user; the route touches no one resource (one's own keys,
+  listings that the handler filters to what the caller may read).
+- ``read``: a viewer of the route's resource (found by its locator in :mod:`.resources`);
+  looks without changing anything (MLflow's POST searches are reads).
+- ``write``: an editor of the route's resource (read-only keys refused); logs, uploads and
+  edits runs, artifacts and models. Writing to a resource that does not exist yet creates
+  it: any signed-in writer may, and becomes its admin.
+- ``admin``: an admin of the route's resource (delete a project, manage its members).
+- ``server``: server admins only (webhooks, users, teams, the audit log).
+
+Each group below is one tuple: add a route to the tuple of the permission it needs (and,
+unless it is ``public``, ``signed_in`` or ``server``, its locator to :mod:`.resources`).
 """
 
 from __future__ import annotations
@@ -20,9 +32,11 @@ from enum import StrEnum
 
 class Permission(StrEnum):
     PUBLIC = "public"
+    SIGNED_IN = "signed_in"
     READ = "read"
     WRITE = "write"
     ADMIN = "admin"
+    SERVER = "server"
 
 
 _PUBLIC = (
@@ -33,7 +47,11 @@ _PUBLIC = (
     "* /api/3.0/mlflow/{rest:path}",
     "* /api/2.0/mlflow-artifacts/{rest:path}",
     "* /ajax-api/{rest:path}",
+    "POST /api/v1/auth/sign-in",
+    "GET /api/v1/auth/me",
 )
+
+_SIGNED_IN = ("POST /api/v1/auth/sign-out",)
 
 _NATIVE_READ = (
     "GET /api/v1/projects",
@@ -107,8 +125,9 @@ _NATIVE_WRITE = (
     "DELETE /api/v1/models/{name}/aliases/{alias}",
 )
 
-_NATIVE_ADMIN = (
-    "DELETE /api/v1/projects/{project}",
+_NATIVE_ADMIN = ("DELETE /api/v1/projects/{project}",)
+
+_SERVER = (
     "GET /api/v1/webhooks",
     "POST /api/v1/webhooks",
     "GET /api/v1/webhooks/{webhook_id}",
@@ -220,5 +239,7 @@ ROUTE_PERMISSIONS: dict[str, Permission] = _table(
     (Permission.READ, _NATIVE_READ + _MLFLOW_READ + _ajax(_MLFLOW_READ)),
     (Permission.WRITE, _NATIVE_WRITE + _MLFLOW_WRITE + _ajax(_MLFLOW_WRITE)),
     (Permission.ADMIN, _NATIVE_ADMIN),
+    (Permission.SIGNED_IN, _SIGNED_IN),
+    (Permission.SERVER, _SERVER),
 )
 """``"METHOD /path"`` (or ``"* /path"``) -> the permission a caller needs."""
