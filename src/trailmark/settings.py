@@ -151,6 +151,20 @@ CLIENT_SETTINGS: tuple[Setting, ...] = (
         "$XDG_RUNTIME_DIR/trailmark or $TMPDIR/trailmark-<uid>",
         "Private (0700) dir for the ingest service's socket.",
     ),
+    Setting(
+        "api_key",
+        "TRAILMARK_API_KEY",
+        "",
+        "API key sent to the server (`Authorization: Bearer ...`) by runs, `Api` and "
+        "`trailmark sync`; wins over the key `trailmark login` stored. Never logged.",
+    ),
+    Setting(
+        "config_dir",
+        "TRAILMARK_CONFIG_DIR",
+        "~/.config/trailmark",
+        "Where `trailmark login` keeps API keys (credentials.json, 0600 in a 0700 folder), "
+        "one per server URL.",
+    ),
 )
 
 SYNC_SETTINGS: tuple[Setting, ...] = (
@@ -272,6 +286,10 @@ class ClientSettings:
     ingest_service: bool = _client_default("ingest_service")
     runtime_dir: Path | None = None
     """``None``: found by :func:`runtime_dir` (its declared default is a description)."""
+    api_key: str | None = _client_default("api_key")
+    """``None``: the key ``trailmark login`` stored for the server, if any
+    (:mod:`trailmark.credentials`)."""
+    config_dir: str = _client_default("config_dir")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
@@ -310,4 +328,6 @@ class ClientSettings:
             capture_env=_env_bool(env, "capture_env"),
             ingest_service=_env_bool(env, "ingest_service"),
             runtime_dir=runtime_dir(env),
+            api_key=(env.get("TRAILMARK_API_KEY") or "").strip() or None,
+            config_dir=env.get("TRAILMARK_CONFIG_DIR") or _client_default("config_dir"),
         )

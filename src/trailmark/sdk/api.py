@@ -47,7 +47,7 @@ class Api:
             url = cfg.url
         self.backend: Backend
         if url:
-            self.backend = HttpBackend(url)
+            self.backend = HttpBackend(url, api_key=cfg.api_key)
         else:
             data_dir = Path(dir).expanduser() if dir is not None else cfg.data_dir
             _wait_for_local_ingest(data_dir, cfg)

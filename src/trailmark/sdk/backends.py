@@ -127,8 +127,12 @@ class LocalBackend:
 class HttpBackend:
     """Reads a Trailmark server through its REST API."""
 
-    def __init__(self, url: str, timeout: float = 60.0) -> None:
-        self.client = Client(url, timeout=timeout)
+    def __init__(self, url: str, timeout: float = 60.0, api_key: str | None = None) -> None:
+        from trailmark.credentials import auth_for, sign_in_errors
+
+        self.client = Client(
+            url, timeout=timeout, auth=auth_for(url, api_key), errors=sign_in_errors(url)
+        )
 
     def _run_path(self, project: str, run_id: str) -> str:
         return f"/api/v1/projects/{quote(project)}/runs/{quote(run_id)}"

@@ -29,9 +29,19 @@ class HttpContent:
 
     uses_cache = True
 
-    def __init__(self, url: str, data_dir: Path, part_size: int = DEFAULT_PART_SIZE) -> None:
+    def __init__(
+        self,
+        url: str,
+        data_dir: Path,
+        part_size: int = DEFAULT_PART_SIZE,
+        api_key: str | None = None,
+    ) -> None:
+        from trailmark.credentials import auth_for, sign_in_errors
+
         self.url = url
-        self.client = Client(url, timeout=120.0)
+        self.client = Client(
+            url, timeout=120.0, auth=auth_for(url, api_key), errors=sign_in_errors(url)
+        )
         self.sessions_dir = data_dir / "uploads"
         self.part_size = part_size
         self.bytes_uploaded = 0

@@ -270,7 +270,7 @@ def _check_choice(what: str, value: str, choices: tuple[Choice, ...]) -> Choice:
 def _transport(plan: _Plan) -> Transport:
     """Where an online run's records go: a server, or the store in the data dir."""
     if plan.url:
-        return HttpTransport(plan.url)
+        return HttpTransport(plan.url, api_key=plan.settings.api_key)
     # Imported here, as HttpTransport imports its client: `import trailmark` loads neither.
     from trailmark.sdk.local_ingest.transport import WorkerTransport
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -93,14 +94,23 @@ class HttpTransport:
     their last batches all reach the server in the same instant (measured with 64 processes
     on 2 cores: p99 over 0.5 s at a 0.5 s interval, about 0.15-0.25 s at 0.15 s)."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, timeout: float = 30.0, api_key: str | None = None) -> None:
         # Imported here, when a run is wired to a server, never by `import trailmark`.
         from trailmark.client import NO_RETRY, Client, keep_http_error
+        from trailmark.credentials import auth_for
 
         # No retries in the client: the sender has its own backoff loop (honouring
         # Retry-After, bounded by finish(timeout)); retrying here too would multiply waits.
         # keep_http_error: deliver() classifies by status and Retry-After itself.
-        self._client = Client(url, timeout=timeout, retry=NO_RETRY, errors=keep_http_error)
+        self._client = Client(
+            url,
+            timeout=timeout,
+            retry=NO_RETRY,
+            errors=keep_http_error,
+            auth=auth_for(url, api_key),
+        )
+        self._url = url
+        self._told_refused = False
 
     def deliver(self, header: dict[str, Any], lines: list[bytes]) -> None:
         from trailmark.client import HttpError
@@ -111,9 +121,27 @@ class HttpTransport:
                 "POST", "/api/v1/ingest", content=body, content_type="application/x-ndjson"
             )
         except HttpError as exc:
+            if exc.status in (401, 403):
+                raise TransientError(self._refused(exc)) from exc
             if exc.status in (408, 429) or exc.status >= 500 or exc.status == 0:
                 raise TransientError(str(exc), exc.retry_after) from exc
             raise PermanentError(str(exc)) from exc
+
+    def _refused(self, exc: Exception) -> str:
+        """A server that refuses the caller's credentials (401) or role (403): the records
+        are not bad, so they stay in the spool (retried, and shipped later by ``trailmark
+        sync``) instead of being set aside; said once per run, not at every retry."""
+        from trailmark.credentials import SIGN_IN_HINT
+
+        message = (
+            f"{self._url} refused the run's records ({exc}); {SIGN_IN_HINT}. Nothing is "
+            "lost: they stay in the spool, and `trailmark sync` ships them once the key is "
+            "accepted"
+        )
+        if not self._told_refused:
+            self._told_refused = True
+            warnings.warn(f"trailmark: {message}", stacklevel=1)
+        return message
 
     def close(self) -> None:
         self._client.close()
