@@ -5,7 +5,7 @@ server`` and ``trailmark ui`` come from the declaration."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,49 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         multiple=True,
         field="allowed_hosts",
     ),
+    Setting(
+        "oidc_issuer",
+        "TRAILMARK_OIDC_ISSUER",
+        "",
+        "Single sign-on: the OpenID Connect provider's issuer URL (https, or http on loopback), e.g. https://keycloak.example.com/realms/ml; its /.well-known/openid-configuration is read on first use. Needs `pip install 'trailmark[sso]'` and --oidc-client-id. See docs/sso.md.",
+    ),
+    Setting(
+        "oidc_client_id",
+        "TRAILMARK_OIDC_CLIENT_ID",
+        "",
+        "Single sign-on: the client id registered with the provider for this server (ID tokens must name it as their audience).",
+    ),
+    Setting(
+        "oidc_client_secret",
+        "TRAILMARK_OIDC_CLIENT_SECRET",
+        "",
+        "Single sign-on: the client secret of --oidc-client-id; set it in the environment rather than on the command line (it is never printed). Unset: a public client (PKCE only).",
+    ),
+    Setting(
+        "oidc_teams_claim",
+        "TRAILMARK_OIDC_TEAMS_CLAIM",
+        "",
+        "Single sign-on: an ID-token claim (e.g. groups) listing team names; at each sign-in the user is made a member of every existing team it names and removed from the others. Unset: teams are managed in Trailmark only.",
+    ),
+    Setting(
+        "oidc_label",
+        "TRAILMARK_OIDC_LABEL",
+        "Sign in with SSO",
+        "Single sign-on: the text of the dashboard's sign-in button.",
+    ),
+    Setting(
+        "sso_only",
+        "TRAILMARK_SSO_ONLY",
+        "false",
+        "Single sign-on only: password sign-in is refused (API keys still work). Needs --oidc-issuer.",
+        bool,
+    ),
+    Setting(
+        "public_url",
+        "TRAILMARK_PUBLIC_URL",
+        "",
+        "The URL users reach the server at (e.g. https://trailmark.example.com behind a proxy): the SSO redirect URI is this plus /api/v1/auth/oidc/callback. Unset: taken from each request.",
+    ),
 )
 
 
@@ -100,6 +143,14 @@ class ServerSettings:
     access_log: bool = _default("access_log")
     allowed_hosts: tuple[str, ...] = _default("allowed_host")
     """Host names answered besides loopback names and the bound host (see server.hosts)."""
+    oidc_issuer: str | None = _default("oidc_issuer")
+    """Single sign-on (see trailmark.server.access.oidc); None: off."""
+    oidc_client_id: str | None = _default("oidc_client_id")
+    oidc_client_secret: str | None = field(default=_default("oidc_client_secret"), repr=False)
+    oidc_teams_claim: str | None = _default("oidc_teams_claim")
+    oidc_label: str = _default("oidc_label")
+    sso_only: bool = _default("sso_only")
+    public_url: str | None = _default("public_url")
     dedicated_process: bool = False
     """The process serves only this app (``trailmark server``): it may tune the garbage
     collector for it (see trailmark.collector). Off for an app embedded in another process."""
