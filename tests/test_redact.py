@@ -299,3 +299,37 @@ def test_redact_entries_is_the_same_rule_for_params_and_tags() -> None:
         "model": "gpt2",
         "note": REDACTED,
     }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["another key", "sort_key", "key", "primary_key", "keyboard", "foreign-key", "cache_key"],
+)
+def test_names_with_key_in_them_are_not_secret_names(name: str) -> None:
+    """A key is an everyday word in ML and data code (a sort key, a tag named "another
+    key"); only keys named for what they unlock are secrets."""
+    assert not is_secret_name(name)
+    assert redact({name: "value"}) == {name: "value"}
+    assert redact_entries({name: "value"}) == {name: "value"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "api_key",
+        "API_KEY",
+        "secret_key",
+        "aws_secret_access_key",
+        "password",
+        "token",
+        "auth_token",
+        "x-api-key",
+        "openai_key",
+        "ssh_key",
+        "encryption_key",
+        "WANDB_API_KEY",
+    ],
+)
+def test_keys_named_for_what_they_unlock_stay_redacted(name: str) -> None:
+    assert is_secret_name(name)
+    assert redact_entries({name: "s3cr3t-value"}) == {name: REDACTED}

@@ -26,13 +26,54 @@ from typing import Any, Final
 
 REDACTED: Final = "[redacted]"
 
+SECRET_KEY_WORDS: Final = (
+    "API",
+    "AUTH",
+    "ACCOUNT",
+    "ADMIN",
+    "CLIENT",
+    "DEPLOY",
+    "ENCRYPTION",
+    "HMAC",
+    "INGEST",
+    "INGESTION",
+    "LICENSE",
+    "MASTER",
+    "SERVICE",
+    "SESSION",
+    "SIGNING",
+    "SSH",
+    "STORAGE",
+    "SUBSCRIPTION",
+    "WEBHOOK",
+    "WRITE",
+    # providers whose keys people name after them (``openai_key``)
+    "ANTHROPIC",
+    "COHERE",
+    "COMET",
+    "GEMINI",
+    "GOOGLE",
+    "GROQ",
+    "HF",
+    "HUGGINGFACE",
+    "MISTRAL",
+    "NEPTUNE",
+    "OPENAI",
+    "STRIPE",
+    "WANDB",
+)
+"""What makes a ``..._KEY`` name a secret: ``API_KEY``, ``openai_key``, ``ssh-key``. A key
+is otherwise an ordinary word in ML and data code (``sort_key``, ``primary_key``, a tag
+named ``another key``), so ``*_KEY`` alone is not a secret name; ``*SECRET*``,
+``*ACCESS_KEY*`` and ``*PRIVATE_KEY*`` catch the rest."""
+
 SECRET_NAME_PATTERNS: Final = (
     "TOKEN",
     "*_TOKEN",
     "*_TOKEN_*",
     "SECRET",
     "*SECRET*",
-    "*_KEY",
+    *(pattern for word in SECRET_KEY_WORDS for pattern in (f"{word}_KEY", f"*_{word}_KEY")),
     "APIKEY",
     "*_APIKEY",
     "*ACCESS_KEY*",
