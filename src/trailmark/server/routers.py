@@ -12,13 +12,16 @@ from fastapi import APIRouter
 from trailmark.server.mlflow import errors as mlflow_errors
 from trailmark.server.mlflow import routes as mlflow_routes
 from trailmark.server.routes import (
+    accounts,
     artifacts,
+    audit,
     blobs,
     charts,
     files,
     ingest,
     lineage,
     logs,
+    members,
     metrics,
     previews,
     projects,
@@ -43,6 +46,9 @@ NATIVE_ROUTERS: tuple[APIRouter, ...] = tuple(
         previews,
         webhooks,
         lineage,
+        accounts,
+        members,
+        audit,
     )
 )
 

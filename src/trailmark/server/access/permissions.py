@@ -137,6 +137,44 @@ _SERVER = (
     "GET /api/v1/webhooks/{webhook_id}/deliveries",
 )
 
+# The accounts API (server/routes/accounts.py, members.py, audit.py): one's own keys and
+# password; users, teams and the audit log for server admins; a resource's members and
+# visibility for its admins; what the caller may do on a resource for anyone who reads it.
+_ACCOUNTS_SIGNED_IN = (
+    "GET /api/v1/me/keys",
+    "POST /api/v1/me/keys",
+    "DELETE /api/v1/me/keys/{key_id}",
+    "PUT /api/v1/me/password",
+)
+
+_ACCOUNTS_SERVER = (
+    "GET /api/v1/users",
+    "POST /api/v1/users",
+    "PATCH /api/v1/users/{user}",
+    "GET /api/v1/users/{user}/keys",
+    "POST /api/v1/users/{user}/keys",
+    "DELETE /api/v1/users/{user}/keys/{key_id}",
+    "GET /api/v1/teams",
+    "POST /api/v1/teams",
+    "DELETE /api/v1/teams/{team}",
+    "PUT /api/v1/teams/{team}/members/{user}",
+    "DELETE /api/v1/teams/{team}/members/{user}",
+    "GET /api/v1/audit",
+)
+
+_MEMBERS_ADMIN = tuple(
+    f"{method} {base}{tail}"
+    for base in ("/api/v1/projects/{project}", "/api/v1/models/{name}")
+    for method, tail in (
+        ("GET", "/members"),
+        ("PUT", "/members/{principal}"),
+        ("DELETE", "/members/{principal}"),
+        ("PUT", "/visibility"),
+    )
+)
+
+_ACCESS_READ = ("GET /api/v1/projects/{project}/access", "GET /api/v1/models/{name}/access")
+
 _MLFLOW_READ = (
     "GET /api/2.0/mlflow/experiments/get",
     "GET /api/2.0/mlflow/experiments/get-by-name",
@@ -241,5 +279,9 @@ ROUTE_PERMISSIONS: dict[str, Permission] = _table(
     (Permission.ADMIN, _NATIVE_ADMIN),
     (Permission.SIGNED_IN, _SIGNED_IN),
     (Permission.SERVER, _SERVER),
+    (Permission.SIGNED_IN, _ACCOUNTS_SIGNED_IN),
+    (Permission.SERVER, _ACCOUNTS_SERVER),
+    (Permission.ADMIN, _MEMBERS_ADMIN),
+    (Permission.READ, _ACCESS_READ),
 )
 """``"METHOD /path"`` (or ``"* /path"``) -> the permission a caller needs."""
