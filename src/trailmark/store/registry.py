@@ -42,6 +42,7 @@ from trailmark.store.model_views import (
     version_views,
     versions_query,
 )
+from trailmark.store.schema import grants
 from trailmark.store.schema_artifacts import (
     model_aliases,
     model_events,
@@ -149,6 +150,12 @@ class ModelRegistry:
             payload = _payload(row.name, None, "model_deleted", {}, user, time.time(), None)
             enqueue(conn, "model_deleted", row.name, payload)
             conn.execute(delete(registered_models).where(registered_models.c.id == row.id))
+            # its members' roles go with it (a new model may get the same id on SQLite)
+            conn.execute(
+                delete(grants).where(
+                    grants.c.resource_kind == "model", grants.c.resource_id == row.id
+                )
+            )
 
     # versions
 
