@@ -18,7 +18,7 @@ from trailmark.store.dialect import insert_ignoring_conflicts
 from trailmark.store.filters import run_filter, run_order
 from trailmark.store.large_metadata import delete_large_metadata, merged_metadata
 from trailmark.store.offsets import check_offset
-from trailmark.store.schema import chunks, projects, runs, series, writers
+from trailmark.store.schema import chunks, grants, projects, runs, series, writers
 from trailmark.store.upserts import insert_new
 from trailmark.store.views import project_view, run_view
 from trailmark.validation import (
@@ -147,6 +147,12 @@ class RunStore:
             _delete_run_data(conn, run_ids)
             conn.execute(delete(runs).where(runs.c.project_id == pid))
             conn.execute(delete(projects).where(projects.c.id == pid))
+            # its members' roles go with it (a new project may get the same id on SQLite)
+            conn.execute(
+                delete(grants).where(
+                    grants.c.resource_kind == "project", grants.c.resource_id == pid
+                )
+            )
 
     def columns(self, name: str) -> dict[str, list[str]]:
         """Config paths (nested keys joined by "."), summary and property keys used in a project."""

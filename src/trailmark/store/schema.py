@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Connection,
     Float,
@@ -49,6 +50,8 @@ projects = Table(
     # 0004_mlflow: soft delete (MLflow's lifecycle stage) and MLflow experiment tags
     Column("deleted_at", Float, nullable=True),
     Column("properties", Json, nullable=True),
+    # 0010_accounts: 'private' (members only; NULL means private) or 'internal'
+    Column("visibility", String(16), nullable=True),
 )
 
 runs = Table(
@@ -195,6 +198,111 @@ run_metadata = Table(
     Column("run_id", String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("path", String(MAX_KEY_LENGTH), primary_key=True),
     Column("value", Json, nullable=True),
+)
+
+# 0010_accounts: users, their API keys and sign-in sessions, teams, roles granted on projects
+# and registered models, and the audit log (see trailmark.store.accounts).
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+    Column("display_name", String(MAX_NAME_LENGTH), nullable=True),
+    Column("email", String(MAX_NAME_LENGTH), nullable=True),
+    # argon2id; NULL: no password (SSO only, or a service account that signs in with keys)
+    Column("password_hash", String(256), nullable=True),
+    Column("is_admin", Boolean, nullable=False),
+    Column("is_service", Boolean, nullable=False),
+    # "issuer|sub" of the OpenID Connect identity linked to the user
+    Column("oidc_subject", String(1024), nullable=True, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("disabled_at", Float, nullable=True),
+    Column("last_sign_in_at", Float, nullable=True),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    # sha256 hex of the key; the key itself is shown once and never stored
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("read_only", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("last_used_at", Float, nullable=True),
+    Column("revoked_at", Float, nullable=True),
+    Index("ix_api_keys_user", "user_id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # sha256 hex of the cookie's token
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("client", String(128), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    Index("ix_sessions_user", "user_id"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+    Column("description", NulSafeText, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team_id", BigId, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_team_members_user", "user_id"),
+)
+
+# a role on a project or registered model (resource_id: projects.id or registered_models.id)
+# for a user or a team (principal_id: users.id or teams.id)
+grants = Table(
+    "grants",
+    metadata,
+    Column("resource_kind", String(16), primary_key=True),
+    Column("resource_id", BigId, primary_key=True, autoincrement=False),
+    Column("principal_kind", String(16), primary_key=True),
+    Column("principal_id", BigId, primary_key=True, autoincrement=False),
+    Column("role", String(16), nullable=False),
+    Column("granted_by", String(MAX_NAME_LENGTH), nullable=False),
+    Column("granted_at", Float, nullable=False),
+    Index("ix_grants_principal", "principal_kind", "principal_id"),
+)
+
+# append-only: the store has no update or delete for it
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(MAX_NAME_LENGTH), nullable=False),
+    Column("actor_id", BigInteger, nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("method", String(16), nullable=True),
+    Column("route", String(512), nullable=True),
+    Column("resource", String(512), nullable=True),
+    Column("status", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("client", String(128), nullable=True),
+    Column("detail", Json, nullable=False),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_actor_at", "actor", "at"),
+    Index("ix_audit_events_action_at", "action", "at"),
 )
 
 migrations_table = Table(

@@ -184,6 +184,8 @@ registered_models = Table(
     Column("created_by", String(MAX_NAME_LENGTH), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # 0010_accounts: 'private' (members only; NULL means private) or 'internal'
+    Column("visibility", String(16), nullable=True),
 )
 
 model_versions = Table(

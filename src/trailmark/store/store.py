@@ -25,6 +25,7 @@ from trailmark.store.uploads import UploadStore
 from trailmark.store.webhooks import WebhookStore
 
 if TYPE_CHECKING:
+    from trailmark.store.accounts import AccountStore
     from trailmark.store.mlflow.facade import MlflowStore
 
 
@@ -55,6 +56,14 @@ class Store:
         from trailmark.store.mlflow.facade import MlflowStore
 
         return MlflowStore(self.db, self.registry)
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        """Users, API keys, sessions, teams, grants and the audit log (built on first use,
+        like :attr:`mlflow`)."""
+        from trailmark.store.accounts import AccountStore
+
+        return AccountStore(self.db)
 
     @classmethod
     def open(

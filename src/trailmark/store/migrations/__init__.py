@@ -63,6 +63,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
         "0007_webhook_secrets_sealed",
         "0008_logged_model_metrics",
         "0009_loose_artifacts",
+        "0010_accounts",
     )
 ]
 
