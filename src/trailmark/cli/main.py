@@ -11,6 +11,7 @@ import click
 from trailmark._version import __version__
 from trailmark.cli.gc import gc_command
 from trailmark.cli.importer import import_group
+from trailmark.cli.login import login_command, logout_command
 from trailmark.cli.models import models_group
 from trailmark.cli.options import setting_options
 from trailmark.errors import TrailmarkError
@@ -128,6 +129,8 @@ def demo(data_dir: str | None, runs: int) -> None:
 main.add_command(import_group)
 main.add_command(models_group)
 main.add_command(gc_command)
+main.add_command(login_command)
+main.add_command(logout_command)
 
 if __name__ == "__main__":
     main()
