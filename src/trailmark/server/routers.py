@@ -23,6 +23,7 @@ from trailmark.server.routes import (
     logs,
     members,
     metrics,
+    oidc,
     previews,
     projects,
     registry,
@@ -49,6 +50,7 @@ NATIVE_ROUTERS: tuple[APIRouter, ...] = tuple(
         accounts,
         members,
         audit,
+        oidc,
     )
 )
 

@@ -49,6 +49,8 @@ _PUBLIC = (
     "* /ajax-api/{rest:path}",
     "POST /api/v1/auth/sign-in",
     "GET /api/v1/auth/me",
+    "GET /api/v1/auth/oidc/start",
+    "GET /api/v1/auth/oidc/callback",
 )
 
 _SIGNED_IN = ("POST /api/v1/auth/sign-out",)
@@ -183,6 +185,8 @@ _MLFLOW_READ = (
     "POST /api/2.0/mlflow/runs/search",
     "GET /api/2.0/mlflow/metrics/get-history",
     "GET /api/2.0/mlflow/metrics/get-history-bulk-interval",
+    "GET /ajax-api/2.0/mlflow/metrics/get-history-bulk",  # MLflow has it under /ajax-api only
+    "POST /ajax-api/2.0/mlflow/experiments/search-datasets",  # likewise
     "GET /api/2.0/mlflow-artifacts/artifacts/{path:path}",
     "GET /api/2.0/mlflow-artifacts/artifacts",
     "GET /api/2.0/mlflow/artifacts/list",
@@ -221,6 +225,7 @@ _MLFLOW_WRITE = (
     "POST /api/2.0/mlflow/runs/outputs",
     "POST /api/2.0/mlflow/runs/log-model",
     "POST /api/2.0/mlflow/runs/log-metric",
+    "POST /ajax-api/2.0/mlflow/upload-artifact",  # MLflow has it under /ajax-api only
     "PUT /api/2.0/mlflow-artifacts/artifacts/{path:path}",
     "DELETE /api/2.0/mlflow-artifacts/artifacts/{path:path}",
     "POST /api/2.0/mlflow-artifacts/mpu/{action}/{path:path}",
