@@ -105,8 +105,8 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "oidc_label",
         "TRAILMARK_OIDC_LABEL",
-        "Sign in with SSO",
-        "Single sign-on: the text of the dashboard's sign-in button.",
+        "SSO",
+        "Single sign-on: the provider's name on the dashboard's sign-in button ('Sign in with LABEL'), e.g. Okta.",
     ),
     Setting(
         "sso_only",
