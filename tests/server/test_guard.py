@@ -52,11 +52,12 @@ def test_nothing_is_declared_that_the_app_does_not_serve(client: TestClient) -> 
     assert set(ROUTE_PERMISSIONS) - served == set()
 
 
-def test_searches_are_reads_and_webhooks_need_admin() -> None:
+def test_searches_are_reads_and_webhooks_need_a_server_admin() -> None:
     assert ROUTE_PERMISSIONS["POST /api/2.0/mlflow/runs/search"] is Permission.READ
     assert ROUTE_PERMISSIONS["POST /api/v1/projects/{project}/runs/search"] is Permission.READ
     assert ROUTE_PERMISSIONS["POST /api/v1/ingest"] is Permission.WRITE
-    assert ROUTE_PERMISSIONS["POST /api/v1/webhooks"] is Permission.ADMIN
+    assert ROUTE_PERMISSIONS["POST /api/v1/webhooks"] is Permission.SERVER
+    assert ROUTE_PERMISSIONS["DELETE /api/v1/projects/{project}"] is Permission.ADMIN
 
 
 def test_the_table_resolves_each_request_to_the_route_the_router_picks(
@@ -185,7 +186,7 @@ def test_a_proxy_header_authenticator_names_the_user_and_refuses_a_bad_name(
     client.app.state.policy = record  # type: ignore[attr-defined]
     assert client.get("/health", headers={"X-Forwarded-User": "ana"}).status_code == 200
     assert client.get("/health").status_code == 200
-    assert seen == [Identity("ana", authenticated=True), Identity("anonymous")]
+    assert seen == [Identity("ana", authenticated=True, via="header"), Identity("anonymous")]
     refused = client.get("/health", headers={"X-Forwarded-User": "x" * 300})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_input"
 

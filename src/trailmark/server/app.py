@@ -12,6 +12,9 @@ from trailmark._version import __version__
 from trailmark.blobs.location import open_blob_store
 from trailmark.collector import freeze_startup_objects
 from trailmark.server.access import CrossSiteCheck, RequestGuard, admit_everyone
+from trailmark.server.access.audit_trail import AuditTrail
+from trailmark.server.access.authenticate import Authenticator
+from trailmark.server.access.policy import AccountsSwitch
 from trailmark.server.access_log import AccessLog
 from trailmark.server.errors import install_error_handlers
 from trailmark.server.headers import SecurityHeaders
@@ -62,9 +65,14 @@ def create_app(settings: ServerSettings, store: Store | None = None) -> FastAPI:
     app.state.store.webhooks.seal_plain_secrets()  # rows from before 0007
     lanes = 1 if app.state.store.db.is_sqlite else POSTGRES_LANES
     app.state.ingest_queue = IngestQueue(app.state.store.ingestor, lanes=lanes)
-    # The seams accounts will fill: who the caller is, and what they may do.
+    # Who the caller is and what they may do: everyone, everything, until the database
+    # holds a user; then API keys, passwords and session cookies, deny by default
+    # (server/access: authenticate.py, policy.py, resources.py, audit_trail.py).
     app.state.identify = anonymous
     app.state.policy = admit_everyone
+    app.state.accounts = AccountsSwitch(app.state.store)
+    app.state.authenticator = Authenticator(app.state.store, settings)
+    app.state.audit_trail = AuditTrail(app.state.store)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -15,6 +15,7 @@ from trailmark.server.routes import (
     accounts,
     artifacts,
     audit,
+    auth,
     blobs,
     charts,
     files,
@@ -51,6 +52,7 @@ NATIVE_ROUTERS: tuple[APIRouter, ...] = tuple(
         members,
         audit,
         oidc,
+        auth,
     )
 )
 

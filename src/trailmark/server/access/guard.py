@@ -15,20 +15,45 @@ dict lookup or a few pattern matches and two calls.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
+import orjson
 from fastapi.routing import iter_route_contexts
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Mount
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trailmark.errors import Forbidden, TrailmarkError
+from trailmark.errors import Forbidden, PayloadTooLarge, TrailmarkError
+from trailmark.server.access.audit_trail import AuditTrail
+from trailmark.server.access.authenticate import Authenticator, Credentials
 from trailmark.server.access.permissions import ROUTE_PERMISSIONS, Permission
-from trailmark.server.errors import response_for
+from trailmark.server.access.policy import PUBLIC_VERDICT, Verdict, account_of, decide
+from trailmark.server.access.resources import (
+    INGEST_ROUTE,
+    Locator,
+    Resource,
+    Target,
+    ingest_envelope,
+    locator_for,
+)
+from trailmark.server.errors import MLFLOW_PATHS, response_for
 from trailmark.server.identity import ANONYMOUS_IDENTITY, SCOPE_KEY, Identity, anonymous
+from trailmark.server.limits import BodyLimit, limit_for, route_limits
+
+if TYPE_CHECKING:
+    from trailmark.store.store import Store
+
+log = logging.getLogger("trailmark.server.access")
+
+ROUTE_KEY = "trailmark.route"
+"""Where the guard leaves the request's :class:`Decision` in the ASGI scope (for the layers
+inside it, which need not match the route again)."""
 
 Policy = Callable[[Identity, Permission, str], bool]
 """Whether ``identity`` may call a route (``"METHOD /path"``) that needs ``permission``."""
@@ -163,6 +188,7 @@ class RouteTable:
     ) -> None:
         self.routes = app_routes(routes)
         self.declared = declared
+        self._patterns = {route.path: route.pattern for route in reversed(self.routes)}
         self._templated = [
             _Templated.of(route, method, self._decision(route, method, declared))
             for route in self.routes
@@ -220,6 +246,12 @@ class RouteTable:
             return NO_ROUTE
         return bucket.decisions[found.lastindex - 1]
 
+    def params(self, route: str, path: str) -> dict[str, str]:
+        """The path parameters of ``path`` by the template of ``route`` (``"METHOD /path"``)."""
+        pattern = self._patterns.get(route.partition(" ")[2])
+        found = pattern.match(path) if pattern is not None else None
+        return found.groupdict() if found is not None else {}
+
     def undeclared(self) -> list[str]:
         """Routes of the app with no declared permission (the guard refuses them)."""
         return [
@@ -242,6 +274,7 @@ class RequestGuard:
         self.app = app
         self._routes_of = routes_of  # the Starlette app, whose routes may still grow
         self.table = RouteTable(routes_of.routes, declared)
+        self._limits: tuple[BodyLimit, ...] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -256,8 +289,13 @@ class RequestGuard:
         decision = self.table.resolve(method, path)
         if decision is NO_ROUTE and self._routes_changed():
             decision = self.table.resolve(method, path)
+        scope[ROUTE_KEY] = decision
         # By item, not attribute: State.__getattr__ costs a failed lookup first (~1 us).
         state = scope["app"].state
+        accounts = state._state.get("accounts")
+        if accounts is not None and accounts.on():
+            await self._with_accounts(scope, receive, send, decision, path)
+            return
         identify = state["identify"]
         try:
             if identify is anonymous:  # no connection object to build for a constant
@@ -266,10 +304,7 @@ class RequestGuard:
                 found = identify(HTTPConnection(scope))
                 identity = Identity(found) if type(found) is str else found
             if decision.permission is None:
-                raise Forbidden(
-                    f"{decision.route} has no declared permission, so it is refused "
-                    "(see trailmark.server.access.permissions)"
-                )
+                raise _undeclared(decision)
             if not state["policy"](identity, decision.permission, decision.route):
                 raise Forbidden(
                     f"{identity.name} may not call {decision.route} "
@@ -281,12 +316,252 @@ class RequestGuard:
         scope[SCOPE_KEY] = identity
         await self.app(scope, receive, send)
 
+    async def _with_accounts(
+        self, scope: Scope, receive: Receive, send: Send, decision: Decision, path: str
+    ) -> None:
+        """Accounts are on: authenticate, locate the resource, decide, answer, audit."""
+        state = scope["app"].state
+        method: str = scope["method"]
+        request = _Request(scope, decision, path, self.table)
+        try:
+            if decision.permission is None:
+                raise _undeclared(decision)
+            if request.needs_body():
+                if self._limits is None:
+                    self._limits = route_limits(state["settings"])
+                limit = limit_for(self._limits, method, path)
+                body = await _read_bounded(receive, limit)
+                if body is None:
+                    return  # the client went away before sending its whole body
+                request.body = body
+                receive = _replay(body, receive)
+            if decision.permission is Permission.PUBLIC and not request.credentials:
+                identity, verdict = ANONYMOUS_IDENTITY, PUBLIC_VERDICT
+            else:
+                identity, verdict = await run_in_threadpool(request.admit, state)
+        except TrailmarkError as exc:
+            await _refusal(exc, path)(scope, receive, send)
+            if exc.status != 413:
+                await _after(state, request, None, exc.status, denied=True)
+            return
+        scope[SCOPE_KEY] = identity
+        status = 500
+
+        async def watching_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        finally:
+            await _after(state, request, (identity, verdict), status)
+
     def _routes_changed(self) -> bool:
         """Routes added after start were never compiled: rebuild rather than let them through."""
         if sum(1 for _ in iter_route_contexts(self._routes_of.routes)) == len(self.table.routes):
             return False
         self.table = RouteTable(self._routes_of.routes, self.table.declared)
         return True
+
+
+def _undeclared(decision: Decision) -> Forbidden:
+    return Forbidden(
+        f"{decision.route} has no declared permission, so it is refused "
+        "(see trailmark.server.access.permissions)"
+    )
+
+
+class _Request:
+    """One request as the accounts checks see it (their synchronous part runs in a thread)."""
+
+    __slots__ = (
+        "body",
+        "credentials",
+        "decision",
+        "identity",
+        "path",
+        "resource",
+        "scope",
+        "table",
+    )
+
+    def __init__(self, scope: Scope, decision: Decision, path: str, table: RouteTable) -> None:
+        self.scope = scope
+        self.decision = decision
+        self.path = path
+        self.table = table
+        self.credentials = Credentials(scope["headers"])
+        self.body: bytes | None = None
+        self.identity: Identity = ANONYMOUS_IDENTITY
+        self.resource: Resource | None = None
+
+    def locator(self) -> Locator | None:
+        return locator_for(self.decision.route)
+
+    def needs_body(self) -> bool:
+        if self.decision.permission not in _RESOURCE_PERMISSIONS:
+            return False
+        if self.decision.route == INGEST_ROUTE:
+            return True
+        locator = self.locator()
+        return locator is not None and locator.reads_body and self.scope["method"] != "GET"
+
+    def content_type(self) -> str:
+        for name, value in self.scope["headers"]:
+            if name == b"content-type":
+                return str(value.decode("latin-1")).lower()
+        return "application/json"
+
+    def admit(self, state: Any) -> tuple[Identity, Verdict]:
+        """Who calls, and whether they may (raises why not). Synchronous: in a thread."""
+        store: Store = state["store"]
+        decision = self.decision
+        assert decision.permission is not None
+        identify = state["identify"]
+        if identify is anonymous:
+            authenticator: Authenticator = state["authenticator"]
+            strict = decision.permission is not Permission.PUBLIC
+            identity = authenticator.identify(self.credentials, strict=strict)
+        else:
+            found = identify(HTTPConnection(self.scope))
+            identity = Identity(found) if type(found) is str else found
+        self.identity = identity
+        if not state["policy"](identity, decision.permission, decision.route):
+            raise Forbidden(
+                f"{identity.name} may not call {decision.route} "
+                f"(it needs the {decision.permission} permission)"
+            )
+        if decision.permission in _RESOURCE_PERMISSIONS:
+            self.resource = self.locate(store)
+        return identity, decide(
+            store,
+            identity,
+            decision.permission,
+            decision.route,
+            self.scope["method"],
+            self.resource,
+            mlflow=self.path.startswith(MLFLOW_PATHS),
+        )
+
+    def locate(self, store: Store) -> Resource | None:
+        route = self.decision.route
+        if route == INGEST_ROUTE:
+            return ingest_envelope(self.body or b"", self.content_type())
+        locator = self.locator()
+        if locator is None:
+            raise Forbidden(
+                f"{route} has no declared resource locator, so it is refused while accounts "
+                "are on (see trailmark.server.access.resources)"
+            )
+        body: Any = None
+        if self.body and "json" in self.content_type():
+            try:
+                body = orjson.loads(self.body)
+            except orjson.JSONDecodeError:
+                body = None
+        query = {
+            name: value
+            for name, value in reversed(
+                parse_qsl(self.scope.get("query_string", b"").decode("latin-1"), True)
+            )
+        }
+        target = Target(self.table.params(route, self.path), query, body, store)
+        return locator(target)
+
+
+_RESOURCE_PERMISSIONS = frozenset({Permission.READ, Permission.WRITE, Permission.ADMIN})
+
+SELF_AUDITED = frozenset({"POST /api/v1/auth/sign-in", "GET /api/v1/auth/oidc/callback"})
+"""Routes that write their own, richer audit events (sign-in and its failures)."""
+
+
+def _refusal(exc: TrailmarkError, path: str) -> ASGIApp:
+    response = response_for(exc, path)
+    if exc.status == 401:
+        challenge = 'Bearer realm="trailmark"'
+        if path.startswith(MLFLOW_PATHS):
+            challenge += ', Basic realm="trailmark"'
+        response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+async def _after(
+    state: Any,
+    request: _Request,
+    admitted: tuple[Identity, Verdict] | None,
+    status: int,
+    *,
+    denied: bool = False,
+) -> None:
+    """After the answer: grant a creator its new resource, and write the audit event."""
+    trail: AuditTrail = state["audit_trail"]
+    method: str = request.scope["method"]
+    create = admitted is not None and admitted[1].create and 200 <= status < 300
+    audit = request.decision.route not in SELF_AUDITED and trail.wants(method, status, denied)
+    if not create and not audit:
+        return
+    identity = admitted[0] if admitted is not None else request.identity
+    resource = admitted[1].resource if admitted is not None else request.resource
+    client = request.scope.get("client")
+
+    def work() -> None:
+        if create and resource is not None:
+            try:
+                store: Store = state["store"]
+                account = (
+                    account_of(identity)
+                    if identity.user_id is not None
+                    else store.accounts.users.get(identity.name)
+                )
+                store.accounts.grants.grant_creator(resource.kind, resource.name, account)
+            except Exception:
+                log.exception("could not make %s the admin of %s", identity.name, resource)
+        if audit:
+            trail.after(
+                identity,
+                method,
+                request.decision.route or f"{method} {request.path[:200]}",
+                resource,
+                status,
+                client[0] if client else None,
+                denied=denied,
+            )
+
+    await run_in_threadpool(work)
+
+
+async def _read_bounded(receive: Receive, limit: BodyLimit) -> bytes | None:
+    """The whole body, or ``None`` if the client went away; :class:`PayloadTooLarge` past
+    the route's limit (the guard reads it before the body size check further in)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        part = message.get("body", b"")
+        size += len(part)
+        if size > limit.max_bytes:
+            raise PayloadTooLarge(limit.message())
+        parts.append(part)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the body read already, then what the client sends next."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _route_path(scope: Scope) -> str:

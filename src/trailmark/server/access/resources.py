@@ -19,7 +19,6 @@ Example (a route with the project in its path)::
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -149,15 +148,29 @@ def _native() -> dict[str, Locator]:
 
 
 def _mlflow() -> dict[str, Locator]:
-    """The MLflow routes' locators (helper module ``mlflow_resources``), if it is there."""
-    try:
-        module = importlib.import_module("trailmark.server.access.mlflow_resources")
-    except ModuleNotFoundError as exc:
-        if exc.name != "trailmark.server.access.mlflow_resources":
-            raise
-        return {}
-    found: dict[str, Locator] = dict(getattr(module, "MLFLOW_RESOURCES", {}))
-    return found
+    """The MLflow routes' locators (:mod:`.mlflow_resources`, called as
+    ``(store, params, query, body)``), its listings and resource-less routes as
+    :data:`NO_RESOURCE`."""
+    from trailmark.server.access import mlflow_resources as mlflow
+
+    table: dict[str, Locator] = {
+        route: NO_RESOURCE for route in mlflow.MLFLOW_LISTINGS | mlflow.MLFLOW_NO_RESOURCE
+    }
+    for route, find in mlflow.MLFLOW_RESOURCES.items():
+        table[route] = Locator(_adapt(find), reads_body=not route.startswith("GET "))
+    return table
+
+
+def _adapt(find: Any) -> Find:
+    def locate(target: Target) -> Resource | None:
+        body = target.body if isinstance(target.body, dict) else None
+        found = find(target.store, target.params, target.query, body)
+        if found is None:
+            return None
+        kind: ResourceKind = "model" if found.kind == "model" else "project"
+        return Resource(kind, found.name)
+
+    return locate
 
 
 ROUTE_RESOURCES: dict[str, Locator] = {**_native(), **_mlflow()}

@@ -1,0 +1,169 @@
+"""What a caller may do once accounts exist: deny by default, by the route's permission
+(:mod:`.permissions`) and the caller's role on the route's resource (:mod:`.resources`).
+
+- ``public``: anyone. Anything else needs a signed-in caller (401 otherwise).
+- A read-only API key changes nothing: ``write`` and ``admin`` routes, and every
+  state-changing method of the others, are refused (403).
+- ``signed_in``: any signed-in caller. ``server``: server admins (403 otherwise).
+- ``read`` / ``write`` / ``admin``: at least viewer / editor / admin on the resource (server
+  admins are admins of everything). A caller who may not even read the resource is told
+  it does not exist (native 404, as for a name that is really unknown: guessing names
+  tells nothing); MLflow clients get MLflow's 403 ``PERMISSION_DENIED``. A caller who may
+  read it but not do this gets 403.
+- ``write`` on a resource that does not exist yet creates it: any signed-in writer may, and
+  becomes its admin once it exists (:attr:`Verdict.create`). ``read`` and ``admin`` on one
+  that does not exist reach the handler, which answers its own 404.
+- A route touching no one resource (a listing, a create with no name): any signed-in
+  caller (writers only for ``write``); the handler filters what it shows.
+
+Accounts are on when the database holds a user (:class:`AccountsSwitch`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from trailmark.errors import Forbidden, NotFound, Unauthorized
+from trailmark.server.access.permissions import Permission
+from trailmark.server.access.resources import Resource
+from trailmark.server.identity import Identity
+
+if TYPE_CHECKING:
+    from trailmark.store.accounts.account import Account
+    from trailmark.store.store import Store
+
+RECHECK_S: Final = 2.0
+"""While accounts are off, how often the guard asks the database whether a user exists."""
+
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_NEEDED_RANK: Final = {Permission.READ: 1, Permission.WRITE: 2, Permission.ADMIN: 3}
+_RANKS: Final = {"viewer": 1, "editor": 2, "admin": 3}
+_ROLE_NAMES: Final = {1: "viewer", 2: "editor", 3: "admin"}
+
+
+class AccountsSwitch:
+    """Whether accounts are on: off until the database holds a user, then on for good.
+
+    While off, :meth:`on` costs a clock read, and a query at most every
+    :data:`RECHECK_S` seconds, so a running server notices the first user soon after
+    ``trailmark users create``.
+    """
+
+    __slots__ = ("_next", "_on", "_store")
+
+    def __init__(self, store: Store, *, on: bool | None = None) -> None:
+        self._store = store
+        self._on = store.accounts.users.any() if on is None else on
+        self._next = time.monotonic() + RECHECK_S
+
+    def on(self) -> bool:
+        if self._on:
+            return True
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + RECHECK_S
+        self._on = self._store.accounts.users.any()
+        return self._on
+
+    def refresh(self) -> bool:
+        """Ask the database now (tests, and a command that just created the first user)."""
+        self._next = 0.0
+        return self.on()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """An admitted request: its resource, and whether it creates it (grant its creator
+    admin once the answer is a success)."""
+
+    resource: Resource | None
+    create: bool = False
+
+
+PUBLIC_VERDICT: Final = Verdict(None)
+
+
+def account_of(identity: Identity) -> Account:
+    """The store's view of a signed-in identity (what grant lookups take)."""
+    from trailmark.store.accounts.account import Account
+
+    assert identity.user_id is not None
+    return Account(
+        id=identity.user_id,
+        name=identity.name,
+        is_admin=identity.admin,
+        is_service=identity.service,
+        disabled=False,
+        team_ids=identity.team_ids,
+    )
+
+
+def decide(
+    store: Store,
+    identity: Identity,
+    permission: Permission,
+    route: str,
+    method: str,
+    resource: Resource | None,
+    *,
+    mlflow: bool = False,
+) -> Verdict:
+    """Admit the request (a :class:`Verdict`) or raise why not (see the module's docstring)."""
+    if permission is Permission.PUBLIC:
+        return PUBLIC_VERDICT
+    if not identity.authenticated:
+        raise Unauthorized(
+            f"sign in to call {route}: send an API key (Authorization: Bearer ...; "
+            "trailmark login stores one) or sign in to the dashboard"
+        )
+    if (
+        identity.read_only
+        and permission is not Permission.READ
+        and (permission in _NEEDED_RANK or method not in SAFE_METHODS)
+    ):
+        raise Forbidden(f"a read-only API key may not call {route}: use a key that may write")
+    if permission is Permission.SIGNED_IN:
+        return Verdict(resource)
+    if permission is Permission.SERVER:
+        if identity.admin:
+            return Verdict(resource)
+        raise Forbidden(f"only server admins may call {route}")
+    needed = _NEEDED_RANK[permission]
+    if resource is None:
+        return Verdict(None)
+    grants = store.accounts.grants
+    if identity.user_id is None:  # named by a proxy header: find the account
+        try:
+            account = store.accounts.users.get(identity.name)
+        except NotFound:
+            raise Forbidden(f"{identity.name} has no account on this server") from None
+    else:
+        account = account_of(identity)
+    if account.is_admin:
+        create = permission is Permission.WRITE and not grants.exists(resource.kind, resource.name)
+        return Verdict(resource, create)
+    role = grants.role_of(account, resource.kind, resource.name)
+    rank = _RANKS[role] if role is not None else 0
+    if rank >= needed:
+        return Verdict(resource)
+    if rank == 0:
+        if not grants.exists(resource.kind, resource.name):
+            return Verdict(resource, create=permission is Permission.WRITE)
+        if mlflow:
+            raise Forbidden(f"{identity.name} may not access {resource} ({route})")
+        raise NotFound(not_found_message(resource))
+    raise Forbidden(
+        f"{identity.name} is a {_ROLE_NAMES[rank]} of {resource.kind} {resource.name!r}; "
+        f"{route} needs {_ROLE_NAMES[needed]}"
+    )
+
+
+def not_found_message(resource: Resource) -> str:
+    """What the handlers answer for a name that is unknown (so a denial reads the same)."""
+    if resource.kind == "project":
+        return f"project {resource.name!r} does not exist"
+    return f"Registered Model with name={resource.name} not found"
