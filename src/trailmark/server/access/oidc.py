@@ -100,8 +100,8 @@ def refuse_password_sign_in(settings: ServerSettings) -> None:
     password sent with HTTP Basic, must be refused; API keys still work)."""
     if sso_enabled(settings) and settings.sso_only:
         raise Forbidden(
-            "password sign-in is off on this server: use "
-            f"'{settings.oidc_label}' (single sign-on), or an API key for scripts and clients"
+            "password sign-in is off on this server: use 'Sign in with "
+            f"{settings.oidc_label}' (single sign-on), or an API key for scripts and clients"
         )
 
 

@@ -6,7 +6,7 @@ by an admin with the same email, which the provider says it verified, is linked 
 else a user is created, named after ``preferred_username`` (or the email's local part),
 made unique. With ``--oidc-teams-claim`` the claim's team names set the user's teams at
 each sign-in. Every outcome is audited (``sign_in`` via ``oidc``, or ``sign_in.failed``
-with the reason); a failure is a plain page with the reason, never a stack.
+with the reason); a failure goes back to the sign-in page with the reason, never a stack.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import logging
 import re
 import secrets
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from trailmark.server.access.oidc import (
     sso_enabled,
 )
 from trailmark.server.settings import ServerSettings
+from trailmark.server.static import WEB_DIST
 from trailmark.store.accounts.account import Account
 from trailmark.store.accounts.audit import AuditEntry
 from trailmark.store.secret_box import SecretBox
@@ -48,6 +50,8 @@ log = logging.getLogger("trailmark.server.sso")
 router = APIRouter(prefix="/api/v1/auth/oidc", tags=["auth"])
 
 SESSION_COOKIE = "trailmark_session"
+SIGN_IN_PAGE = "/sign-in"
+"""The dashboard's sign-in page, where a failed sign-in lands with its reason."""
 MAX_NAME_LENGTH = 64
 _NAME_CHARACTERS = re.compile(r"[^\w.-]+")
 
@@ -89,9 +93,9 @@ def start_sign_in(request: Request, next: str = "/") -> Response:
         url = sso.provider.authorization_url(redirect_uri(request, settings), pending)
     except (SignInFailed, ProviderUnavailable) as exc:
         _audit_failure(request, exc, START_PATH)
-        return _failure_page(exc)
+        return _failure_page(request, exc)
     except TrailmarkError as exc:  # the sso extra is missing
-        return _failure_page(exc)
+        return _failure_page(request, exc)
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(
         PENDING_COOKIE,
@@ -136,7 +140,7 @@ def finish_sign_in(
         teams = sync_teams(store, account, claims, settings.oidc_teams_claim)
     except (SignInFailed, ProviderUnavailable) as exc:
         _audit_failure(request, exc)
-        response = _failure_page(exc)
+        response = _failure_page(request, exc)
         _forget_pending(response, request)
         return response
     token = store.accounts.sessions.create(
@@ -319,8 +323,14 @@ def sync_teams(
 # --- answers and audit -----------------------------------------------------------------
 
 
-def _failure_page(exc: TrailmarkError) -> HTMLResponse:
-    """A plain page saying why, with a way back; the reason is the error's own message."""
+def _failure_page(request: Request, exc: TrailmarkError) -> Response:
+    """Back to the dashboard's sign-in page, which shows the message (``?error=``) beside
+    the button to try again; a plain page saying why where no dashboard is built."""
+    if (WEB_DIST / "index.html").is_file():
+        query = urllib.parse.urlencode({"error": f"Single sign-on failed: {exc.message}"})
+        return RedirectResponse(
+            f"{SIGN_IN_PAGE}?{query}", status_code=303, headers={"Cache-Control": "no-store"}
+        )
     message = html.escape(exc.message)
     body = f"""<!doctype html><html><head><meta charset="utf-8">
 <title>Sign-in failed · Trailmark</title></head>
