@@ -24,52 +24,19 @@ can treat a write to a resource that does not exist yet as its creation.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from trailmark.errors import TrailmarkError
 from trailmark.mlflow_api.artifacts import REGISTRY, parse_target
 from trailmark.mlflow_api.fields import Fields
+from trailmark.server.access.readable import MODEL, PROJECT
+from trailmark.server.access.resources import Locator, Resource, ResourceKind, Target
 from trailmark.store.store import Store
 
-PROJECT: Final = "project"
-MODEL: Final = "model"
 
-
-@dataclass(frozen=True, slots=True)
-class Resource:
-    """One thing permissions are granted on: ``kind`` ``"project"`` or ``"model"``."""
-
-    kind: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.name}"
-
-
-class Locator(Protocol):
-    """Finds the resource a request touches, or ``None`` when it names nothing that exists.
-
-    ``params``: the route's path parameters; ``query``: the query string (a Starlette
-    ``QueryParams`` or a plain mapping, a list where a name repeats); ``body``: the parsed
-    JSON body (``None`` for a ``GET`` or a body that is not a JSON object). Runs in a worker
-    thread: it may read the store.
-    """
-
-    def __call__(
-        self,
-        store: Store,
-        params: Mapping[str, Any],
-        query: Mapping[str, Any],
-        body: Mapping[str, Any] | None,
-    ) -> Resource | None: ...
-
-
-def request_fields(
-    params: Mapping[str, Any], query: Mapping[str, Any], body: Mapping[str, Any] | None
-) -> Fields:
+def request_fields(params: Mapping[str, Any], query: Mapping[str, Any], body: Any) -> Fields:
     """The request's fields merged as :func:`trailmark.server.mlflow.routes.read_fields`
-    merges them (query string, then body, then path parameters)."""
+    merges them (query string, then a JSON object body, then path parameters)."""
     data: dict[str, Any] = {}
     getlist = getattr(query, "getlist", None)
     for key in query:
@@ -78,7 +45,7 @@ def request_fields(
             data[key] = values[0] if len(values) == 1 else values
         else:
             data[key] = values
-    if body:
+    if isinstance(body, dict):
         data.update(body)
     data.update(params)
     return Fields(data)
@@ -87,22 +54,18 @@ def request_fields(
 FieldLocator = Callable[[Store, Fields], Resource | None]
 
 
-def _on_fields(find: FieldLocator) -> Locator:
-    """A :class:`Locator` from a function of the merged fields; a field the handler would
-    refuse (wrong type, bad path) or an id that names nothing gives ``None``."""
+def _on_fields(find: FieldLocator, *, reads_body: bool = True) -> Locator:
+    """A :class:`Locator` from a function of the merged fields (the JSON body is read for
+    every method but ``GET``, unless the route streams raw bytes); a field the handler
+    would refuse (wrong type, bad path) or an id that names nothing gives ``None``."""
 
-    def locate(
-        store: Store,
-        params: Mapping[str, Any],
-        query: Mapping[str, Any],
-        body: Mapping[str, Any] | None,
-    ) -> Resource | None:
+    def locate(target: Target) -> Resource | None:
         try:
-            return find(store, request_fields(params, query, body))
+            return find(target.store, request_fields(target.params, target.query, target.body))
         except TrailmarkError:  # NotFound, InvalidInput: the handler answers it as MLflow does
             return None
 
-    return locate
+    return Locator(locate, reads_body=reads_body)
 
 
 def experiment_project(store: Store, experiment_id: str | None) -> Resource | None:
@@ -161,7 +124,7 @@ def _experiment_named(name: str) -> Locator:
     return _on_fields(lambda _store, f: _named(PROJECT, f.text(name)))
 
 
-def _named(kind: str, name: str | None) -> Resource | None:
+def _named(kind: ResourceKind, name: str | None) -> Resource | None:
     return Resource(kind, name) if name else None
 
 
@@ -179,9 +142,12 @@ _FIRST_RUN: Final = _on_fields(
 caller may not read (:mod:`trailmark.server.mlflow.listings`)."""
 _LOGGED_MODEL: Final = _on_fields(lambda store, f: logged_model_project(store, f.text("model_id")))
 _MODEL: Final = _on_fields(lambda _store, f: _named(MODEL, f.text("name")))
-_ARTIFACT_PATH: Final = _on_fields(lambda store, f: artifact_path_resource(store, f.text("path")))
+_ARTIFACT_PATH: Final = _on_fields(
+    lambda store, f: artifact_path_resource(store, f.text("path")), reads_body=False
+)
+"""A file of MLflow's proxy: the path names it (an upload's body is the file's bytes)."""
 _ARTIFACT_LISTING: Final = _on_fields(
-    lambda store, f: artifact_path_resource(store, f.text("path") or "")
+    lambda store, f: artifact_path_resource(store, f.text("path") or ""), reads_body=False
 )
 
 _API = "/api/2.0/mlflow"

@@ -20,8 +20,8 @@ from starlette.responses import Response
 from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.endpoints import ARTIFACTS, ENDPOINTS, GROUPS, Endpoint
 from trailmark.mlflow_api.fields import Fields
-from trailmark.server.identity import current_user
-from trailmark.server.mlflow import artifacts
+from trailmark.server.identity import current_identity
+from trailmark.server.mlflow import artifacts, listings
 from trailmark.server.mlflow.errors import mlflow_router
 from trailmark.server.responses import JSON
 
@@ -51,8 +51,12 @@ def _route(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
 
     async def route(request: Request) -> Response:
         fields = await read_fields(request)
-        user = current_user(request)
-        result = await run_in_threadpool(handler, request.app.state.store, fields, user)
+        identity = current_identity(request)
+        # Searches keep only what the caller may read (accounts on); others call handler.
+        store = request.app.state.store
+        result = await run_in_threadpool(
+            listings.call, handler, endpoint.path, store, fields, identity
+        )
         return JSON(result)
 
     route.__name__ = f"mlflow_{handler.__name__}"
@@ -73,6 +77,7 @@ def build_routers() -> tuple[APIRouter, ...]:
             description=endpoint.doc,
             response_model=endpoint.response,
             response_model_exclude_none=True,
+            include_in_schema=not endpoint.path.startswith("/ajax-api/"),
         )
     for router in routers.values():
         _add_ajax_routes(router)

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from trailmark.errors import NotFound
+from trailmark.server.access.readable import may_read, readable_models, readable_projects
 from trailmark.server.deps import get_store
 from trailmark.store.lineage import MAX_HOPS
 from trailmark.store.store import Store
@@ -23,6 +25,32 @@ def lineage(
     direction: str = Query(default="both", description="upstream, downstream or both"),
     hops: int = Query(default=3, ge=1, le=MAX_HOPS),
     store: Store = Depends(get_store),
+    projects: set[str] | None = Depends(readable_projects),
+    models: set[str] | None = Depends(readable_models),
 ) -> dict[str, Any]:
-    """Nodes and edges (produced, used, registered) within ``hops`` of ``node``."""
-    return store.lineage.graph(node, direction, hops)
+    """Nodes and edges (produced, used, registered) within ``hops`` of ``node``, among the
+    projects and models the caller may read (a node it may not read is not found)."""
+    graph = store.lineage.graph(node, direction, hops)
+    if projects is None and models is None:
+        return graph
+    return readable_part(graph, node, projects, models)
+
+
+def readable_part(
+    graph: dict[str, Any], node: str, projects: set[str] | None, models: set[str] | None
+) -> dict[str, Any]:
+    """The graph without the nodes the caller may not read and the edges that touch them;
+    an unreadable root is not found, as if it did not exist."""
+
+    def visible(item: dict[str, Any]) -> bool:
+        if item["kind"] == "model":
+            return may_read(models, item.get("model"))
+        return may_read(projects, item.get("project"))
+
+    kept = [item for item in graph["nodes"] if visible(item)]
+    ids = {item["id"] for item in kept}
+    if graph["root"] not in ids:
+        kind, _, rest = node.partition(":")
+        raise NotFound(f"{kind} {rest!r} does not exist")
+    edges = [e for e in graph["edges"] if e["source"] in ids and e["target"] in ids]
+    return {**graph, "nodes": kept, "edges": edges}

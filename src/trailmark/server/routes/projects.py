@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
+from trailmark.server.access.readable import may_read, readable_projects
 from trailmark.server.deps import get_store
 from trailmark.server.models import ProjectCreate
 from trailmark.store.store import Store
@@ -15,9 +16,15 @@ router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 
 @router.get("", response_model=ProjectList)
-def list_projects(search: str | None = None, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Every project with its run count and last activity, most recent first."""
-    return {"projects": store.runs.list_projects(search)}
+def list_projects(
+    search: str | None = None,
+    store: Store = Depends(get_store),
+    readable: set[str] | None = Depends(readable_projects),
+) -> dict[str, Any]:
+    """Every project the caller may read, with its run count and last activity, most
+    recent first."""
+    found = store.runs.list_projects(search)
+    return {"projects": [p for p in found if may_read(readable, p["name"])]}
 
 
 @router.post("", status_code=201, response_model=Project)

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from trailmark.server.access.readable import may_read, readable_models
 from trailmark.server.artifact_models import (
     AliasSet,
     ModelCreate,
@@ -46,10 +47,14 @@ def announce(request: Request) -> None:
 
 @router.get("", response_model=ModelList)
 def list_models(
-    search: str | None = Query(default=None, max_length=256), store: Store = Depends(get_store)
+    search: str | None = Query(default=None, max_length=256),
+    store: Store = Depends(get_store),
+    readable: set[str] | None = Depends(readable_models),
 ) -> dict[str, Any]:
-    """Registered models (names containing ``search``), most recently changed first."""
-    return {"models": store.registry.list_models(search)}
+    """Registered models the caller may read (names containing ``search``), most recently
+    changed first."""
+    found = store.registry.list_models(search)
+    return {"models": [m for m in found if may_read(readable, m["name"])]}
 
 
 @router.post("", status_code=201, response_model=Model)

@@ -1,0 +1,133 @@
+"""MLflow searches with accounts on: each answers only what the caller may read.
+
+A search names no one resource, so the request guard lets any signed-in caller in
+(:data:`~trailmark.server.access.mlflow_resources.MLFLOW_LISTINGS`) and the route narrows
+the call here, by the endpoint's path (:data:`NARROWED`):
+
+- searches over given experiments (``runs/search``, ``logged-models/search``,
+  ``experiments/search-datasets``) and ``get-history-bulk-interval`` over given runs drop
+  the ids the caller may not read before the handler runs, so paging stays exact;
+- ``experiments/search``, ``registered-models/search`` and ``model-versions/search`` drop
+  the unreadable items of each page the handler answers; a page left empty is followed by
+  the next ones (a bounded number), so a client never sees an empty page with more to come
+  unless thousands of unreadable items lie between. A page may hold fewer than
+  ``max_results`` items, which MLflow clients page through unchanged.
+
+With no accounts, and for server admins, every call goes straight to the handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from trailmark.errors import NotFound
+from trailmark.mlflow_api.endpoints import Handler
+from trailmark.mlflow_api.fields import Fields
+from trailmark.server.access.mlflow_resources import experiment_project
+from trailmark.server.access.readable import MODEL, PROJECT, may_read, readable_names
+from trailmark.server.identity import Identity
+from trailmark.store.accounts.roles import ResourceKind
+from trailmark.store.store import Store
+
+Narrowed = Callable[[Handler, Store, Fields, Identity], dict[str, Any]]
+"""Calls an MLflow handler for ``identity``, keeping only what it may read."""
+
+_MORE_PAGES = 20
+"""Pages fetched after an empty one before answering it (with its page token)."""
+
+
+def _readable_experiments(store: Store, names: set[str], ids: list[Any]) -> list[str]:
+    kept = []
+    for experiment_id in ids:
+        try:
+            found = experiment_project(store, str(experiment_id))
+        except NotFound:
+            continue
+        if found is not None and found.name in names:
+            kept.append(str(experiment_id))
+    return kept
+
+
+def _over_experiments(field: str) -> Narrowed:
+    """Drop the experiments of ``field`` the caller may not read; none left: an empty answer."""
+
+    def narrowed(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
+        names = readable_names(store, identity, PROJECT)
+        if names is None:
+            return handler(store, fields, identity.name)
+        asked = fields.items(field)
+        kept = _readable_experiments(store, names, asked)
+        if asked and not kept:
+            return {}
+        return handler(store, Fields({**fields.data, field: kept}), identity.name)
+
+    return narrowed
+
+
+def _over_runs(field: str) -> Narrowed:
+    """Drop the runs of ``field`` whose project the caller may not read."""
+
+    def narrowed(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
+        names = readable_names(store, identity, PROJECT)
+        if names is None:
+            return handler(store, fields, identity.name)
+        asked = [str(r) for r in fields.items(field)]
+        kept = []
+        for run_id in asked:
+            try:
+                project = store.runs.get_run(None, run_id)["project"]
+            except NotFound:
+                continue
+            if project in names:
+                kept.append(run_id)
+        if asked and not kept:
+            return {"metrics": []}
+        return handler(store, Fields({**fields.data, field: kept}), identity.name)
+
+    return narrowed
+
+
+def _page_items(key: str, kind: ResourceKind) -> Narrowed:
+    """Keep the items of the answer's ``key`` whose ``name`` the caller may read."""
+
+    def narrowed(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
+        names = readable_names(store, identity, kind)
+        answer = handler(store, fields, identity.name)
+        if names is None:
+            return answer
+        for _ in range(_MORE_PAGES):
+            answer[key] = [item for item in answer.get(key, ()) if may_read(names, item["name"])]
+            token = answer.get("next_page_token")
+            if answer[key] or not token:
+                break
+            answer = handler(store, Fields({**fields.data, "page_token": token}), identity.name)
+        return answer
+
+    return narrowed
+
+
+_API = "/api/2.0/mlflow"
+_AJAX = "/ajax-api/2.0/mlflow"
+
+NARROWED: dict[str, Narrowed] = {
+    f"{_API}/runs/search": _over_experiments("experiment_ids"),
+    f"{_API}/logged-models/search": _over_experiments("experiment_ids"),
+    f"{_API}/experiments/search-datasets": _over_experiments("experiment_ids"),
+    f"{_AJAX}/experiments/search-datasets": _over_experiments("experiment_ids"),
+    f"{_API}/metrics/get-history-bulk-interval": _over_runs("run_ids"),
+    f"{_AJAX}/metrics/get-history-bulk": _over_runs("run_id"),
+    f"{_API}/experiments/search": _page_items("experiments", PROJECT),
+    f"{_API}/registered-models/search": _page_items("registered_models", MODEL),
+    f"{_API}/model-versions/search": _page_items("model_versions", MODEL),
+}
+"""An MLflow endpoint's path (as in :data:`~trailmark.mlflow_api.endpoints.ENDPOINTS`) ->
+how its call is narrowed to what the caller may read."""
+
+
+def call(handler: Handler, path: str, store: Store, fields: Fields, identity: Identity) -> Any:
+    """Run ``handler`` for ``identity``, narrowed if its endpoint lists several resources."""
+    narrowed = NARROWED.get(path)
+    if narrowed is None:
+        return handler(store, fields, identity.name)
+    return narrowed(handler, store, fields, identity)
