@@ -12,6 +12,8 @@ import { ModelsPage } from "./pages/ModelsPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
 import { RunPage } from "./pages/RunPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
+import { accountRoute } from "./pages/accountRoutes";
+import { SessionGate, SessionProvider } from "./components/accounts/Session";
 import { artifactsPath, modelsPath } from "./lib/registryPaths";
 import { Link, matchPath, projectPath, usePathname } from "./router";
 
@@ -23,7 +25,11 @@ export function App() {
   let page: ReactElement;
   const crumbs: { label: string; to?: string }[] = [{ label: "Projects", to: "/" }];
   let m;
-  if (matchPath("/", path)) {
+  const accounts = accountRoute(path);
+  if (accounts) {
+    page = accounts.page;
+    crumbs.splice(0, crumbs.length, ...accounts.crumbs);
+  } else if (matchPath("/", path)) {
     page = <ProjectsPage />;
     crumbs.length = 0; // the section link in the header says where we are
   } else if ((m = matchPath("/projects/:project", path))) {
@@ -76,6 +82,7 @@ export function App() {
 
   return (
     <ThemeContext.Provider value={theme}>
+    <SessionProvider>
     <div className="app">
       <Header
         theme={theme}
@@ -87,8 +94,9 @@ export function App() {
           </Fragment>
         ))}
       />
-      {page}
+      <SessionGate>{page}</SessionGate>
     </div>
+    </SessionProvider>
     </ThemeContext.Provider>
   );
 }

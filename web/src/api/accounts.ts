@@ -2,10 +2,10 @@
  * Calls to the accounts API (issue 17): sign-in, the signed-in user, their API keys and
  * password, server administration (users, teams, audit log) and a resource's members and access.
  *
- * The shapes below are written by hand from docs/accounts.md and the server's view models
- * (views/accounts.py, views/account_api.py) and kept in this one place; the rest of the
- * dashboard imports them from here, so switching a shape to the generated `schema.gen.ts`
- * changes only this file.
+ * The shapes below are written by hand from the server's view models (views/accounts.py,
+ * views/account_api.py) and kept in this one place until the routes are in the OpenAPI
+ * document; the rest of the dashboard imports them from here, so switching a shape to the
+ * generated `schema.gen.ts` changes only this file.
  */
 import { get, post, request } from "./client";
 
@@ -15,16 +15,21 @@ export type ResourceKind = "project" | "model";
 
 export const ROLES: readonly Role[] = ["viewer", "editor", "admin"];
 
-/** A user as the server lists it. Times are epoch seconds. */
+/** A user as the server lists it (views/accounts.py `User`). Times are epoch seconds. */
 export interface User {
+  id?: number;
   name: string;
   display_name?: string | null;
   email?: string | null;
-  is_admin: boolean;
-  is_service: boolean;
+  admin: boolean;
+  service: boolean;
   disabled: boolean;
-  created_at?: number | null;
-  last_sign_in_at?: number | null;
+  has_password?: boolean;
+  sso?: boolean;
+  teams?: string[];
+  created?: number;
+  updated?: number;
+  last_sign_in?: number | null;
 }
 
 /** `GET /api/v1/auth/me`: whether accounts are on, who is signed in, and how SSO is offered. */
@@ -38,57 +43,65 @@ export interface ApiKey {
   id: number;
   name: string;
   prefix: string;
+  user?: string;
   read_only: boolean;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  revoked_at?: number | null;
+  created: number;
+  expires: number | null;
+  last_used: number | null;
+  revoked: number | null;
+  active?: boolean;
 }
 
 export interface Team {
+  id?: number;
   name: string;
   description: string;
-  created_at?: number;
-  members?: string[];
+  members: string[];
+  created?: number;
 }
 
 /** A role granted on a project or model to "user:NAME" or "team:NAME". */
 export interface Grant {
   principal: string;
+  kind?: "user" | "team";
+  name?: string;
   role: Role;
   granted_by?: string | null;
-  granted_at?: number | null;
+  granted?: number | null;
 }
 
 export interface Members {
-  grants: Grant[];
-  visibility?: Visibility;
+  visibility: Visibility;
+  members: Grant[];
 }
 
 /** `GET .../access`: what the caller may do on one project or model (all true when accounts are off). */
 export interface Access {
+  accounts?: boolean;
   role: Role | null;
   visibility?: Visibility | null;
+  read_only?: boolean;
   can: { read: boolean; write: boolean; admin: boolean };
 }
 
 export interface AuditEvent {
-  id: number | string;
+  id: number;
   at: number;
   actor: string;
+  actor_id?: number | null;
   action: string;
-  method?: string | null;
-  route?: string | null;
-  resource?: string | null;
+  method: string | null;
+  route: string | null;
+  resource: string | null;
   status: number;
-  outcome: "ok" | "denied" | "failed" | string;
-  client?: string | null;
-  detail?: Record<string, unknown> | null;
+  outcome: "ok" | "denied" | "failed";
+  client: string | null;
+  detail: Record<string, unknown>;
 }
 
 export interface AuditPage {
   events: AuditEvent[];
-  next_page_token?: string | null;
+  next_page_token: string | null;
 }
 
 export interface AuditFilter {
@@ -114,7 +127,16 @@ export const SSO_START = "/api/v1/auth/oidc/start";
 // --- self-service ----------------------------------------------------------------------------
 
 /** The answer of `POST /api/v1/me/keys` (also `POST /api/v1/users/{user}/keys`): the key's record and, once, the key itself. */
-export type NewKeyAnswer = Record<string, unknown>;
+export interface NewKeyAnswer {
+  api_key: ApiKey;
+  key: string;
+}
+
+/** The answer of `POST /api/v1/users`: the user and, once, a generated password (none for service accounts). */
+export interface NewUserAnswer {
+  user: User;
+  password: string | null;
+}
 
 export interface NewKey {
   name: string;
@@ -140,7 +162,7 @@ export interface NewUser {
 }
 
 export const listUsers = (signal?: AbortSignal) => get<{ users: User[] }>("/api/v1/users", undefined, signal);
-export const createUser = (user: NewUser) => post<Record<string, unknown>>("/api/v1/users", user);
+export const createUser = (user: NewUser) => post<NewUserAnswer>("/api/v1/users", user);
 export const updateUser = (name: string, patch: { admin?: boolean; disabled?: boolean }) =>
   request<User>("PATCH", `/api/v1/users/${enc(name)}`, { body: patch });
 export const createServiceKey = (user: string, key: NewKey) => post<NewKeyAnswer>(`/api/v1/users/${enc(user)}/keys`, key);

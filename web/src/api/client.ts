@@ -26,6 +26,14 @@ export function isAbort(e: unknown): boolean {
 
 type Query = Record<string, string | number | null | undefined | readonly string[]>;
 
+type UnauthorizedHandler = (path: string) => void;
+let onUnauthorized: UnauthorizedHandler | null = null;
+
+/** Called with the API path of any 401 answer (accounts on, not signed in): the session sends the browser to sign in. */
+export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): void {
+  onUnauthorized = handler;
+}
+
 export function buildUrl(path: string, query: Query = {}): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) {
@@ -64,6 +72,7 @@ export async function request<T>(
     }
   }
   if (!res.ok) {
+    if (res.status === 401) onUnauthorized?.(path);
     const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `The server answered ${res.status} ${res.statusText}.`);
   }

@@ -3,6 +3,8 @@ import "../styles/registry.css";
 import { artifactsPath, lineagePath, modelsPath, projectBase } from "../lib/registryPaths";
 import type { Theme } from "../lib/urlState";
 import { Link, matchPath, usePathname } from "../router";
+import { ProjectMembersLink } from "./accounts/MembersLink";
+import { UserMenu } from "./accounts/UserMenu";
 
 /** The project the current page belongs to, if any (its first two path segments). */
 function currentProject(path: string): string | null {
@@ -50,6 +52,7 @@ function ProjectNav({ path }: { path: string }) {
       <NavLink to={lineagePath(project, {})} active={section === "lineage"} testId="nav-lineage">
         Lineage
       </NavLink>
+      <ProjectMembersLink project={project} active={section === "members"} />
     </nav>
   );
 }
@@ -92,6 +95,7 @@ export function Header({ theme, onToggleTheme, crumbs }: { theme: Theme; onToggl
             </svg>
           )}
         </button>
+        <UserMenu />
       </div>
     </header>
   );

@@ -3,6 +3,7 @@ import { ApiError } from "../api/client";
 import type { Access } from "../api/accounts";
 import {
   adminReason,
+  auditSince,
   expiryAfterDays,
   keySecret,
   needsSignIn,
@@ -44,7 +45,7 @@ describe("needsSignIn", () => {
   it("only when accounts are on and nobody is signed in", () => {
     expect(needsSignIn({ accounts: false, user: null, sso })).toBe(false);
     expect(needsSignIn({ accounts: true, user: null, sso })).toBe(true);
-    expect(needsSignIn({ accounts: true, user: { name: "a", is_admin: false, is_service: false, disabled: false }, sso })).toBe(false);
+    expect(needsSignIn({ accounts: true, user: { name: "a", admin: false, service: false, disabled: false }, sso })).toBe(false);
     expect(needsSignIn(undefined)).toBe(false);
   });
 });
@@ -117,5 +118,13 @@ describe("signInErrorMessage", () => {
     expect(signInErrorMessage(new ApiError(429, "rate_limited", "Try again in 900 seconds."))).toBe("Too many failed sign-ins. Try again in 900 seconds.");
     expect(signInErrorMessage(new ApiError(429, "http_429", "The server answered 429 Too Many Requests."))).toMatch(/Wait a few minutes/);
     expect(signInErrorMessage(new ApiError(403, "sso_only", "Sign in with SSO: password sign-in is off."))).toMatch(/SSO/);
+  });
+});
+
+describe("auditSince", () => {
+  it("counts the period back from now", () => {
+    expect(auditSince("24h", 100_000)).toBe(100_000 - 86400);
+    expect(auditSince("", 100_000)).toBeNull();
+    expect(auditSince("forever", 100_000)).toBeNull();
   });
 });

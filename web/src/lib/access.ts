@@ -18,7 +18,7 @@ export const SIGN_IN_PATH = "/sign-in";
  */
 export function safeNext(next: string | null | undefined): string {
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  if (/[\u0000-\u001f]/.test(next)) return "/";
+  if ([...next].some((c) => c.charCodeAt(0) < 0x20)) return "/";
   if (next === SIGN_IN_PATH || next.startsWith(`${SIGN_IN_PATH}?`)) return "/";
   return next;
 }
@@ -114,4 +114,19 @@ export function signInErrorMessage(error: unknown): string {
 /** The name a user is shown by: the display name when set, else the account name. */
 export function displayName(user: { name: string; display_name?: string | null }): string {
   return user.display_name?.trim() || user.name;
+}
+
+/** The time windows the audit log offers, as the `period` query parameter. */
+export const AUDIT_PERIODS: readonly { value: string; label: string; seconds: number | null }[] = [
+  { value: "", label: "any time", seconds: null },
+  { value: "1h", label: "last hour", seconds: 3600 },
+  { value: "24h", label: "last 24 hours", seconds: 86400 },
+  { value: "7d", label: "last 7 days", seconds: 7 * 86400 },
+  { value: "30d", label: "last 30 days", seconds: 30 * 86400 },
+];
+
+/** The `since` of an audit period counted back from `now` (epoch seconds); null for any time or an unknown period. */
+export function auditSince(period: string, now: number): number | null {
+  const seconds = AUDIT_PERIODS.find((p) => p.value === period)?.seconds ?? null;
+  return seconds === null ? null : Math.floor(now - seconds);
 }
