@@ -17,7 +17,7 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         "host",
         "TRAILMARK_HOST",
         "127.0.0.1",
-        "Address to listen on. Anything but loopback needs --insecure-allow-remote until authentication is configured.",
+        "Address to listen on. Anything but loopback needs accounts (`trailmark users create NAME --admin` makes the first) or --insecure-allow-remote.",
     ),
     Setting("port", "TRAILMARK_PORT", "5100", "Port to listen on.", int),
     Setting(
@@ -155,15 +155,38 @@ class ServerSettings:
     """The process serves only this app (``trailmark server``): it may tune the garbage
     collector for it (see trailmark.collector). Off for an app embedded in another process."""
 
-    def check_bind(self) -> None:
-        """Refuse to expose an unauthenticated server beyond this machine unless told to."""
+    def check_bind(self, accounts: bool | None = None) -> None:
+        """Refuse to expose a server without accounts beyond this machine unless told to.
+
+        ``accounts``: whether the database holds a user (``None``: look). With accounts,
+        every request is authenticated and authorized, so any address is fine."""
         if is_loopback(self.host) or self.insecure_allow_remote:
             return
+        if accounts is None:
+            accounts = self.accounts_configured()
+        if accounts:
+            return
         raise InvalidInput(
-            f"refusing to listen on {self.host}: the server has no authentication configured, "
-            "so anyone who can reach it could read and change your runs. Bind to 127.0.0.1, "
-            "or pass --insecure-allow-remote if the network is trusted."
+            f"refusing to listen on {self.host}: the server has no accounts, "
+            "so anyone who can reach it could read and change your runs. Create the first "
+            "admin with `trailmark users create NAME --admin` (then every request must sign "
+            "in), bind to 127.0.0.1, or pass --insecure-allow-remote if the network is trusted."
         )
+
+    def accounts_configured(self) -> bool:
+        """Whether the database holds at least one user (a database not made yet holds none)."""
+        from sqlalchemy import inspect, text
+
+        from trailmark.store.database import database_for
+
+        db = database_for(self.db_url, self.data_dir)
+        try:
+            with db.read() as conn:
+                if not inspect(conn).has_table("users"):
+                    return False
+                return conn.execute(text("SELECT 1 FROM users LIMIT 1")).first() is not None
+        finally:
+            db.dispose()
 
 
 def is_loopback(host: str) -> bool:
