@@ -38,6 +38,7 @@ from trailmark.server.access.oidc import (
     SignInFailed,
     sso_enabled,
 )
+from trailmark.server.routes.auth import SESSION_LIFETIME_S, is_https, set_session_cookie
 from trailmark.server.settings import ServerSettings
 from trailmark.server.static import WEB_DIST
 from trailmark.store.accounts.account import Account
@@ -49,7 +50,6 @@ log = logging.getLogger("trailmark.server.sso")
 
 router = APIRouter(prefix="/api/v1/auth/oidc", tags=["auth"])
 
-SESSION_COOKIE = "trailmark_session"
 SIGN_IN_PAGE = "/sign-in"
 """The dashboard's sign-in page, where a failed sign-in lands with its reason."""
 MAX_NAME_LENGTH = 64
@@ -144,7 +144,10 @@ def finish_sign_in(
         _forget_pending(response, request)
         return response
     token = store.accounts.sessions.create(
-        account.id, client=_client(request), user_agent=request.headers.get("user-agent")
+        account.id,
+        client=_client(request),
+        user_agent=request.headers.get("user-agent"),
+        lifetime_s=SESSION_LIFETIME_S,
     )
     detail: dict[str, Any] = {"via": "oidc", "issuer": sso.provider.issuer, "created": created}
     if teams is not None:
@@ -161,23 +164,6 @@ def redirect_uri(request: Request, settings: ServerSettings) -> str:
     if settings.public_url:
         return settings.public_url.rstrip("/") + CALLBACK_PATH
     return str(request.base_url).rstrip("/") + CALLBACK_PATH
-
-
-def is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def set_session_cookie(response: Response, request: Request, token: str) -> None:
-    """The dashboard's session cookie, as the password sign-in sets it."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=14 * 86400,
-        path="/",
-        secure=is_https(request),
-        httponly=True,
-        samesite="lax",
-    )
 
 
 def _forget_pending(response: Response, request: Request) -> None:
