@@ -25,6 +25,10 @@ import { useQueryParams } from "../hooks/useQueryParams";
 import { formatCount, formatDate, formatRelative } from "../lib/format";
 import { artifactPath, lineagePath, modelNodeId, modelsPath, runLink, versionNumber } from "../lib/registryPaths";
 import { Link } from "../router";
+import { NotAllowed } from "../components/accounts/Reason";
+import { useAccess } from "../components/accounts/useAccess";
+import { modelMembersPath } from "./accountRoutes";
+import { writeReason } from "../lib/access";
 
 const PAGE = 100;
 const VERSION_COLUMNS: Column[] = ["Version", "Stage", "Aliases", "Source run", "Created", "Description"];
@@ -51,6 +55,8 @@ export function ModelPage({ name }: { name: string }) {
     [name, selected, needOne, tick],
   );
   const version = listed ?? single.data ?? null;
+  const access = useAccess("model", name);
+  const cannotEdit = writeReason(access, "model", name);
 
   if (model.error)
     return (
@@ -70,7 +76,7 @@ export function ModelPage({ name }: { name: string }) {
           name={name}
           chip={<TypeChip type="model" />}
           description={m?.description}
-          edit={{ onSave: (d) => updateModelDescription(name, d), onSaved: refresh, label: `Description of model ${name}` }}
+          edit={cannotEdit ? undefined : { onSave: (d) => updateModelDescription(name, d), onSaved: refresh, label: `Description of model ${name}` }}
           testId="model-header"
         >
           {m ? (
@@ -82,6 +88,11 @@ export function ModelPage({ name }: { name: string }) {
             </p>
           ) : null}
           {m ? <TagList tags={m.tags} className="tags model-tags" testId="model-tags" /> : null}
+          {access?.accounts && access.can.admin ? (
+            <Link to={modelMembersPath(name)} className="small" data-testid="model-members-link">
+              Members and visibility
+            </Link>
+          ) : null}
         </EntityHeader>
         <AliasBar aliases={m ? Object.entries(m.aliases) : []} selected={selected} onSelect={select} testId="model-aliases" />
       </div>
@@ -112,7 +123,7 @@ export function ModelPage({ name }: { name: string }) {
         </section>
       </div>
 
-      {version ? <VersionDetail key={version.version} v={version} onChanged={refresh} /> : null}
+      {version ? <VersionDetail key={version.version} v={version} onChanged={refresh} cannotEdit={cannotEdit} /> : null}
       {needOne && single.error ? <MissingVersion version={selected} /> : null}
     </main>
   );
@@ -142,7 +153,7 @@ function ModelVersionRow({ v, selected, onSelect }: { v: ModelVersion; selected:
   );
 }
 
-function VersionDetail({ v, onChanged }: { v: ModelVersion; onChanged: () => void }) {
+function VersionDetail({ v, onChanged, cannotEdit }: { v: ModelVersion; onChanged: () => void; cannotEdit: string | null }) {
   const lineage = lineagePath(v.source_project, { node: modelNodeId(v.model, v.version) });
   return (
     <section className="version-detail" data-testid="model-version-detail" data-version={v.version}>
@@ -168,11 +179,15 @@ function VersionDetail({ v, onChanged }: { v: ModelVersion; onChanged: () => voi
           <DescriptionBlock
             text={v.description}
             testId="model-version-description"
-            edit={{
-              onSave: (d) => updateModelVersionDescription(v.model, v.version, d),
-              onSaved: onChanged,
-              label: `Description of version ${v.version} of ${v.model}`,
-            }}
+            edit={
+              cannotEdit
+                ? undefined
+                : {
+                    onSave: (d) => updateModelVersionDescription(v.model, v.version, d),
+                    onSaved: onChanged,
+                    label: `Description of version ${v.version} of ${v.model}`,
+                  }
+            }
           />
           <TagList tags={v.tags} />
         </div>
@@ -186,7 +201,7 @@ function VersionDetail({ v, onChanged }: { v: ModelVersion; onChanged: () => voi
         </div>
         <div className="card">
           <div className="label-row">Change</div>
-          <ModelActions version={v} onChanged={onChanged} />
+          {cannotEdit ? <NotAllowed reason={cannotEdit} testId="model-actions-not-allowed" /> : <ModelActions version={v} onChanged={onChanged} />}
         </div>
       </div>
       <VersionFiles source={modelFiles(v.model, v.version)} />

@@ -6,6 +6,9 @@ import { PanelGrid, type ChartRun } from "../components/charts/PanelGrid";
 import { EmptyState, ErrorMessage, LiveIndicator, Loading, Swatch } from "../components/common";
 import { ConfigTree } from "../components/run/ConfigTree";
 import { NotesEditor, TagsEditor } from "../components/run/Editors";
+import { ReadOnlyNotes, ReadOnlyTags } from "../components/accounts/ReadOnlyRunFields";
+import { useAccess } from "../components/accounts/useAccess";
+import { writeReason } from "../lib/access";
 import { CodeCard } from "../components/run/CodeCard";
 import { DiffView } from "../components/run/DiffView";
 import { EnvironmentCard } from "../components/run/EnvironmentCard";
@@ -41,6 +44,7 @@ export function RunPage({ project, runId }: { project: string; runId: string }) 
   const logView = useMemo(() => decodeLogView(params), [params]);
   const theme = useCurrentTheme();
   const visible = usePageVisible();
+  const cannotEdit = writeReason(useAccess("project", project), "project", project);
 
   const runAsync = useAsync((s) => getRun(project, runId, s), [project, runId]);
   const metricsAsync = useAsync((s) => runMetrics(project, runId, s), [project, runId]);
@@ -142,9 +146,9 @@ export function RunPage({ project, runId }: { project: string; runId: string }) 
               <RunOverview run={run} now={Date.now() / 1000} />
               <div className="card">
                 <h3>Tags</h3>
-                <TagsEditor tags={run.tags} onSave={(tags) => save({ tags })} />
+                {cannotEdit ? <ReadOnlyTags tags={run.tags} /> : <TagsEditor tags={run.tags} onSave={(tags) => save({ tags })} />}
                 <h3 className="mt">Notes</h3>
-                <NotesEditor notes={run.notes} onSave={(notes) => save({ notes })} />
+                {cannotEdit ? <ReadOnlyNotes notes={run.notes} reason={cannotEdit} /> : <NotesEditor notes={run.notes} onSave={(notes) => save({ notes })} />}
               </div>
             </div>
             <div className="run-col">
