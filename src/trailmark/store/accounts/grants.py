@@ -266,5 +266,3 @@ class GrantStore:
                 keys=("resource_kind", "resource_id", "principal_kind", "principal_id"),
                 update=("role", "granted_by", "granted_at"),
             )
-
-
