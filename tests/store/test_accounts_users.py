@@ -118,7 +118,7 @@ def test_the_first_admin_takes_over_every_existing_project_and_model(store: Stor
     store.runs.create_project("mnist")
     store.runs.create_project("cifar")
     store.registry.create_model("clf")
-    alice = store.accounts.users.create("alice", admin=True)
+    store.accounts.users.create("alice", admin=True)
     grants = store.accounts.grants
     for kind, name in (("project", "mnist"), ("project", "cifar"), ("model", "clf")):
         [grant] = grants.list(kind, name)  # type: ignore[arg-type]
