@@ -189,6 +189,9 @@ def test_answers_match_their_view_models(app_client: TestClient) -> None:
 def test_every_mlflow_route_documents_its_answer(app_client: TestClient) -> None:
     paths = app_client.get("/api/v1/openapi.json").json()["paths"]
     for endpoint in ENDPOINTS:
+        if endpoint.path.startswith("/ajax-api/"):
+            assert endpoint.path not in paths  # MLflow's UI routes, unlisted as /ajax-api twins
+            continue
         operation = paths[endpoint.path][endpoint.method.lower()]
         schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
         assert schema.get("$ref", "").endswith("/" + endpoint.response.__name__), endpoint.path

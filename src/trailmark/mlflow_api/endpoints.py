@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from trailmark.mlflow_api import artifacts, experiments, logged_models, metrics, registry, runs
+from trailmark.mlflow_api import (
+    artifacts,
+    datasets,
+    experiments,
+    logged_models,
+    metrics,
+    registry,
+    runs,
+)
 from trailmark.mlflow_api.fields import Fields
 from trailmark.store.store import Store
 from trailmark.views import mlflow as views
@@ -22,6 +30,8 @@ from trailmark.views.base import View
 Handler = Callable[[Store, Fields, str], dict[str, Any]]
 
 API = "/api/2.0/mlflow"
+AJAX = "/ajax-api/2.0/mlflow"
+"""Routes MLflow's server serves under this prefix only (its UI's): left out of the API schema."""
 EXPERIMENTS = "mlflow experiments"
 RUNS = "mlflow runs"
 METRICS = "mlflow metrics"
@@ -86,6 +96,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ("POST", f"{_EXP}/restore", experiments.restore_experiment, E),
         ("POST", f"{_EXP}/set-experiment-tag", experiments.set_experiment_tag, E),
         ("POST", f"{_EXP}/delete-experiment-tag", experiments.delete_experiment_tag, E),
+        (
+            "POST",
+            f"{AJAX}/experiments/search-datasets",
+            datasets.search_datasets,
+            views.MlflowSearchDatasetsResponse,
+        ),
     ),
     *_rows(
         RUNS,
@@ -116,6 +132,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "GET",
             f"{API}/metrics/get-history-bulk-interval",
             metrics.get_metric_history_bulk_interval,
+            views.MlflowBulkMetricHistoryResponse,
+        ),
+        (
+            "GET",
+            f"{AJAX}/metrics/get-history-bulk",
+            metrics.get_metric_history_bulk,
             views.MlflowBulkMetricHistoryResponse,
         ),
     ),

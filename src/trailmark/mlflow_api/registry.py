@@ -24,6 +24,17 @@ from trailmark.store.store import Store
 _HIDDEN = (SOURCE_TAG, MODEL_ID_TAG)
 
 
+def version_of(fields: Fields) -> str:
+    """The ``version`` field, a version number: MLflow refuses anything else (an alias, a
+    word) with a 400 before looking anything up."""
+    version = fields.required("version")
+    try:
+        int(version)
+    except ValueError:
+        raise InvalidInput(f"Parameter 'version' must be an integer, got '{version}'.") from None
+    return version
+
+
 def _tags(tags: dict[str, Any]) -> list[dict[str, str]]:
     return [{"key": k, "value": str(v)} for k, v in tags.items() if k not in _HIDDEN]
 
@@ -187,7 +198,7 @@ def delete_registered_model_tag(store: Store, fields: Fields, user: str) -> dict
 def set_registered_model_alias(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Point an alias (``champion``) at a version; it moves atomically."""
     store.registry.set_alias(
-        fields.required("name"), fields.required("alias"), fields.required("version"), user
+        fields.required("name"), fields.required("alias"), version_of(fields), user
     )
     return {}
 
@@ -237,7 +248,7 @@ def create_model_version(store: Store, fields: Fields, user: str) -> dict[str, A
 
 def get_model_version(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """One version of a registered model."""
-    view = store.registry.get_version(fields.required("name"), fields.required("version"))
+    view = store.registry.get_version(fields.required("name"), version_of(fields))
     return {"model_version": version_json(view)}
 
 
@@ -245,7 +256,7 @@ def update_model_version(store: Store, fields: Fields, user: str) -> dict[str, A
     """Change a version's description."""
     view = store.registry.update_version(
         fields.required("name"),
-        fields.required("version"),
+        version_of(fields),
         description=fields.text("description", ""),
         user=user,
     )
@@ -256,7 +267,7 @@ def transition_model_version_stage(store: Store, fields: Fields, user: str) -> d
     """Move a version to None, Staging, Production or Archived."""
     view = store.registry.set_stage(
         fields.required("name"),
-        fields.required("version"),
+        version_of(fields),
         fields.required("stage"),
         archive_existing=fields.flag("archive_existing_versions"),
         user=user,
@@ -266,8 +277,8 @@ def transition_model_version_stage(store: Store, fields: Fields, user: str) -> d
 
 def delete_model_version(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Delete one version of a registered model."""
-    version = fields.integer("version")
-    store.mlflow.registry.delete_version(fields.required("name"), int(version or 0), user)
+    version = int(version_of(fields))
+    store.mlflow.registry.delete_version(fields.required("name"), version, user)
     return {}
 
 
@@ -283,7 +294,7 @@ def search_model_versions(store: Store, fields: Fields, user: str) -> dict[str, 
 
 def get_model_version_download_uri(store: Store, fields: Fields, user: str) -> dict[str, Any]:
     """Where a version's files are served: ``mlflow-artifacts:/_registry/NAME/VERSION``."""
-    view = store.registry.get_version(fields.required("name"), fields.required("version"))
+    view = store.registry.get_version(fields.required("name"), version_of(fields))
     if view["source_project"] is None:  # files Trailmark does not hold: the client reads there
         return {"artifact_uri": view["tags"].get(SOURCE_TAG, view["source"])}
     return {"artifact_uri": f"mlflow-artifacts:/{REGISTRY}/{view['model']}/{view['version']}"}
@@ -291,7 +302,7 @@ def get_model_version_download_uri(store: Store, fields: Fields, user: str) -> d
 
 def _set_version_tag(store: Store, fields: Fields, user: str, value: str | None) -> None:
     store.mlflow.registry.set_version_tag(
-        fields.required("name"), fields.required("version"), fields.tag_key(), value, user
+        fields.required("name"), version_of(fields), fields.tag_key(), value, user
     )
 
 

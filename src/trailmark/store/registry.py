@@ -422,6 +422,11 @@ class ModelRegistry:
                 .where(model_versions.c.id == row.id)
                 .values(stage=target, updated_at=now)
             )
+            conn.execute(  # a stage change changes the model too (MLflow's clients read it so)
+                update(registered_models)
+                .where(registered_models.c.id == model.id)
+                .values(updated_at=now)
+            )
             data = {"from": row.stage, "to": target}
             _event(conn, model, row.version, "stage_changed", data, user)
             return self._version_by_id(conn, row.id)

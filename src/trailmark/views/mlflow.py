@@ -126,6 +126,17 @@ class MlflowBulkMetricHistoryResponse(View):
     metrics: list[MlflowMetricWithRunId]
 
 
+class MlflowDatasetSummary(View):
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
+
+
+class MlflowSearchDatasetsResponse(View):
+    dataset_summaries: list[MlflowDatasetSummary]
+
+
 # artifacts
 
 

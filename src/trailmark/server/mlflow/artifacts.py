@@ -8,6 +8,7 @@ Uploads are hashed while they stream in and spooled to a temporary file past 4 M
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from trailmark.blobs.protocol import verified_chunks
+from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.artifacts import (
     ROOT,
     Target,
@@ -33,6 +35,8 @@ from trailmark.views import mlflow as views
 
 MULTIPART_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
 _SPOOL_IN_MEMORY = 4 * 1024 * 1024
+UI_UPLOAD_LIMIT = 10 * 1024 * 1024
+"""The most ``/ajax-api/2.0/mlflow/upload-artifact`` takes, as MLflow's server (10 MB)."""
 
 
 async def upload_artifact(request: Request, path: str) -> Response:
@@ -54,6 +58,44 @@ async def upload_artifact(request: Request, path: str) -> Response:
             save_file, request.app.state.store, target, spool, hasher.hexdigest(), size
         )
     return JSON({})
+
+
+def _refuse(message: str) -> MlflowError:
+    return MlflowError("INVALID_PARAMETER_VALUE", message, 400)
+
+
+async def upload_run_artifact(request: Request) -> Response:
+    """Upload one small file of a run, the body as is (``?run_id=...&path=dir/f.txt``): the
+    route MLflow's UI uses, with its checks and its 10 MB limit.
+
+    The path is checked as every artifact path is (no ``..``, no absolute path) and the file
+    goes with the run's other files, whatever the run's ``artifact_uri`` says."""
+    query = request.query_params
+    run_id = query.get("run_id") or query.get("run_uuid")
+    if not run_id:
+        raise _refuse("Request must specify run_id or run_uuid.")
+    path = query.get("path")
+    if not path:
+        raise _refuse("Request must specify path.")
+    try:
+        target = Target("run", run_id, "", "").under(path)
+    except InvalidInput as exc:
+        raise _refuse(f"Invalid path: {path} ({exc})") from None
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > UI_UPLOAD_LIMIT:
+        raise _refuse("Artifact size is too large. Max size is 10MB.")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > UI_UPLOAD_LIMIT:
+            raise _refuse("Artifact size is too large. Max size is 10MB.")
+    if not data:
+        raise _refuse("Request must specify data.")
+    digest = hashlib.sha256(data).hexdigest()
+    await run_in_threadpool(
+        save_file, request.app.state.store, target, io.BytesIO(data), digest, len(data)
+    )
+    return Response(media_type="application/json")
 
 
 async def download_artifact(request: Request, path: str) -> Response:
@@ -172,6 +214,12 @@ def add_routes(router: APIRouter) -> None:
         summary="Download a file of a registered model version (MLflow's UI route).",
         response_class=StreamingResponse,
         responses=file_answer,
+    )
+    router.add_api_route(
+        "/ajax-api/2.0/mlflow/upload-artifact",
+        upload_run_artifact,
+        methods=["POST"],
+        include_in_schema=False,  # MLflow's UI route, as the other /ajax-api twins
     )
     router.add_api_route(
         "/api/2.0/mlflow-artifacts/mpu/{action}/{path:path}",

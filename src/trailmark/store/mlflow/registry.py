@@ -61,6 +61,17 @@ MODELS = Searchable(
 )
 
 
+VERSION_ORDER = ("last_updated_timestamp DESC", "name ASC", "version_number DESC")
+"""MLflow's default order of ``search_model_versions`` (its SQLAlchemy store): the most
+recently changed first."""
+
+
+def _millis(seconds: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A time in whole milliseconds, as MLflow keeps it: two versions changed in the same
+    millisecond tie there, and the next key (name, version) orders them as MLflow does."""
+    return func.round(seconds * 1000)
+
+
 def _versions(dialect: str) -> Searchable:
     source_tag = JsonRef.of(model_versions.c.tags, [SOURCE_TAG], dialect)
     return Searchable(
@@ -72,8 +83,12 @@ def _versions(dialect: str) -> Searchable:
                 case((source_tag.is_string(), source_tag.text), else_=model_versions.c.source)
             ),
             "current_stage": Attribute(model_versions.c.stage),
-            "creation_timestamp": Attribute(model_versions.c.created_at, MILLIS),
-            "last_updated_timestamp": Attribute(model_versions.c.updated_at, MILLIS),
+            "creation_timestamp": Attribute(
+                model_versions.c.created_at, MILLIS, sort=_millis(model_versions.c.created_at)
+            ),
+            "last_updated_timestamp": Attribute(
+                model_versions.c.updated_at, MILLIS, sort=_millis(model_versions.c.updated_at)
+            ),
         },
         entities={"tag": model_versions.c.tags},
         missing_differs=True,
@@ -124,6 +139,11 @@ class RegistryExtras:
             )
             if not gone.rowcount:
                 raise NotFound(f"Model Version (name={name}, version={version}) not found")
+            conn.execute(  # a version's deletion changes its model, as in MLflow
+                update(registered_models)
+                .where(registered_models.c.id == model.id)
+                .values(updated_at=time.time())
+            )
             _event(conn, model, version, "version_deleted", {}, user)
 
     def set_model_tag(
@@ -179,7 +199,8 @@ class RegistryExtras:
         self, filter_text: str | None, order_by: Sequence[str], page: PageRequest
     ) -> Page[dict[str, Any]]:
         """Versions matching an MLflow filter (``name = 'm'``, ``run_id = '...'``, tags),
-        ordered (name, then newest first, by default) and paged."""
+        ordered (by default as MLflow: last changed first, then name, then newest version)
+        and paged."""
         items = check_simple_filter(parse_filter(filter_text), VERSION_ATTRIBUTES)
         dialect = self.db.dialect
         searchable = _versions(dialect)
@@ -187,7 +208,7 @@ class RegistryExtras:
         where = filter_sql(items, searchable, dialect)
         if where is not None:
             query = query.where(where)
-        clauses = _orders(order_by or ["name ASC", "version_number DESC"], searchable, dialect)
+        clauses = _orders(order_by or VERSION_ORDER, searchable, dialect)
         query = query.order_by(*clauses, registered_models.c.name, model_versions.c.version.desc())
         with self.db.read() as conn:
             rows = Page.of(
