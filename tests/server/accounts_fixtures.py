@@ -58,8 +58,8 @@ def accounts_on(app: FastAPI) -> None:
         switch.refresh()
 
 
-@pytest.fixture
-def team(database_url: str, tmp_path: Path) -> Iterator[Team]:
+@pytest.fixture(name="team")
+def accounts_team(database_url: str, tmp_path: Path) -> Iterator[Team]:
     app = create_app(ServerSettings(data_dir=tmp_path, db_url=database_url))
     store: Store = app.state.store
     with TestClient(app) as client:

@@ -8,12 +8,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from tests.server.accounts_fixtures import (  # noqa: F401 (the fixture)
-    ADMIN_PASSWORD,
     BOB_PASSWORD,
     Team,
+    accounts_team,
     basic,
     bearer,
-    team,
 )
 from trailmark.server.app import create_app
 from trailmark.server.settings import ServerSettings
@@ -147,7 +146,7 @@ def test_disabling_a_user_stops_their_keys_and_the_last_admin_stays(team: Team) 
     assert t.client.get("/api/v1/users", headers=t.as_bob()).status_code == 200
     unknown = t.client.patch("/api/v1/users/nobody", json={"admin": True}, headers=t.as_admin())
     assert unknown.status_code == 404
-    assert [e["detail"] for e in _events(t, "user.update")][0] == {"user": "bob", "admin": True}
+    assert _events(t, "user.update")[0]["detail"] == {"user": "bob", "admin": True}
 
 
 def test_service_accounts_get_keys_from_admins_people_make_their_own(team: Team) -> None:

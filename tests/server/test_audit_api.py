@@ -3,7 +3,7 @@ nothing in it is a secret. Through the real app, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from tests.server.accounts_fixtures import BOB_PASSWORD, Team, basic, team  # noqa: F401
+from tests.server.accounts_fixtures import BOB_PASSWORD, Team, accounts_team, basic  # noqa: F401
 
 
 def test_admins_read_the_log_filtered_and_paged(team: Team) -> None:

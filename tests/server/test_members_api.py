@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.server.accounts_fixtures import Team, bearer, team  # noqa: F401 (the fixture)
+from tests.server.accounts_fixtures import Team, accounts_team, bearer  # noqa: F401 (the fixture)
 from trailmark.server.app import create_app
 from trailmark.server.settings import ServerSettings
 
