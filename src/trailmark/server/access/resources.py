@@ -148,29 +148,15 @@ def _native() -> dict[str, Locator]:
 
 
 def _mlflow() -> dict[str, Locator]:
-    """The MLflow routes' locators (:mod:`.mlflow_resources`, called as
-    ``(store, params, query, body)``), its listings and resource-less routes as
-    :data:`NO_RESOURCE`."""
+    """The MLflow routes' locators (:mod:`.mlflow_resources`), its listings and
+    resource-less routes as :data:`NO_RESOURCE`."""
     from trailmark.server.access import mlflow_resources as mlflow
 
     table: dict[str, Locator] = {
         route: NO_RESOURCE for route in mlflow.MLFLOW_LISTINGS | mlflow.MLFLOW_NO_RESOURCE
     }
-    for route, find in mlflow.MLFLOW_RESOURCES.items():
-        table[route] = Locator(_adapt(find), reads_body=not route.startswith("GET "))
+    table.update(mlflow.MLFLOW_RESOURCES)
     return table
-
-
-def _adapt(find: Any) -> Find:
-    def locate(target: Target) -> Resource | None:
-        body = target.body if isinstance(target.body, dict) else None
-        found = find(target.store, target.params, target.query, body)
-        if found is None:
-            return None
-        kind: ResourceKind = "model" if found.kind == "model" else "project"
-        return Resource(kind, found.name)
-
-    return locate
 
 
 ROUTE_RESOURCES: dict[str, Locator] = {**_native(), **_mlflow()}
