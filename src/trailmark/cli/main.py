@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from trailmark._version import __version__
+from trailmark.cli.accounts import COMMANDS as ACCOUNT_COMMANDS
 from trailmark.cli.gc import gc_command
 from trailmark.cli.importer import import_group
 from trailmark.cli.login import login_command, logout_command
@@ -129,6 +130,8 @@ def demo(data_dir: str | None, runs: int) -> None:
 main.add_command(import_group)
 main.add_command(models_group)
 main.add_command(gc_command)
+for _command in ACCOUNT_COMMANDS:
+    main.add_command(_command)
 main.add_command(login_command)
 main.add_command(logout_command)
 

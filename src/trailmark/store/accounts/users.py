@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trailmark.errors import Conflict, InvalidInput, NotFound
@@ -303,7 +303,3 @@ def _take_over_everything(conn: Connection, user_id: int, name: str, now: float)
     ]
     if rows:
         conn.execute(insert(grants), rows)
-
-
-def count_users(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
