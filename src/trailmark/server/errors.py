@@ -31,8 +31,15 @@ def error_response(
     return JSON({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
-MLFLOW_PATHS = ("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")
-"""Paths whose clients expect MLflow's ``{"error_code", "message"}`` body."""
+MLFLOW_PATHS = (
+    "/api/2.0/mlflow",
+    "/api/3.0/mlflow",
+    "/ajax-api/",
+    "/get-artifact",
+    "/model-versions/get-artifact",
+)
+"""Paths whose clients expect MLflow's ``{"error_code", "message"}`` body (the last two:
+the file downloads of MLflow's UI)."""
 
 _MLFLOW_CODES = {
     401: "UNAUTHENTICATED",

@@ -21,8 +21,8 @@ from typing import Final
 
 from starlette.requests import Request
 
+from trailmark.server.access.policy import account_of
 from trailmark.server.identity import Identity, current_identity
-from trailmark.store.accounts.account import Account
 from trailmark.store.accounts.roles import ResourceKind
 from trailmark.store.store import Store
 
@@ -35,15 +35,7 @@ def readable_names(store: Store, identity: Identity, kind: ResourceKind) -> set[
     ``None``: all of them."""
     if identity.user_id is None or identity.admin:
         return None
-    account = Account(
-        id=identity.user_id,
-        name=identity.name,
-        is_admin=False,
-        is_service=identity.service,
-        disabled=False,
-        team_ids=identity.team_ids,
-    )
-    return store.accounts.grants.readable(account, kind)
+    return store.accounts.grants.readable(account_of(identity), kind)
 
 
 def may_read(names: set[str] | None, name: str | None) -> bool:

@@ -14,6 +14,9 @@ the call here, by the endpoint's path (:data:`NARROWED`):
   ``max_results`` items, which MLflow clients page through unchanged.
 
 With no accounts, and for server admins, every call goes straight to the handler.
+
+Creates (``experiments/create``, ``registered-models/create``) make their creator the new
+resource's admin before answering, so the creator's next request finds the grant.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 from trailmark.errors import NotFound
 from trailmark.mlflow_api.endpoints import Handler
 from trailmark.mlflow_api.fields import Fields
+from trailmark.server.access.creators import make_creator_admin
 from trailmark.server.access.mlflow_resources import experiment_project
 from trailmark.server.access.readable import MODEL, PROJECT, may_read, readable_names
 from trailmark.server.identity import Identity
@@ -107,6 +111,18 @@ def _page_items(key: str, kind: ResourceKind) -> Narrowed:
     return narrowed
 
 
+def _creating(kind: ResourceKind) -> Narrowed:
+    """A create named by the ``name`` field: its creator becomes its admin before the answer
+    (:mod:`trailmark.server.access.creators`)."""
+
+    def created(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
+        answer = handler(store, fields, identity.name)
+        make_creator_admin(store, identity, kind, fields.required("name"))
+        return answer
+
+    return created
+
+
 _API = "/api/2.0/mlflow"
 _AJAX = "/ajax-api/2.0/mlflow"
 
@@ -120,9 +136,12 @@ NARROWED: dict[str, Narrowed] = {
     f"{_API}/experiments/search": _page_items("experiments", PROJECT),
     f"{_API}/registered-models/search": _page_items("registered_models", MODEL),
     f"{_API}/model-versions/search": _page_items("model_versions", MODEL),
+    f"{_API}/experiments/create": _creating(PROJECT),
+    f"{_API}/registered-models/create": _creating(MODEL),
 }
 """An MLflow endpoint's path (as in :data:`~trailmark.mlflow_api.endpoints.ENDPOINTS`) ->
-how its call is narrowed to what the caller may read."""
+how its call is narrowed to what the caller may read (or, for a create, followed by the
+creator's grant)."""
 
 
 def call(handler: Handler, path: str, store: Store, fields: Fields, identity: Identity) -> Any:

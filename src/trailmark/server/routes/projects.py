@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
+from trailmark.server.access.creators import make_creator_admin
 from trailmark.server.access.readable import may_read, readable_projects
 from trailmark.server.deps import get_store
+from trailmark.server.identity import Identity, current_identity
 from trailmark.server.models import ProjectCreate
 from trailmark.store.store import Store
 from trailmark.views.projects import Project, ProjectList
@@ -28,9 +30,16 @@ def list_projects(
 
 
 @router.post("", status_code=201, response_model=Project)
-def create_project(body: ProjectCreate, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Create an empty project (runs also create their project on first write)."""
-    return store.runs.create_project(body.name, body.description)
+def create_project(
+    body: ProjectCreate,
+    store: Store = Depends(get_store),
+    identity: Identity = Depends(current_identity),
+) -> dict[str, Any]:
+    """Create an empty project (runs also create their project on first write); its creator
+    becomes its admin."""
+    project = store.runs.create_project(body.name, body.description)
+    make_creator_admin(store, identity, "project", project["name"])
+    return project
 
 
 @router.get("/{project}", response_model=Project)

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from trailmark.server.access.creators import make_creator_admin
 from trailmark.server.access.readable import may_read, readable_models
 from trailmark.server.artifact_models import (
     AliasSet,
@@ -20,7 +21,7 @@ from trailmark.server.artifact_models import (
 )
 from trailmark.server.deps import get_store
 from trailmark.server.downloads import file_response
-from trailmark.server.identity import current_user
+from trailmark.server.identity import Identity, current_identity, current_user
 from trailmark.server.paging import page
 from trailmark.server.responses import FILE_DOWNLOAD, JSON
 from trailmark.server.routes.artifacts import entries_page
@@ -62,10 +63,12 @@ def create_model(
     body: ModelCreate,
     request: Request,
     store: Store = Depends(get_store),
-    user: str = Depends(current_user),
+    identity: Identity = Depends(current_identity),
 ) -> dict[str, Any]:
-    """Register a model name with a description and key-value tags."""
-    model = store.registry.create_model(body.name, body.description, body.tags, user)
+    """Register a model name with a description and key-value tags; its creator becomes its
+    admin."""
+    model = store.registry.create_model(body.name, body.description, body.tags, identity.name)
+    make_creator_admin(store, identity, "model", model["name"])
     announce(request)
     return model
 
