@@ -121,22 +121,28 @@ class HttpTransport:
                 "POST", "/api/v1/ingest", content=body, content_type="application/x-ndjson"
             )
         except HttpError as exc:
-            if exc.status in (401, 403):
-                raise TransientError(self._refused(exc)) from exc
+            if exc.status in (401, 403, 404):
+                raise TransientError(self._refused(exc, exc.status)) from exc
             if exc.status in (408, 429) or exc.status >= 500 or exc.status == 0:
                 raise TransientError(str(exc), exc.retry_after) from exc
             raise PermanentError(str(exc)) from exc
 
-    def _refused(self, exc: Exception) -> str:
-        """A server that refuses the caller's credentials (401) or role (403): the records
-        are not bad, so they stay in the spool (retried, and shipped later by ``trailmark
-        sync``) instead of being set aside; said once per run, not at every retry."""
-        from trailmark.credentials import SIGN_IN_HINT
-
+    def _refused(self, exc: Exception, status: int) -> str:
+        """A server that refuses the caller's credentials (401) or role (403), or hides the
+        project from them (404: another team's private project; ingest has no other 404):
+        the records are not bad, so they stay in the spool (retried, and shipped later by
+        ``trailmark sync``) instead of being set aside; said once per run, not at every
+        retry."""
+        if status == 401:
+            fix = (
+                f"sign in with `trailmark login {self._url}` (or set TRAILMARK_API_KEY to an "
+                "API key)"
+            )
+        else:
+            fix = "use a key that may write, or ask an admin of the project for the editor role"
         message = (
-            f"{self._url} refused the run's records ({exc}); {SIGN_IN_HINT}. Nothing is "
-            "lost: they stay in the spool, and `trailmark sync` ships them once the key is "
-            "accepted"
+            f"{self._url} refused the run's records ({exc}); {fix}. Nothing is lost: they "
+            "stay in the spool, and `trailmark sync` ships them once the server accepts them"
         )
         if not self._told_refused:
             self._told_refused = True
