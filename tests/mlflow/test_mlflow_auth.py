@@ -241,6 +241,32 @@ def test_a_stranger_cannot_download_a_private_runs_artifacts(
     assert requests.get(urls[0], headers=alice, timeout=10).content == b"w = 1"
 
 
+def test_a_stranger_cannot_copy_a_private_run_into_a_model_of_their_own(
+    team: Team, as_user: Any, alice_logged: Logged
+) -> None:
+    from mlflow.exceptions import MlflowException
+
+    bob = as_user(team.url, token=team.keys["bob"])
+    model = f"bobs-{uuid.uuid4().hex[:8]}"
+    bob.create_registered_model(model)
+    run = alice_logged.run_id
+    sources = [
+        f"runs:/{run}/model",
+        f"mlflow-artifacts:/{alice_logged.experiment_id}/{run}/artifacts/model",
+        f"models:/{alice_logged.model}/1",
+    ]
+    for source in sources:
+        with pytest.raises(MlflowException) as refused:
+            bob.create_model_version(model, source)
+        assert _code(refused.value) == "PERMISSION_DENIED", source
+    with pytest.raises(MlflowException) as refused:
+        bob.create_model_version(model, "s3://bucket/model", run_id=run)
+    assert _code(refused.value) == "PERMISSION_DENIED"
+    assert bob.search_model_versions(f"name='{model}'") == []
+    # a source Trailmark does not hold is kept as text, as MLflow keeps it
+    assert bob.create_model_version(model, "s3://bucket/model").version == "1"
+
+
 def test_searches_show_a_stranger_nothing_of_a_private_experiment(
     team: Team, as_user: Any, alice_logged: Logged
 ) -> None:

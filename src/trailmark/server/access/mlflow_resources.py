@@ -116,6 +116,43 @@ def artifact_path_resource(store: Store, path: str | None) -> Resource | None:
     return experiment_project(store, first)
 
 
+def source_resources(store: Store, source: str | None, run_id: str | None) -> list[Resource]:
+    """What a new model version's files are read from (``model-versions/create``): the run
+    of ``run_id``, and what ``source`` names (``runs:/RUN/...``, an ``mlflow-artifacts``
+    path or URL, ``models:/m-...`` a logged model, ``models:/NAME/...`` another registered
+    model). Anything that names nothing Trailmark holds (``s3://...``) is left out."""
+    found: list[Resource | None] = []
+    finders: list[Callable[[], Resource | None]] = [lambda: run_project(store, run_id)]
+    text = source or ""
+    if text.startswith("runs:/"):
+        run = text.removeprefix("runs:/").lstrip("/").split("/", 1)[0]
+        finders.append(lambda: run_project(store, run))
+    elif text.startswith("models:/"):
+        owner = text.removeprefix("models:/").lstrip("/").split("/", 1)[0]
+        if owner.startswith("m-"):
+            finders.append(lambda: logged_model_project(store, owner))
+        else:
+            finders.append(lambda: _named(MODEL, owner.split("@", 1)[0]))
+    elif "mlflow-artifacts" in text:
+        finders.append(lambda: artifact_path_resource(store, _proxied_path(text)))
+    for find in finders:
+        try:
+            found.append(find())
+        except TrailmarkError:  # names nothing: the handler keeps the source as text
+            continue
+    return [resource for resource in found if resource is not None]
+
+
+def _proxied_path(source: str) -> str:
+    """The artifact path of an ``mlflow-artifacts:/...`` URI (or an http URL of the proxy)."""
+    if source.startswith("mlflow-artifacts:"):
+        rest = source.removeprefix("mlflow-artifacts:")
+        if rest.startswith("//"):  # mlflow-artifacts://host:port/path
+            return rest[2:].split("/", 1)[1] if "/" in rest[2:] else ""
+        return rest.lstrip("/")
+    return source.split("/api/2.0/mlflow-artifacts/artifacts/", 1)[-1]
+
+
 def _experiment(name: str = "experiment_id", default: str | None = None) -> Locator:
     return _on_fields(lambda store, f: experiment_project(store, f.text(name, default)))
 

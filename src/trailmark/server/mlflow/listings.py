@@ -16,7 +16,8 @@ the call here, by the endpoint's path (:data:`NARROWED`):
 With no accounts, and for server admins, every call goes straight to the handler.
 
 Creates (``experiments/create``, ``registered-models/create``) make their creator the new
-resource's admin before answering, so the creator's next request finds the grant.
+resource's admin before answering, so the creator's next request finds the grant. A new
+model version (``model-versions/create``) needs the caller to read what its files come from.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from trailmark.errors import NotFound
+from trailmark.errors import Forbidden, NotFound
 from trailmark.mlflow_api.endpoints import Handler
 from trailmark.mlflow_api.fields import Fields
 from trailmark.server.access.creators import make_creator_admin
-from trailmark.server.access.mlflow_resources import experiment_project
+from trailmark.server.access.mlflow_resources import experiment_project, source_resources
 from trailmark.server.access.readable import MODEL, PROJECT, may_read, readable_names
 from trailmark.server.identity import Identity
 from trailmark.store.accounts.roles import ResourceKind
@@ -123,6 +124,19 @@ def _creating(kind: ResourceKind) -> Narrowed:
     return created
 
 
+def _source_readable(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
+    """A new model version copies its source's files: the caller must be able to read the
+    run, logged model or registered model they come from (PERMISSION_DENIED otherwise)."""
+    sources = source_resources(store, fields.text("source"), fields.text("run_id"))
+    for resource in sources:
+        if not may_read(readable_names(store, identity, resource.kind), resource.name):
+            raise Forbidden(
+                f"{identity.name} may not read {resource}, which the new version's files "
+                "would come from"
+            )
+    return handler(store, fields, identity.name)
+
+
 _API = "/api/2.0/mlflow"
 _AJAX = "/ajax-api/2.0/mlflow"
 
@@ -138,6 +152,7 @@ NARROWED: dict[str, Narrowed] = {
     f"{_API}/model-versions/search": _page_items("model_versions", MODEL),
     f"{_API}/experiments/create": _creating(PROJECT),
     f"{_API}/registered-models/create": _creating(MODEL),
+    f"{_API}/model-versions/create": _source_readable,
 }
 """An MLflow endpoint's path (as in :data:`~trailmark.mlflow_api.endpoints.ENDPOINTS`) ->
 how its call is narrowed to what the caller may read (or, for a create, followed by the
