@@ -170,7 +170,7 @@ export const createServiceKey = (user: string, key: NewKey) => post<NewKeyAnswer
 export const listTeams = (signal?: AbortSignal) => get<{ teams: Team[] }>("/api/v1/teams", undefined, signal);
 export const createTeam = (name: string, description: string) => post<Team>("/api/v1/teams", { name, description });
 export const deleteTeam = (name: string) => request<unknown>("DELETE", `/api/v1/teams/${enc(name)}`);
-export const addTeamMember = (team: string, user: string) => request<unknown>("PUT", `/api/v1/teams/${enc(team)}/members/${enc(user)}`, { body: {} });
+export const addTeamMember = (team: string, user: string) => request<unknown>("PUT", `/api/v1/teams/${enc(team)}/members/${enc(user)}`);
 export const removeTeamMember = (team: string, user: string) => request<unknown>("DELETE", `/api/v1/teams/${enc(team)}/members/${enc(user)}`);
 
 export function listAudit(filter: AuditFilter, signal?: AbortSignal): Promise<AuditPage> {

@@ -39,6 +39,7 @@ const NOUN: Record<ResourceKind, string> = { project: "project", model: "model" 
 /** Why the caller may not change `name` (null: they may). Shown beside the disabled action. */
 export function writeReason(access: Access | null | undefined, kind: ResourceKind, name: string): string | null {
   if (!access || access.can.write) return null;
+  if (access.read_only) return `Your sign-in is read-only: it may look at ${NOUN[kind]} ${name} but not change it.`;
   if (access.can.read && access.role === "viewer")
     return `You are a viewer of ${NOUN[kind]} ${name}: changing it needs the editor role. Ask an admin of the ${NOUN[kind]}.`;
   if (access.can.read && access.role && access.role !== "viewer")

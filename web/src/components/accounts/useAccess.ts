@@ -12,12 +12,12 @@ export function useAccess(kind: ResourceKind, name: string): Access | null {
   const { me } = useSession();
   const accountsOn = !!me?.accounts;
   const user = me?.user?.name ?? null;
-  const answer = useAsync(
-    (signal) => (accountsOn ? getAccess(kind, name, signal) : Promise.resolve(ALLOW_ALL)),
-    [kind, name, accountsOn, user],
-  );
+  // Not signed in yet: the sign-in page is on its way, and asking would only be refused.
+  const ask = accountsOn && user !== null;
+  const answer = useAsync((signal) => (ask ? getAccess(kind, name, signal) : Promise.resolve(null)), [kind, name, ask, user]);
   if (!me) return null;
   if (!accountsOn) return ALLOW_ALL;
+  if (!ask) return null;
   if (answer.error) return null;
   return answer.data ?? null;
 }

@@ -1,0 +1,234 @@
+"""The dashboard with accounts on (issue 17), in real Chromium against a real server: password
+sign-in and back to the page asked for, a wrong password and too many attempts, a viewer who
+sees why they cannot edit (and the server agrees), an admin who adds a member with a role, API
+keys shown once then revoked, signing out.
+
+Users are created through the store (as `trailmark users create` does) before the server starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import expect_http_errors, screenshot
+from tests.support import ServerProcess, start_server
+from trailmark.store.ingest import Envelope
+from trailmark.store.store import Store
+
+PROJECT = "secure-vision"
+RUN = "run-a"
+PASSWORDS = {
+    "ada": "ada-admin-password-1",  # server admin (first user: admin of every project)
+    "vic": "vic-viewer-password-1",  # viewer of PROJECT
+    "eve": "eve-editor-password-1",  # editor of PROJECT, added by ada in a test
+    "rita": "rita-rate-limited-pw-1",  # only ever given wrong passwords
+}
+
+
+def seed_accounts(data_dir: Path) -> None:
+    store = Store.open(None, data_dir)
+    try:
+        records: list[dict[str, Any]] = [
+            {"t": "run", "q": 1, "name": "guarded-run", "tags": ["baseline"], "notes": "keep me"},
+            {"t": "m", "q": 2, "s": 0, "w": 1_767_225_600.0, "d": {"loss": 1.0}},
+            {"t": "fin", "q": 3, "state": "finished", "exit_code": 0, "w": 1_767_225_660.0},
+        ]
+        store.ingestor.ingest(Envelope(RUN, PROJECT, "seed"), records)
+        users = store.accounts.users
+        users.create("ada", admin=True, password=PASSWORDS["ada"], display_name="Ada Admin")
+        for name in ("vic", "eve", "rita"):
+            users.create(name, password=PASSWORDS[name])
+        store.accounts.grants.set("project", PROJECT, "user:vic", "viewer", by="ada")
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    data_dir = tmp_path_factory.mktemp("accounts-ui")
+    seed_accounts(data_dir)
+    server = start_server(data_dir)
+    yield server
+    server.stop()
+
+
+def sign_in(page: Page, name: str, password: str) -> None:
+    page.get_by_test_id("sign-in-name").fill(name)
+    page.get_by_test_id("sign-in-password").fill(password)
+    page.get_by_test_id("sign-in-submit").click()
+
+
+def signed_in(page: Page, server: ServerProcess, name: str, path: str = "/") -> None:
+    """Open ``path``, sign in on the page it sends to, and wait to be back on ``path``."""
+    page.goto(server.url + path)
+    expect(page.get_by_test_id("sign-in-page")).to_be_visible()
+    sign_in(page, name, PASSWORDS[name])
+    expect(page.get_by_test_id("user-name")).to_be_visible()
+
+
+def run_path() -> str:
+    return f"/projects/{PROJECT}/runs/{RUN}"
+
+
+def test_password_sign_in_returns_to_the_page_asked_for(page: Page, server: ServerProcess) -> None:
+    expect_http_errors(page)  # what the page asked before signing in answers 401
+    page.goto(server.url + run_path() + "?tab=overview")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next="))
+    expect(page.get_by_test_id("sign-in-sso")).to_have_count(0)  # no SSO configured
+    screenshot(page, "accounts-sign-in")
+    sign_in(page, "ada", PASSWORDS["ada"])
+    expect(page).to_have_url(server.url + run_path() + "?tab=overview")
+    expect(page.get_by_test_id("run-name")).to_have_text("guarded-run")
+    expect(page.get_by_test_id("user-name")).to_have_text("Ada Admin")
+    page.get_by_test_id("user-menu").click()
+    expect(page.get_by_test_id("menu-admin")).to_be_visible()
+    # The session cookie is HttpOnly: the page's scripts cannot read it.
+    assert "trailmark_session" not in page.evaluate("document.cookie")
+
+
+def test_wrong_password_says_so_and_stays(page: Page, server: ServerProcess) -> None:
+    expect_http_errors(page)
+    page.goto(server.url + "/")
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    sign_in(page, "eve", "not-her-password")
+    expect(page.get_by_test_id("sign-in-error")).to_have_text("Wrong name or password.")
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    expect(page.get_by_test_id("sign-in-password")).to_have_value("")  # never kept in the form
+    expect(page.get_by_test_id("user-menu")).to_have_count(0)
+
+
+def test_too_many_attempts_are_refused_with_the_reason(page: Page, server: ServerProcess) -> None:
+    expect_http_errors(page)
+    page.goto(server.url + "/sign-in")
+    for _ in range(5):
+        sign_in(page, "rita", "wrong-password-again")
+        expect(page.get_by_test_id("sign-in-error")).to_have_text("Wrong name or password.")
+        expect(page.get_by_test_id("sign-in-submit")).to_be_enabled()
+    # Even the right password is refused now: the attempts are slowed, and the page says why.
+    sign_in(page, "rita", PASSWORDS["rita"])
+    expect(page.get_by_test_id("sign-in-error")).to_contain_text("Too many failed sign-ins")
+    expect(page.get_by_test_id("user-menu")).to_have_count(0)
+
+
+def test_viewer_sees_why_they_cannot_edit_and_cannot(page: Page, server: ServerProcess) -> None:
+    expect_http_errors(page)
+    signed_in(page, server, "vic", run_path())
+    expect(page.get_by_test_id("run-name")).to_have_text("guarded-run")
+    reason = page.get_by_test_id("edit-not-allowed")
+    expect(reason).to_contain_text(f"You are a viewer of project {PROJECT}")
+    expect(page.get_by_test_id("notes-read-only")).to_be_disabled()
+    expect(page.get_by_test_id("notes-read-only")).to_have_value("keep me")
+    expect(page.get_by_test_id("notes-editor")).to_have_count(0)
+    expect(page.get_by_test_id("tags-editor")).to_have_count(0)
+    expect(page.get_by_test_id("tags-read-only")).to_contain_text("baseline")
+    expect(page.get_by_test_id("nav-members")).to_have_count(0)  # not an admin of the project
+    screenshot(page, "accounts-viewer-run")
+    # The server refuses the edit too, with this browser's own session.
+    status = page.evaluate(
+        """async (path) => (await fetch(path, {method: "PATCH",
+             headers: {"Content-Type": "application/json"},
+             body: JSON.stringify({notes: "vandalised"})})).status""",
+        f"/api/v1/projects/{PROJECT}/runs/{RUN}",
+    )
+    assert status == 403
+    # The members page tells a non-admin why it is not theirs.
+    page.goto(server.url + f"/projects/{PROJECT}/members")
+    expect(page.get_by_test_id("members-not-allowed")).to_contain_text("Only admins of project")
+    page.goto(server.url + run_path())
+    expect(page.get_by_test_id("notes-read-only")).to_have_value("keep me")
+
+
+def test_admin_adds_a_member_with_a_role(page: Page, server: ServerProcess) -> None:
+    signed_in(page, server, "ada", f"/projects/{PROJECT}")
+    page.get_by_test_id("nav-members").click()
+    expect(page).to_have_url(server.url + f"/projects/{PROJECT}/members")
+    rows = page.get_by_test_id("member-row")
+    expect(page.locator('[data-principal="user:vic"]')).to_have_attribute("data-role", "viewer")
+    page.get_by_test_id("add-member-name").fill("eve")
+    page.get_by_test_id("add-member-role").select_option("editor")
+    page.get_by_test_id("add-member-submit").click()
+    expect(page.locator('[data-principal="user:eve"]')).to_have_attribute("data-role", "editor")
+    expect(page.get_by_test_id("add-member-name")).to_have_value("")
+    screenshot(page, "accounts-members")
+    # vic becomes an editor through the role menu of their row.
+    page.locator('[data-principal="user:vic"]').get_by_test_id("member-role").select_option(
+        "editor"
+    )
+    expect(page.locator('[data-principal="user:vic"]')).to_have_attribute("data-role", "editor")
+    expect(rows).to_have_count(3)  # ada (admin since the first user), vic, eve
+    # The server keeps what the page shows.
+    members = page.evaluate(
+        "async (path) => (await (await fetch(path)).json()).members",
+        f"/api/v1/projects/{PROJECT}/members",
+    )
+    roles = {m["principal"]: m["role"] for m in members}
+    assert roles["user:eve"] == "editor" and roles["user:vic"] == "editor"
+    page.locator('[data-principal="user:vic"]').get_by_test_id("member-role").select_option(
+        "viewer"
+    )
+    expect(page.locator('[data-principal="user:vic"]')).to_have_attribute("data-role", "viewer")
+
+
+def test_user_creates_and_revokes_an_api_key_shown_once(page: Page, server: ServerProcess) -> None:
+    expect_http_errors(page)
+    signed_in(page, server, "eve")
+    page.get_by_test_id("user-menu").click()
+    expect(page.get_by_test_id("menu-admin")).to_have_count(0)  # not a server admin
+    page.get_by_test_id("menu-account").click()
+    expect(page).to_have_url(server.url + "/account")
+    page.get_by_test_id("new-key-name").fill("laptop")
+    page.get_by_test_id("new-key-submit").click()
+    secret = page.get_by_test_id("new-key-secret").inner_text().strip()
+    assert secret.startswith("tmk_")
+    row = page.locator('[data-testid="key-row"][data-key="laptop"]')
+    expect(row).to_be_visible()
+    expect(row).to_contain_text(secret[:12])
+    assert secret not in row.inner_text()  # the table shows only the key's start
+    screenshot(page, "accounts-new-key")
+
+    whoami = httpx.get(
+        server.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert whoami.status_code == 200 and whoami.json()["user"]["name"] == "eve"
+
+    page.reload()
+    expect(row).to_be_visible()
+    expect(page.get_by_test_id("new-key-secret")).to_have_count(
+        0
+    )  # shown once: gone after a reload
+    assert secret not in page.content()
+
+    row.get_by_test_id("revoke-key").click()
+    row.get_by_test_id("revoke-confirm").click()
+    expect(row).to_contain_text("revoked")
+    expect(row.get_by_test_id("revoke-key")).to_have_count(0)
+    refused = httpx.get(
+        server.url + f"/api/v1/projects/{PROJECT}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert refused.status_code == 401
+
+
+def test_sign_out_ends_the_session(page: Page, server: ServerProcess) -> None:
+    expect_http_errors(page)
+    signed_in(page, server, "vic")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "trailmark_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("sign-out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    expect(page.get_by_test_id("user-menu")).to_have_count(0)
+    # Back to a page: it asks to sign in again; the old cookie no longer works anywhere.
+    page.goto(server.url + f"/projects/{PROJECT}")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next="))
+    stale = httpx.get(
+        server.url + f"/api/v1/projects/{PROJECT}",
+        cookies={"trailmark_session": cookie["value"]},
+    )
+    assert stale.status_code == 401
