@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
 from trailmark.errors import Conflict, Forbidden, InvalidInput
+from trailmark.server.access.authenticate import SESSION_COOKIE
 from trailmark.server.deps import get_store
 from trailmark.server.identity import Identity, current_identity
 from trailmark.server.models import Body
@@ -174,9 +175,6 @@ def change_my_password(
     store.accounts.users.set_password(me.name, body.new, keep_session=keep)
     record_action(request, "password.change", status=204)
     return Response(status_code=204)
-
-
-SESSION_COOKIE = "trailmark_session"
 
 
 def _key_detail(view: ApiKey, user: str) -> dict[str, Any]:
