@@ -130,3 +130,6 @@ def test_the_log_is_append_only_and_clips_long_values(store: Store) -> None:
     long = log.record(AuditEntry(actor="a" * 1000, action="b" * 100, route="r" * 2000))
     [event] = log.list().events
     assert event.id == long and len(event.actor) == 256 and len(event.action) == 64
+    odd = log.record(AuditEntry(actor="eve\x00", action="sign_in.failed", detail={"n": "\x00"}))
+    [event] = log.list(limit=1).events
+    assert (event.id, event.actor, event.detail) == (odd, "eve\ufffd", {"n": "\x00"})

@@ -107,6 +107,9 @@ def test_odd_user_and_team_names_are_refused(store: Store) -> None:
             store.accounts.teams.create(name)  # type: ignore[arg-type]
     assert store.accounts.users.any() is False
     assert store.accounts.teams.list() == []
+    # what a sign-in form sends is no error, only no match
+    assert store.accounts.users.check_password("nul\x00name", PASSWORD) is None
+    assert store.accounts.users.by_oidc_subject("https://idp|\x00") is None
 
 
 def test_unicode_names_in_nfc_are_fine(store: Store) -> None:

@@ -44,7 +44,9 @@ class AuditEntry:
 
 
 def _clip(name: str, value: str | None) -> str | None:
-    return None if value is None else value[: _LIMITS[name]]
+    """``value`` cut to its column's length, a NUL (which PostgreSQL refuses) shown as U+FFFD:
+    what a client sent, a name tried at sign-in, must never make the record fail."""
+    return None if value is None else value[: _LIMITS[name]].replace("\x00", "\ufffd")
 
 
 def event_view(row: Any) -> AuditEvent:

@@ -164,12 +164,14 @@ class UserStore:
         An unknown name costs the same hash check as a known one. A hash made with weaker
         parameters than today's is replaced on success.
         """
-        with self.db.read() as conn:
-            row = conn.execute(
-                select(users.c.id, users.c.password_hash, users.c.disabled_at).where(
-                    users.c.name == name
-                )
-            ).first()
+        row = None
+        if isinstance(name, str) and "\x00" not in name:  # no such name; PostgreSQL refuses NUL
+            with self.db.read() as conn:
+                row = conn.execute(
+                    select(users.c.id, users.c.password_hash, users.c.disabled_at).where(
+                        users.c.name == name
+                    )
+                ).first()
         ok, rehash = passwords.verify(row.password_hash if row else None, password)
         if not ok or row is None or row.disabled_at is not None:
             return None
@@ -227,6 +229,8 @@ class UserStore:
 
     def by_oidc_subject(self, subject: str) -> Account | None:
         """The user linked to the SSO identity ``subject`` ("issuer|sub"), if any."""
+        if "\x00" in subject:
+            return None
         with self.db.read() as conn:
             return load_account(conn, users.c.oidc_subject == subject)
 
