@@ -3,6 +3,10 @@ exists, and the protection of the last enabled admin; on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select, update
 
@@ -171,3 +175,14 @@ def test_sso_identities_link_to_one_user(store: Store) -> None:
     with pytest.raises(Conflict):
         users_.link_oidc("bob", "https://idp|42")
     users_.link_oidc("alice", "https://idp|42")  # again: no change
+
+
+def test_opening_a_store_and_asking_for_users_does_not_import_argon2(tmp_path: Path) -> None:
+    """The SDK's local store opens the same database: it never pays for the hasher."""
+    code = (
+        "import sys; from pathlib import Path; from trailmark.store.store import Store; "
+        f"s = Store.open(data_dir=Path({str(tmp_path)!r})); s.accounts.users.any(); "
+        "s.accounts.users.create('ci', service=True); "
+        "assert 'argon2' not in sys.modules, 'argon2 imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
