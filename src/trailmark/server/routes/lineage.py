@@ -50,7 +50,17 @@ def readable_part(
     kept = [item for item in graph["nodes"] if visible(item)]
     ids = {item["id"] for item in kept}
     if graph["root"] not in ids:
-        kind, _, rest = node.partition(":")
-        raise NotFound(f"{kind} {rest!r} does not exist")
+        raise NotFound(_unknown(node))
     edges = [e for e in graph["edges"] if e["source"] in ids and e["target"] in ids]
     return {**graph, "nodes": kept, "edges": edges}
+
+
+def _unknown(node: str) -> str:
+    """What the store answers for a node that does not exist (a denial reads the same)."""
+    kind, _, rest = node.partition(":")
+    if kind == "model":
+        name = rest.partition("@")[0] if "@" in rest else rest.partition(":")[0]
+        return f"Registered Model with name={name} not found"
+    if kind == "artifact":
+        return f"project {rest.partition('/')[0]!r} does not exist"
+    return f"run {rest!r} does not exist"

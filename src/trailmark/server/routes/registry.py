@@ -9,8 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from trailmark.errors import NotFound
 from trailmark.server.access.creators import make_creator_admin
-from trailmark.server.access.readable import may_read, readable_models
+from trailmark.server.access.readable import may_read, readable_models, readable_projects
 from trailmark.server.artifact_models import (
     AliasSet,
     ModelCreate,
@@ -126,8 +127,11 @@ def create_version(
     request: Request,
     store: Store = Depends(get_store),
     user: str = Depends(current_user),
+    readable: set[str] | None = Depends(readable_projects),
 ) -> dict[str, Any]:
-    """Register a new version from ``runs/RUN_ID/PATH`` or ``artifact:[PROJECT/]NAME[:VERSION]``."""
+    """Register a new version from ``runs/RUN_ID/PATH`` or ``artifact:[PROJECT/]NAME[:VERSION]``
+    (of a project the caller may read: its files are copied into the model)."""
+    check_source_readable(store, body, readable)
     version = store.registry.create_version(
         name,
         body.source,
@@ -139,6 +143,29 @@ def create_version(
     )
     announce(request)
     return version
+
+
+def check_source_readable(
+    store: Store, body: ModelVersionCreate, readable: set[str] | None
+) -> None:
+    """Refuse a source in a project the caller may not read as if it did not exist."""
+    if readable is None:
+        return
+    source = body.source
+    if source.startswith(("runs/", "runs:/")):
+        run_id = source.split("/", 1)[1].lstrip("/").partition("/")[0]
+        try:
+            project = store.runs.get_run(None, run_id)["project"]
+        except NotFound:
+            return  # the store says so itself
+        if not may_read(readable, project):
+            raise NotFound(f"run {run_id!r} does not exist")
+    elif source.startswith("artifact:"):
+        project, _, rest = source.removeprefix("artifact:").rpartition("/")
+        project = project or body.project or ""
+        if project and not may_read(readable, project):
+            name = rest.partition(":")[0]
+            raise NotFound(f"artifact {name!r} does not exist in project {project!r}")
 
 
 @router.get("/{name}/versions/{ref}", response_model=ModelVersion)
