@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from trailmark.errors import NotFound
@@ -95,96 +95,125 @@ def access_of(store: Store, identity: Identity, kind: ResourceKind, name: str) -
     }
 
 
-def _routes(kind: ResourceKind, base: str, param: str) -> None:
-    """The five routes of one kind of resource (``param``: its path parameter's name)."""
-    what = "project" if kind == "project" else "registered model"
-
-    def name_of(request: Request) -> str:
-        return str(request.path_params[param])
-
-    def list_members(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
-        name = name_of(request)
-        _exists(store, kind, name)
-        return _members(store, kind, name)
-
-    def set_member(
-        principal: str, body: MemberSet, request: Request, store: Store = Depends(get_store)
-    ) -> dict[str, Any]:
-        name = name_of(request)
-        _exists(store, kind, name)
-        by = current_identity(request).name
-        store.accounts.grants.set(kind, name, principal, body.role, by=by)
-        record_action(
-            request,
-            "grant.set",
-            resource=f"{kind}:{name}",
-            detail={"principal": principal, "role": body.role},
-        )
-        return _members(store, kind, name)
-
-    def remove_member(
-        principal: str, request: Request, store: Store = Depends(get_store)
-    ) -> Response:
-        name = name_of(request)
-        _exists(store, kind, name)
-        store.accounts.grants.remove(kind, name, principal)
-        record_action(
-            request,
-            "grant.remove",
-            resource=f"{kind}:{name}",
-            status=204,
-            detail={"principal": principal},
-        )
-        return Response(status_code=204)
-
-    def set_visibility(
-        body: VisibilitySet, request: Request, store: Store = Depends(get_store)
-    ) -> dict[str, Any]:
-        name = name_of(request)
-        _exists(store, kind, name)
-        store.accounts.grants.set_visibility(kind, name, Visibility(body.visibility))
-        record_action(
-            request,
-            "visibility.set",
-            resource=f"{kind}:{name}",
-            detail={"visibility": body.visibility},
-        )
-        return _members(store, kind, name)
-
-    def get_access(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
-        return access_of(store, current_identity(request), kind, name_of(request))
-
-    list_members.__doc__ = (
-        f"The {what}'s members (users and teams, with their roles) and visibility."
+def _set_member(
+    request: Request, kind: ResourceKind, name: str, principal: str, role: str
+) -> dict[str, Any]:
+    store = get_store(request)
+    _exists(store, kind, name)
+    store.accounts.grants.set(kind, name, principal, role, by=current_identity(request).name)
+    record_action(
+        request,
+        "grant.set",
+        resource=f"{kind}:{name}",
+        detail={"principal": principal, "role": role},
     )
-    set_member.__doc__ = (
-        f"Give a user or team ('user:alice', 'team:ml') a role on the {what} (replacing the "
-        "one it had)."
-    )
-    remove_member.__doc__ = f"Take a user's or team's role on the {what} away."
-    set_visibility.__doc__ = (
-        f"private: only the {what}'s members see it; internal: every signed-in user may read it."
-    )
-    get_access.__doc__ = (
-        f"The caller's role on the {what} and what it allows (read, write, admin): the "
-        "dashboard hides what the caller may not do. Accounts off: admin, everything."
-    )
-    for handler in (list_members, set_member, remove_member, set_visibility, get_access):
-        handler.__name__ = f"{handler.__name__}_of_{kind}"
-    router.add_api_route(f"{base}/members", list_members, methods=["GET"], response_model=GrantList)
-    router.add_api_route(
-        f"{base}/members/{{principal}}", set_member, methods=["PUT"], response_model=GrantList
-    )
-    router.add_api_route(
-        f"{base}/members/{{principal}}", remove_member, methods=["DELETE"], status_code=204
-    )
-    router.add_api_route(
-        f"{base}/visibility", set_visibility, methods=["PUT"], response_model=GrantList
-    )
-    router.add_api_route(
-        f"{base}/access", get_access, methods=["GET"], response_model=ResourceAccess
-    )
+    return _members(store, kind, name)
 
 
-_routes("project", "/projects/{project}", "project")
-_routes("model", "/models/{name}", "name")
+def _remove_member(request: Request, kind: ResourceKind, name: str, principal: str) -> Response:
+    store = get_store(request)
+    _exists(store, kind, name)
+    store.accounts.grants.remove(kind, name, principal)
+    record_action(
+        request,
+        "grant.remove",
+        resource=f"{kind}:{name}",
+        status=204,
+        detail={"principal": principal},
+    )
+    return Response(status_code=204)
+
+
+def _set_visibility(
+    request: Request, kind: ResourceKind, name: str, visibility: str
+) -> dict[str, Any]:
+    store = get_store(request)
+    _exists(store, kind, name)
+    store.accounts.grants.set_visibility(kind, name, Visibility(visibility))
+    record_action(
+        request, "visibility.set", resource=f"{kind}:{name}", detail={"visibility": visibility}
+    )
+    return _members(store, kind, name)
+
+
+def _listed(request: Request, kind: ResourceKind, name: str) -> dict[str, Any]:
+    store = get_store(request)
+    _exists(store, kind, name)
+    return _members(store, kind, name)
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+@router.get("/projects/{project}/members", response_model=GrantList)
+def list_project_members(project: str, request: Request) -> dict[str, Any]:
+    """The project's members (users and teams, with their roles) and its visibility."""
+    return _listed(request, "project", project)
+
+
+@router.put("/projects/{project}/members/{principal}", response_model=GrantList)
+def set_project_member(
+    project: str, principal: str, body: MemberSet, request: Request
+) -> dict[str, Any]:
+    """Give a user or a team (``user:alice``, ``team:ml``) a role on the project, replacing
+    the one it had."""
+    return _set_member(request, "project", project, principal, body.role)
+
+
+@router.delete("/projects/{project}/members/{principal}", status_code=204)
+def remove_project_member(project: str, principal: str, request: Request) -> Response:
+    """Take a user's or team's role on the project away."""
+    return _remove_member(request, "project", project, principal)
+
+
+@router.put("/projects/{project}/visibility", response_model=GrantList)
+def set_project_visibility(project: str, body: VisibilitySet, request: Request) -> dict[str, Any]:
+    """``private``: only the project's members see it; ``internal``: every signed-in user
+    may read it."""
+    return _set_visibility(request, "project", project, body.visibility)
+
+
+@router.get("/projects/{project}/access", response_model=ResourceAccess)
+def project_access(project: str, request: Request) -> dict[str, Any]:
+    """The caller's role on the project and what it allows (read, write, admin): the
+    dashboard hides what the caller may not do. Accounts off: admin, everything."""
+    return access_of(get_store(request), current_identity(request), "project", project)
+
+
+# --- registered models ---------------------------------------------------------------------
+
+
+@router.get("/models/{name}/members", response_model=GrantList)
+def list_model_members(name: str, request: Request) -> dict[str, Any]:
+    """The registered model's members (users and teams, with their roles) and its
+    visibility."""
+    return _listed(request, "model", name)
+
+
+@router.put("/models/{name}/members/{principal}", response_model=GrantList)
+def set_model_member(
+    name: str, principal: str, body: MemberSet, request: Request
+) -> dict[str, Any]:
+    """Give a user or a team (``user:alice``, ``team:ml``) a role on the registered model,
+    replacing the one it had."""
+    return _set_member(request, "model", name, principal, body.role)
+
+
+@router.delete("/models/{name}/members/{principal}", status_code=204)
+def remove_model_member(name: str, principal: str, request: Request) -> Response:
+    """Take a user's or team's role on the registered model away."""
+    return _remove_member(request, "model", name, principal)
+
+
+@router.put("/models/{name}/visibility", response_model=GrantList)
+def set_model_visibility(name: str, body: VisibilitySet, request: Request) -> dict[str, Any]:
+    """``private``: only the model's members see it; ``internal``: every signed-in user may
+    read it."""
+    return _set_visibility(request, "model", name, body.visibility)
+
+
+@router.get("/models/{name}/access", response_model=ResourceAccess)
+def model_access(name: str, request: Request) -> dict[str, Any]:
+    """The caller's role on the registered model and what it allows (read, write, admin).
+    Accounts off: admin, everything."""
+    return access_of(get_store(request), current_identity(request), "model", name)
