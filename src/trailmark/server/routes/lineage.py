@@ -28,8 +28,10 @@ def lineage(
     projects: set[str] | None = Depends(readable_projects),
     models: set[str] | None = Depends(readable_models),
 ) -> dict[str, Any]:
-    """Nodes and edges (produced, used, registered) within ``hops`` of ``node``, among the
-    projects and models the caller may read (a node it may not read is not found)."""
+    """Nodes and edges (produced, used, registered) within ``hops`` of ``node``.
+
+    Only the projects and models the caller may read: a root it may not read is not found,
+    and other such nodes are left out with their edges."""
     graph = store.lineage.graph(node, direction, hops)
     if projects is None and models is None:
         return graph

@@ -23,8 +23,9 @@ def list_projects(
     store: Store = Depends(get_store),
     readable: set[str] | None = Depends(readable_projects),
 ) -> dict[str, Any]:
-    """Every project the caller may read, with its run count and last activity, most
-    recent first."""
+    """Every project the caller may read, with its run count and last activity.
+
+    Most recent first."""
     found = store.runs.list_projects(search)
     return {"projects": [p for p in found if may_read(readable, p["name"])]}
 
@@ -35,8 +36,9 @@ def create_project(
     store: Store = Depends(get_store),
     identity: Identity = Depends(current_identity),
 ) -> dict[str, Any]:
-    """Create an empty project (runs also create their project on first write); its creator
-    becomes its admin."""
+    """Create an empty project (runs also create their project on first write).
+
+    Its creator becomes its admin."""
     project = store.runs.create_project(body.name, body.description)
     make_creator_admin(store, identity, "project", project["name"])
     return project

@@ -53,8 +53,9 @@ def list_models(
     store: Store = Depends(get_store),
     readable: set[str] | None = Depends(readable_models),
 ) -> dict[str, Any]:
-    """Registered models the caller may read (names containing ``search``), most recently
-    changed first."""
+    """Registered models the caller may read (names containing ``search``).
+
+    Most recently changed first."""
     found = store.registry.list_models(search)
     return {"models": [m for m in found if may_read(readable, m["name"])]}
 
@@ -66,8 +67,9 @@ def create_model(
     store: Store = Depends(get_store),
     identity: Identity = Depends(current_identity),
 ) -> dict[str, Any]:
-    """Register a model name with a description and key-value tags; its creator becomes its
-    admin."""
+    """Register a model name with a description and key-value tags.
+
+    Its creator becomes its admin."""
     model = store.registry.create_model(body.name, body.description, body.tags, identity.name)
     make_creator_admin(store, identity, "model", model["name"])
     announce(request)
@@ -129,8 +131,10 @@ def create_version(
     user: str = Depends(current_user),
     readable: set[str] | None = Depends(readable_projects),
 ) -> dict[str, Any]:
-    """Register a new version from ``runs/RUN_ID/PATH`` or ``artifact:[PROJECT/]NAME[:VERSION]``
-    (of a project the caller may read: its files are copied into the model)."""
+    """Register a new version from ``runs/RUN_ID/PATH`` or ``artifact:[PROJECT/]NAME[:VERSION]``.
+
+    The source must be in a project the caller may read: its files are copied into the
+    model."""
     check_source_readable(store, body, readable)
     version = store.registry.create_version(
         name,
