@@ -124,3 +124,28 @@ def test_a_server_without_accounts_needs_no_login(tmp_path: Path, env: dict[str,
     assert result.exit_code == 0, result.output
     assert "has no accounts" in result.output
     assert not (Path(env["TRAILMARK_CONFIG_DIR"]) / "credentials.json").exists()
+
+
+def test_the_mlflow_importer_sends_the_kept_key(
+    server: LiveServer, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow import MlflowClient
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # an mlruns folder as the source
+
+    folder = tmp_path / "mlruns"
+    source = MlflowClient(folder.as_uri())
+    run = source.create_run(source.create_experiment("imported"), run_name="old")
+    source.log_metric(run.info.run_id, "acc", 0.5, timestamp=1_000, step=0)
+    source.set_terminated(run.info.run_id)
+
+    refused = CliRunner().invoke(
+        main, ["import", "mlflow", str(folder), "--url", server.url], env=env
+    )
+    assert refused.exit_code != 0
+    CliRunner().invoke(
+        main, ["login", server.url, "--name", "alice"], input=ALICE_PASSWORD, env=env
+    )
+    done = CliRunner().invoke(main, ["import", "mlflow", str(folder), "--url", server.url], env=env)
+    assert done.exit_code == 0, done.output
+    assert server.store.runs.get_project("imported")["name"] == "imported"

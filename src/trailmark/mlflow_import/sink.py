@@ -86,7 +86,10 @@ class HttpSink:
     """A Trailmark server, through its MLflow-compatible REST API."""
 
     def __init__(self, url: str, timeout: float = 120.0) -> None:
-        self.client = Client(url, timeout=timeout, errors=_mlflow_error)
+        from trailmark.credentials import auth_for
+
+        # The key `trailmark login` kept for this server, or TRAILMARK_API_KEY.
+        self.client = Client(url, timeout=timeout, errors=_mlflow_error, auth=auth_for(url))
         self.description = display_url(self.client.base_url)
         self.timeout = timeout
 
