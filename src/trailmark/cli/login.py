@@ -29,7 +29,14 @@ from trailmark.credentials import (
     save,
     server_key,
 )
-from trailmark.errors import Conflict, TooManyRequests, TrailmarkError, Unauthorized, Unavailable
+from trailmark.errors import (
+    Conflict,
+    Forbidden,
+    TooManyRequests,
+    TrailmarkError,
+    Unauthorized,
+    Unavailable,
+)
 from trailmark.settings import ClientSettings
 
 
@@ -123,9 +130,10 @@ def login_command(url: str | None, name: str | None, paste_key: bool, key_name: 
             made = _call(
                 server, _basic(user, password), "POST", "/api/v1/me/keys", {"name": wanted}
             )
-        except Unauthorized:
+        except (Unauthorized, Forbidden) as exc:
             raise click.ClickException(
-                f"{server} refused the name or password (a wrong one, or a disabled user)"
+                f"{server} refused the name or password ({exc.message}). With single sign-on, "
+                f"make a key in the dashboard and run: trailmark login {server} --key"
             ) from None
         except TrailmarkError as exc:
             raise click.ClickException(f"{server}: {exc.message}") from None
