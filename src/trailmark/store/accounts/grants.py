@@ -166,9 +166,10 @@ class GrantStore:
         return found
 
     def role_of(self, account: Account, kind: ResourceKind, resource_name: str) -> Role | None:
-        """What ``account`` may do on the resource: admin for server admins; else the
-        strongest role granted to it or its teams; else viewer if the resource is internal;
-        else ``None`` (also for a resource that does not exist: :meth:`exists` tells)."""
+        """What ``account`` may do on the resource: admin for server admins (with no query,
+        whether it exists or not); else the strongest role granted to it or its teams; else
+        viewer if the resource is internal; else ``None`` (also for a resource that does not
+        exist: :meth:`exists` tells); ``None`` for a disabled account. One query."""
         if account.disabled:
             return None
         if account.is_admin:
