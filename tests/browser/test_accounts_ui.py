@@ -232,3 +232,43 @@ def test_sign_out_ends_the_session(page: Page, server: ServerProcess) -> None:
         cookies={"trailmark_session": cookie["value"]},
     )
     assert stale.status_code == 401
+
+
+def test_admin_manages_users_and_teams_and_reads_the_audit_log(
+    page: Page, server: ServerProcess
+) -> None:
+    signed_in(page, server, "ada")
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("menu-admin").click()
+    expect(page).to_have_url(server.url + "/admin/users")
+    expect(page.locator('[data-testid="user-row"][data-user="ada"]')).to_contain_text("admin")
+    expect(page.locator('[data-testid="user-row"][data-user="vic"]')).to_be_visible()
+
+    page.get_by_test_id("new-user-name").fill("newbie")
+    page.get_by_test_id("new-user-submit").click()
+    password = page.get_by_test_id("new-user-password").inner_text().strip()
+    assert len(password) >= 12
+    expect(page.locator('[data-testid="user-row"][data-user="newbie"]')).to_be_visible()
+    works = httpx.get(server.url + "/api/v1/auth/me", auth=("newbie", password))
+    assert works.status_code == 200 and works.json()["user"]["name"] == "newbie"
+    refused = httpx.post(
+        server.url + "/api/v1/auth/sign-in", json={"name": "newbie", "password": "wrong-password-1"}
+    )
+    assert refused.status_code == 401
+
+    page.get_by_test_id("admin-teams").click()
+    page.get_by_test_id("new-team-name").fill("ml")
+    page.get_by_test_id("new-team-name").press("Enter")
+    team = page.locator('[data-testid="team-card"][data-team="ml"]')
+    team.get_by_test_id("team-add-user").fill("newbie")
+    team.get_by_test_id("team-add-user").press("Enter")
+    expect(team.get_by_test_id("team-members")).to_contain_text("newbie")
+
+    page.get_by_test_id("admin-audit").click()
+    page.get_by_test_id("audit-actor").fill("newbie")
+    page.get_by_test_id("audit-outcome").select_option("failed")
+    failed = page.locator('[data-testid="audit-row"][data-action="sign_in.failed"]')
+    expect(failed).to_have_count(1)
+    expect(page.get_by_test_id("audit-row")).to_have_count(1)
+    screenshot(page, "accounts-audit")
+    assert password not in page.content() and "wrong-password-1" not in page.content()

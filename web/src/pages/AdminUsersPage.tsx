@@ -60,7 +60,7 @@ function NewUserForm({ onCreated }: { onCreated: () => void }) {
           {created.secret ? (
             <>
               Their one-time password, shown only this once:
-              <code>{created.secret}</code>
+              <code className="secret" data-testid="new-user-password">{created.secret}</code>
             </>
           ) : (
             <>

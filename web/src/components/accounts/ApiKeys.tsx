@@ -86,7 +86,7 @@ export function NewKeyForm({ create, onCreated, defaultName }: { create: (key: N
       {shown ? (
         <div className="new-key" role="status" data-testid="new-key-shown">
           <strong>Key “{shown.name}” created.</strong> Copy it now: it is shown only this once.
-          <code data-testid="new-key-secret">{shown.secret}</code>
+          <code className="secret" data-testid="new-key-secret">{shown.secret}</code>
           <div className="toolbar-row">
             <button type="button" className="btn small" onClick={() => void copy(shown.secret)}>
               {copied ? "Copied" : "Copy"}
