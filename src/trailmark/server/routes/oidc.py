@@ -54,6 +54,7 @@ SIGN_IN_PAGE = "/sign-in"
 """The dashboard's sign-in page, where a failed sign-in lands with its reason."""
 MAX_NAME_LENGTH = 64
 _NAME_CHARACTERS = re.compile(r"[^\w.-]+")
+_ERROR_CODE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass
@@ -126,6 +127,10 @@ def finish_sign_in(
             raise SignInFailed("sso_off", "single sign-on is not configured on this server")
         sso = _sso(request)
         pending = PendingSignIn.unseal(sso.box, request.cookies.get(PENDING_COOKIE))
+        if error and not state:  # some providers leave the state out of a refusal
+            raise SignInFailed(
+                "provider_refused", f"the provider did not sign you in ({_error_code(error)})"
+            )
         pending.check_state(state)
         sso.consumed.consume(pending)
         if error:
@@ -326,6 +331,12 @@ def _failure_page(request: Request, exc: TrailmarkError) -> Response:
 <p><a href="/">Back to Trailmark</a></p>
 </body></html>"""
     return HTMLResponse(body, status_code=exc.status, headers={"Cache-Control": "no-store"})
+
+
+def _error_code(text: str) -> str:
+    """An OAuth error code as a provider sends it (``access_denied``), nothing else: with no
+    state to tie it to this sign-in, the text could come from any page."""
+    return _ERROR_CODE.sub("", text)[:64] or "no reason given"
 
 
 def _shown(text: str, limit: int = 200) -> str:
