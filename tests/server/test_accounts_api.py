@@ -58,6 +58,7 @@ def test_one_may_not_revoke_another_users_key(team: Team) -> None:
 
 def test_login_makes_a_key_with_the_password_and_a_read_only_key_makes_none(team: Team) -> None:
     t = team
+    t.bob_signs_in_with_a_password()
     made = t.client.post(
         "/api/v1/me/keys", json={"name": "cli"}, headers=basic("bob", BOB_PASSWORD)
     )
@@ -74,6 +75,7 @@ def test_login_makes_a_key_with_the_password_and_a_read_only_key_makes_none(team
 
 def test_changing_ones_password_needs_the_current_one(team: Team) -> None:
     t = team
+    t.bob_signs_in_with_a_password()
     new = "a brand new password"
     wrong = t.client.put(
         "/api/v1/me/password", json={"current": "guess guess", "new": new}, headers=t.as_bob()

@@ -13,10 +13,12 @@ def test_admins_read_the_log_filtered_and_paged(team: Team) -> None:
     t.client.post("/api/v1/me/keys", json={"name": "two"}, headers=t.as_bob())
     t.client.post("/api/v1/projects", json={"name": "p"}, headers=t.as_bob())
     t.client.get("/api/v1/users", headers=t.as_bob())  # refused: recorded as denied
+    wrong = "a wrong secret!"
+    assert t.client.get("/api/v1/me/keys", headers=basic("bob", wrong)).status_code == 401
 
     everything = t.client.get("/api/v1/audit", headers=t.as_admin())
     assert everything.status_code == 200
-    assert key not in everything.text and BOB_PASSWORD not in everything.text
+    assert key not in everything.text and wrong not in everything.text
 
     keys = t.client.get("/api/v1/audit", params={"action": "key.create"}, headers=t.as_admin())
     names = [e["detail"]["key_name"] for e in keys.json()["events"]]
@@ -42,13 +44,14 @@ def test_admins_read_the_log_filtered_and_paged(team: Team) -> None:
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids) >= 4
     assert rest["next_page_token"] is None
 
-    latest = first["events"][0]["at"]
+    latest = everything.json()["events"][0]["at"]
     later = t.client.get("/api/v1/audit", params={"since": latest + 1}, headers=t.as_admin())
     assert later.json()["events"] == []
 
 
 def test_only_server_admins_read_the_log(team: Team) -> None:
     t = team
+    t.bob_signs_in_with_a_password()
     assert t.client.get("/api/v1/audit", headers=t.as_bob()).status_code == 403
     assert t.client.get("/api/v1/audit").status_code == 401
     assert t.client.get("/api/v1/audit", headers=basic("bob", BOB_PASSWORD)).status_code == 403
