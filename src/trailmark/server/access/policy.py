@@ -7,12 +7,12 @@
 - ``signed_in``: any signed-in caller. ``server``: server admins (403 otherwise).
 - ``read`` / ``write`` / ``admin``: at least viewer / editor / admin on the resource (server
   admins are admins of everything). A caller who may not even read the resource is told
-  it does not exist (native 404, as for a name that is really unknown: guessing names
-  tells nothing); MLflow clients get MLflow's 403 ``PERMISSION_DENIED``. A caller who may
-  read it but not do this gets 403.
+  it does not exist: native 404 with the very answer a name that is really unknown gets
+  (the guard gives both, whatever the route), so guessing names tells nothing; MLflow
+  clients get MLflow's 403 ``PERMISSION_DENIED`` (and the handler's own answer for an
+  unknown id). A caller who may read it but not do this gets 403.
 - ``write`` on a resource that does not exist yet creates it: any signed-in writer may, and
-  becomes its admin once it exists (:attr:`Verdict.create`). ``read`` and ``admin`` on one
-  that does not exist reach the handler, which answers its own 404.
+  becomes its admin once it exists (:attr:`Verdict.create`).
 - A route touching no one resource (a listing, a create with no name): any signed-in
   caller (writers only for ``write``); the handler filters what it shows.
 
@@ -151,10 +151,14 @@ def decide(
     if rank >= needed:
         return Verdict(resource)
     if rank == 0:
-        if not grants.exists(resource.kind, resource.name):
-            return Verdict(resource, create=permission is Permission.WRITE)
+        exists = grants.exists(resource.kind, resource.name)
+        if not exists and permission is Permission.WRITE:
+            return Verdict(resource, create=True)
         if mlflow:
+            if not exists:  # MLflow's own "does not exist" answer
+                return Verdict(resource)
             raise Forbidden(f"{identity.name} may not access {resource} ({route})")
+        # The same answer whether it exists or not: a guessed name tells nothing.
         raise NotFound(not_found_message(resource))
     raise Forbidden(
         f"{identity.name} is a {_ROLE_NAMES[rank]} of {resource.kind} {resource.name!r}; "
