@@ -116,6 +116,9 @@ describe("signInErrorMessage", () => {
   it("says what went wrong without echoing secrets", () => {
     expect(signInErrorMessage(new ApiError(401, "unauthorized", "bad credentials"))).toBe("Wrong name or password.");
     expect(signInErrorMessage(new ApiError(429, "rate_limited", "Try again in 900 seconds."))).toBe("Too many failed sign-ins. Try again in 900 seconds.");
+    expect(signInErrorMessage(new ApiError(429, "too_many_requests", "too many failed sign-ins for 'ann': try again later"))).toBe(
+      "Too many failed sign-ins for 'ann': try again later",
+    );
     expect(signInErrorMessage(new ApiError(429, "http_429", "The server answered 429 Too Many Requests."))).toMatch(/Wait a few minutes/);
     expect(signInErrorMessage(new ApiError(403, "sso_only", "Sign in with SSO: password sign-in is off."))).toMatch(/SSO/);
   });

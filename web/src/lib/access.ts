@@ -104,8 +104,12 @@ export function expiryAfterDays(days: number | null, now: number): number | null
 export function signInErrorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 401) return "Wrong name or password.";
-    if (error.status === 429)
-      return `Too many failed sign-ins. ${error.message && !/^The server answered/.test(error.message) ? error.message : "Wait a few minutes, then try again."}`;
+    if (error.status === 429) {
+      // The server says for whom and how long ("too many failed sign-ins for 'ann' in the last 15 minutes: …").
+      const said = error.message && !/^The server answered/.test(error.message) ? error.message : "";
+      if (/too many/i.test(said)) return said.charAt(0).toUpperCase() + said.slice(1);
+      return `Too many failed sign-ins. ${said || "Wait a few minutes, then try again."}`;
+    }
     if (error.status === 0) return error.message;
     return error.message || `The server answered ${error.status}.`;
   }
