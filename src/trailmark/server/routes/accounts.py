@@ -134,8 +134,9 @@ def create_my_key(
     me: Identity = Depends(signed_in_user),
     store: Store = Depends(get_store),
 ) -> dict[str, Any]:
-    """A new API key for the caller; the answer holds the key, this once (``trailmark
-    login`` calls this with the user's name and password)."""
+    """A new API key for the caller, shown in this answer only.
+
+    ``trailmark login`` calls this with the user's name and password (basic auth)."""
     if me.read_only:
         raise Forbidden("a read-only key cannot make keys")
     view, key = store.accounts.keys.create(
@@ -202,9 +203,10 @@ def list_users(store: Store = Depends(get_store)) -> dict[str, Any]:
 def create_user(
     body: UserCreate, request: Request, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
-    """Create a user (or a service account, which signs in with keys only). Without a
-    password, one is generated and shown in the answer, once: hand it over, and let them
-    change it."""
+    """Create a user, or a service account (keys only).
+
+    Without a password, one is generated and shown in the answer, once: hand it over, and
+    have it changed."""
     _accounts_on(store)
     from trailmark.store.accounts.passwords import generate_password
 
@@ -233,8 +235,9 @@ def create_user(
 def update_user(
     user: str, body: UserUpdate, request: Request, store: Store = Depends(get_store)
 ) -> User:
-    """Make or unmake a server admin, disable or enable, change the email or display
-    name. The last enabled admin can be neither disabled nor demoted."""
+    """Make or unmake a server admin, disable or enable, change the email or name.
+
+    The last enabled admin can be neither disabled nor demoted."""
     users = store.accounts.users
     users.info(user)  # NotFound before anything changes
     changes = body.model_dump(exclude_unset=True)
@@ -252,8 +255,9 @@ def update_user(
 
 @router.get("/users/{user}/keys", response_model=ApiKeyList)
 def list_user_keys(user: str, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """A user's API keys (never the keys): to see what a service account has, or to find
-    a key to revoke."""
+    """A user's API keys (never the keys themselves).
+
+    To see what a service account has, or to find a key to revoke."""
     return {"keys": store.accounts.keys.list(user)}
 
 
@@ -261,8 +265,9 @@ def list_user_keys(user: str, store: Store = Depends(get_store)) -> dict[str, An
 def create_service_key(
     user: str, body: KeyCreate, request: Request, store: Store = Depends(get_store)
 ) -> dict[str, Any]:
-    """A new key for a service account (CI, a training cluster); the answer holds the key,
-    this once. A person's keys are made by that person (``POST /api/v1/me/keys``)."""
+    """A new key for a service account (CI, a cluster), shown in this answer only.
+
+    A person's keys are made by that person (``POST /api/v1/me/keys``)."""
     if not store.accounts.users.info(user).service:
         raise InvalidInput(
             f"{user!r} is not a service account: people make their own keys "

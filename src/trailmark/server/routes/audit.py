@@ -75,8 +75,10 @@ def list_events(
     page_token: str | None = Query(default=None, description="next_page_token of a page."),
     store: Store = Depends(get_store),
 ) -> AuditPage:
-    """Events, newest first, matching every filter given: who did what, when, from where,
-    and the outcome. Pages with ``next_page_token``."""
+    """Audit events, newest first, matching every filter given.
+
+    Who did what, when, from where, on what, and the outcome; paged with
+    ``next_page_token``. Server admins only."""
     current_identity(request)  # only through the guard (server admins)
     return store.accounts.audit.list(
         actor=actor,

@@ -155,8 +155,9 @@ def list_project_members(project: str, request: Request) -> dict[str, Any]:
 def set_project_member(
     project: str, principal: str, body: MemberSet, request: Request
 ) -> dict[str, Any]:
-    """Give a user or a team (``user:alice``, ``team:ml``) a role on the project, replacing
-    the one it had."""
+    """Give a user or a team (``user:alice``, ``team:ml``) a role on the project.
+
+    It replaces the role they had."""
     return _set_member(request, "project", project, principal, body.role)
 
 
@@ -168,15 +169,15 @@ def remove_project_member(project: str, principal: str, request: Request) -> Res
 
 @router.put("/projects/{project}/visibility", response_model=GrantList)
 def set_project_visibility(project: str, body: VisibilitySet, request: Request) -> dict[str, Any]:
-    """``private``: only the project's members see it; ``internal``: every signed-in user
-    may read it."""
+    """Make the project ``private`` (members only) or ``internal`` (all signed-in users read)."""
     return _set_visibility(request, "project", project, body.visibility)
 
 
 @router.get("/projects/{project}/access", response_model=ResourceAccess)
 def project_access(project: str, request: Request) -> dict[str, Any]:
-    """The caller's role on the project and what it allows (read, write, admin): the
-    dashboard hides what the caller may not do. Accounts off: admin, everything."""
+    """The caller's role on the project and what it allows (read, write, admin).
+
+    The dashboard hides what the caller may not do. Accounts off: admin, everything."""
     return access_of(get_store(request), current_identity(request), "project", project)
 
 
@@ -185,8 +186,7 @@ def project_access(project: str, request: Request) -> dict[str, Any]:
 
 @router.get("/models/{name}/members", response_model=GrantList)
 def list_model_members(name: str, request: Request) -> dict[str, Any]:
-    """The registered model's members (users and teams, with their roles) and its
-    visibility."""
+    """The registered model's members (users and teams, with roles) and its visibility."""
     return _listed(request, "model", name)
 
 
@@ -194,8 +194,9 @@ def list_model_members(name: str, request: Request) -> dict[str, Any]:
 def set_model_member(
     name: str, principal: str, body: MemberSet, request: Request
 ) -> dict[str, Any]:
-    """Give a user or a team (``user:alice``, ``team:ml``) a role on the registered model,
-    replacing the one it had."""
+    """Give a user or a team (``user:alice``, ``team:ml``) a role on the registered model.
+
+    It replaces the role they had."""
     return _set_member(request, "model", name, principal, body.role)
 
 
@@ -207,13 +208,13 @@ def remove_model_member(name: str, principal: str, request: Request) -> Response
 
 @router.put("/models/{name}/visibility", response_model=GrantList)
 def set_model_visibility(name: str, body: VisibilitySet, request: Request) -> dict[str, Any]:
-    """``private``: only the model's members see it; ``internal``: every signed-in user may
-    read it."""
+    """Make the model ``private`` (members only) or ``internal`` (all signed-in users read)."""
     return _set_visibility(request, "model", name, body.visibility)
 
 
 @router.get("/models/{name}/access", response_model=ResourceAccess)
 def model_access(name: str, request: Request) -> dict[str, Any]:
     """The caller's role on the registered model and what it allows (read, write, admin).
+
     Accounts off: admin, everything."""
     return access_of(get_store(request), current_identity(request), "model", name)
