@@ -5,7 +5,14 @@ tests/browser/test_sso.py."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import http.server
+import json
+import threading
 import time
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +20,15 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
+from tests.ports import free_port
 from trailmark.errors import Forbidden, InvalidInput
 from trailmark.server.access.oidc import (
     CLOCK_LEEWAY_S,
     PENDING_LIFETIME_S,
     ConsumedStates,
+    OidcProvider,
     PendingSignIn,
+    ProviderUnavailable,
     SignInFailed,
     check_sso_settings,
     refuse_password_sign_in,
@@ -240,3 +250,105 @@ def test_status_and_sso_only(tmp_path: Path) -> None:
     with pytest.raises(Forbidden, match="Sign in with Okta"):
         refuse_password_sign_in(on)
     assert "s3cret-value" not in repr(on)
+
+
+class _ProviderDocuments(http.server.BaseHTTPRequestHandler):
+    """Serves ``documents[path]`` as JSON and counts the requests per path."""
+
+    documents: dict[str, Any]
+    asked: dict[str, int]
+
+    def do_GET(self) -> None:
+        self.asked[self.path] = self.asked.get(self.path, 0) + 1
+        body = json.dumps(self.documents[self.path]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def documents() -> Iterator[tuple[str, dict[str, Any], dict[str, int]]]:
+    """A loopback provider's discovery document and JWKS, changeable by the test."""
+    documents: dict[str, Any] = {}
+    asked: dict[str, int] = {}
+    handler = type("Docs", (_ProviderDocuments,), {"documents": documents, "asked": asked})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    issuer = f"http://127.0.0.1:{server.server_address[1]}"
+    documents["/.well-known/openid-configuration"] = {
+        "issuer": issuer,
+        "authorization_endpoint": issuer + "/authorize",
+        "token_endpoint": issuer + "/token",
+        "jwks_uri": issuer + "/jwks",
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "profile", "groups"],
+    }
+    yield issuer, documents, asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_rotated_key_is_fetched_once_and_then_cached(
+    documents: tuple[str, dict[str, Any], dict[str, int]], signing_key: RSAKey
+) -> None:
+    issuer, served, asked = documents
+    served["/jwks"] = {"keys": [signing_key.as_dict(private=False)]}
+    provider = OidcProvider(issuer, CLIENT, teams_claim="groups")
+    payload = claims(iss=issuer)
+    assert provider.verify(sign(signing_key, payload), NONCE)["sub"]
+    assert provider.verify(sign(signing_key, payload), NONCE)["sub"]
+    assert asked["/jwks"] == 1
+    rotated = RSAKey.generate_key(2048, parameters={"kid": "k2"})
+    served["/jwks"] = {"keys": [rotated.as_dict(private=False)]}
+    assert provider.verify(sign(rotated, payload), NONCE)["sub"]
+    assert asked["/jwks"] == 2
+    # An unknown key id does not make every request refetch: at most every 30 s.
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "k3"})
+    for _ in range(3):
+        with pytest.raises(SignInFailed):
+            provider.verify(sign(stranger, payload), NONCE)
+    assert asked["/jwks"] == 2
+    assert asked["/.well-known/openid-configuration"] == 1
+
+
+def test_the_authorization_url_asks_for_code_with_pkce(
+    documents: tuple[str, dict[str, Any], dict[str, int]],
+) -> None:
+    issuer, _served, _asked = documents
+    provider = OidcProvider(issuer, CLIENT, "s3cret", teams_claim="groups")
+    pending = PendingSignIn.new()
+    url = urllib.parse.urlsplit(provider.authorization_url("http://127.0.0.1:5100/cb", pending))
+    asked = dict(urllib.parse.parse_qsl(url.query))
+    assert f"{url.scheme}://{url.netloc}{url.path}" == issuer + "/authorize"
+    verifier_hash = hashlib.sha256(pending.verifier.encode()).digest()
+    assert asked == {
+        "response_type": "code",
+        "client_id": CLIENT,
+        "redirect_uri": "http://127.0.0.1:5100/cb",
+        "scope": "openid email profile groups",  # the teams claim's scope, as listed
+        "state": pending.state,
+        "nonce": pending.nonce,
+        "code_challenge": base64.urlsafe_b64encode(verifier_hash).decode().rstrip("="),
+        "code_challenge_method": "S256",
+    }
+    assert "s3cret" not in repr(provider)
+
+
+def test_a_discovery_document_for_another_issuer_is_refused(
+    documents: tuple[str, dict[str, Any], dict[str, int]],
+) -> None:
+    issuer, served, _asked = documents
+    served["/.well-known/openid-configuration"]["issuer"] = "https://evil.example.com"
+    with pytest.raises(ProviderUnavailable, match="names issuer"):
+        OidcProvider(issuer, CLIENT).metadata()
+
+
+def test_an_unreachable_provider_is_a_clear_error() -> None:
+    provider = OidcProvider(f"http://127.0.0.1:{free_port()}", CLIENT)
+    with pytest.raises(ProviderUnavailable, match="cannot be reached"):
+        provider.metadata()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import secrets
 import threading
 import time
@@ -380,6 +381,7 @@ class OidcProvider:
         self._metadata_at = 0.0
         self._keys: dict[str, Any] | None = None
         self._keys_at = 0.0
+        self._refreshed_at = -math.inf
 
     @classmethod
     def from_settings(cls, settings: ServerSettings) -> OidcProvider:
@@ -493,12 +495,18 @@ class OidcProvider:
         return id_token
 
     def keys(self, *, refresh: bool = False) -> dict[str, Any]:
+        """The provider's JWKS, fetched again after an hour, or when ``refresh`` (a token
+        names a key it lacks) unless that last happened under 30 s ago: a stream of tokens
+        with made-up key ids does not make the server hammer the provider."""
+        now = time.monotonic()
         with self._lock:
-            fresh = time.monotonic() - self._keys_at < (
-                KEYS_MIN_REFRESH_S if refresh else METADATA_MAX_AGE_S
-            )
-            if self._keys is not None and fresh:
-                return self._keys
+            if self._keys is not None:
+                if not refresh and now - self._keys_at < METADATA_MAX_AGE_S:
+                    return self._keys
+                if refresh and now - self._refreshed_at < KEYS_MIN_REFRESH_S:
+                    return self._keys
+            if refresh:
+                self._refreshed_at = now
         found = _fetch_json(self.metadata()["jwks_uri"])
         if not isinstance(found.get("keys"), list):
             raise ProviderUnavailable("the provider's JWKS has no keys")
