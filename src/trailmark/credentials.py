@@ -1,7 +1,7 @@
 """Where the SDK and the CLI keep the API keys that ``trailmark login`` got, one per server.
 
 The file is ``$TRAILMARK_CONFIG_DIR/credentials.json`` (default
-``~/.config/trailmark/credentials.json``): 0600 in a 0700 folder, written whole through a
+``~/.config/trailmark/credentials.json``): 0600, in a folder made 0700, written whole through a
 temporary file so that a crash never leaves half a key, and keyed by the server's URL as
 :func:`server_key` normalises it (``HTTP://Tracker:80/`` and ``http://tracker`` are one
 server). ``TRAILMARK_API_KEY`` wins over the file: a CI job or a training cluster sets it
@@ -31,7 +31,7 @@ import orjson
 
 from trailmark.client import Auth, ErrorMapper, HttpError, trailmark_error
 from trailmark.errors import Unauthorized
-from trailmark.private_files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, make_private_dir
+from trailmark.private_files import PRIVATE_FILE_MODE, make_private_dir
 
 API_KEY_ENV = "TRAILMARK_API_KEY"
 CONFIG_DIR_ENV = "TRAILMARK_CONFIG_DIR"
@@ -86,10 +86,9 @@ def _read_all(path: Path) -> dict[str, Any]:
 
 def _write_all(path: Path, servers: dict[str, Any]) -> None:
     """Replace the file whole: a private temporary file beside it, then a rename."""
+    # Folders it makes are 0700; one that exists keeps its mode (TRAILMARK_CONFIG_DIR may
+    # name a shared folder): the file itself is 0600 from its first byte.
     make_private_dir(path.parent)
-    with contextlib.suppress(OSError):  # a folder we did not make (e.g. shared): leave it
-        if path.parent.stat().st_uid == os.getuid():
-            os.chmod(path.parent, PRIVATE_DIR_MODE)
     fd, temporary = tempfile.mkstemp(prefix=".credentials.", dir=path.parent)
     try:
         os.fchmod(fd, PRIVATE_FILE_MODE)

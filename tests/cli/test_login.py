@@ -111,7 +111,10 @@ def test_keys_of_several_servers_are_kept_apart(tmp_path: Path) -> None:
     assert credentials.api_key_for("http://A:5100/", environ=env) == "tmk_a"
     assert credentials.api_key_for("https://b.example/tm", environ=env) == "tmk_b"
     assert credentials.api_key_for("http://a:5200", environ=env) is None
+    kept = tmp_path / "credentials.json"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # in a folder that existed: mode kept
     credentials.remove("http://a:5100", env)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert credentials.api_key_for("http://a:5100", environ=env) is None
     assert credentials.api_key_for("https://b.example/tm", environ=env) == "tmk_b"
 
