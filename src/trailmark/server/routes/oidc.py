@@ -141,7 +141,7 @@ def finish_sign_in(
         if not code:
             raise SignInFailed("no_code", "the provider sent no sign-in code")
         claims = sso.provider.sign_in(code, redirect_uri(request, settings), pending)
-        account, created = find_or_create_account(store, sso.provider, claims)
+        account, created = find_or_create_account(store, sso.provider.expected_issuer, claims)
         teams = sync_teams(store, account, claims, settings.oidc_teams_claim)
     except (SignInFailed, ProviderUnavailable) as exc:
         _audit_failure(request, exc)
@@ -185,11 +185,11 @@ def _forget_pending(response: Response, request: Request) -> None:
 
 
 def find_or_create_account(
-    store: Store, provider: OidcProvider, claims: dict[str, Any]
+    store: Store, issuer: str, claims: dict[str, Any]
 ) -> tuple[Account, bool]:
-    """The user the verified ``claims`` sign in, and whether it was created now."""
+    """The user the verified ``claims`` of ``issuer`` sign in, and whether it was created now."""
     users = store.accounts.users
-    subject = f"{provider.expected_issuer}|{claims['sub']}"
+    subject = f"{issuer}|{claims['sub']}"
     account = users.by_oidc_subject(subject)
     created = False
     if account is None:
