@@ -267,6 +267,51 @@ def test_a_stranger_cannot_copy_a_private_run_into_a_model_of_their_own(
     assert bob.create_model_version(model, "s3://bucket/model").version == "1"
 
 
+def test_logged_models_and_bulk_histories_follow_their_experiment(
+    team: Team, as_user: Any, alice_logged: Logged
+) -> None:
+    api = f"{team.url}/api/2.0/mlflow"
+    alice = {"Authorization": f"Bearer {team.keys['alice']}"}
+    bob = {"Authorization": f"Bearer {team.keys['bob']}"}
+    made = requests.post(
+        f"{api}/logged-models",
+        json={"experiment_id": alice_logged.experiment_id, "name": "net"},
+        headers=alice,
+        timeout=10,
+    )
+    assert made.status_code == 200, made.text
+    model_id = made.json()["model"]["info"]["model_id"]
+    assert requests.get(f"{api}/logged-models/{model_id}", headers=alice, timeout=10).ok
+    refused = requests.get(f"{api}/logged-models/{model_id}", headers=bob, timeout=10)
+    assert refused.status_code == 403 and refused.json()["error_code"] == "PERMISSION_DENIED"
+    search = {"experiment_ids": [alice_logged.experiment_id]}
+    found = requests.post(f"{api}/logged-models/search", json=search, headers=alice, timeout=10)
+    assert [m["info"]["model_id"] for m in found.json()["models"]] == [model_id]
+    hidden = requests.post(f"{api}/logged-models/search", json=search, headers=bob, timeout=10)
+    assert hidden.status_code == 200 and hidden.json().get("models", []) == []
+    # bob's own run and alice's in one bulk request: only his comes back
+    bobs = as_user(team.url, token=team.keys["bob"])
+    own = bobs.create_run(bobs.create_experiment(f"bob-{uuid.uuid4().hex[:8]}")).info.run_id
+    bobs.log_metric(own, "loss", 0.25, step=1)
+    asked = ([own, alice_logged.run_id], [alice_logged.run_id, own], [alice_logged.run_id])
+    for run_ids in asked:
+        bulk = requests.get(
+            f"{api}/metrics/get-history-bulk-interval",
+            params={"run_ids": run_ids, "metric_key": "loss"},
+            headers=bob,
+            timeout=10,
+        )
+        assert bulk.status_code == 200, bulk.text
+        assert {m["run_id"] for m in bulk.json()["metrics"]} == ({own} & set(run_ids))
+    mine = requests.get(
+        f"{api}/metrics/get-history-bulk-interval",
+        params={"run_ids": [alice_logged.run_id], "metric_key": "loss"},
+        headers=alice,
+        timeout=10,
+    )
+    assert [m["value"] for m in mine.json()["metrics"]] == [0.5]
+
+
 def test_searches_show_a_stranger_nothing_of_a_private_experiment(
     team: Team, as_user: Any, alice_logged: Logged
 ) -> None:

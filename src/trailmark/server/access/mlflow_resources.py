@@ -170,13 +170,6 @@ def _run_of(fields: Fields) -> str | None:
 
 
 _RUN: Final = _on_fields(lambda store, f: run_project(store, _run_of(f)))
-_FIRST_RUN: Final = _on_fields(
-    lambda store, f: run_project(
-        store, next((str(r) for r in [*f.items("run_ids"), *f.items("run_id")]), None)
-    )
-)
-"""Several runs (``run_ids``, or ``run_id`` repeated): the first one's project; the handler drops the others the
-caller may not read (:mod:`trailmark.server.mlflow.listings`)."""
 _LOGGED_MODEL: Final = _on_fields(lambda store, f: logged_model_project(store, f.text("model_id")))
 _MODEL: Final = _on_fields(lambda _store, f: _named(MODEL, f.text("name")))
 _ARTIFACT_PATH: Final = _on_fields(
@@ -215,7 +208,6 @@ _REST: dict[str, Locator] = {
     f"POST {_API}/runs/log-model": _RUN,
     f"POST {_API}/runs/log-metric": _RUN,
     f"GET {_API}/metrics/get-history": _RUN,
-    f"GET {_API}/metrics/get-history-bulk-interval": _FIRST_RUN,
     f"GET {_API}/artifacts/list": _RUN,
     # Artifacts through MLflow's proxy: what the path names.
     f"GET {_ARTIFACTS}/artifacts/{{path:path}}": _ARTIFACT_PATH,
@@ -259,7 +251,6 @@ _REST: dict[str, Locator] = {
 
 _AJAX_ONLY: dict[str, Locator] = {
     # Routes MLflow's server has only under /ajax-api (its UI's helpers).
-    "GET /ajax-api/2.0/mlflow/metrics/get-history-bulk": _FIRST_RUN,
     "POST /ajax-api/2.0/mlflow/upload-artifact": _RUN,
 }
 
@@ -271,11 +262,16 @@ MLFLOW_LISTINGS: Final = frozenset(
         f"POST {_API}/logged-models/search",
         f"GET {_API}/registered-models/search",
         f"GET {_API}/model-versions/search",
+        f"GET {_API}/metrics/get-history-bulk-interval",
     )
     for route in (rest, rest.replace(" /api/", " /ajax-api/", 1))
-) | {"POST /ajax-api/2.0/mlflow/experiments/search-datasets"}
-"""Routes that list several resources: no locator; any signed-in caller, and the handler
-keeps only what the caller may read."""
+) | {
+    "POST /ajax-api/2.0/mlflow/experiments/search-datasets",
+    "GET /ajax-api/2.0/mlflow/metrics/get-history-bulk",
+}
+"""Routes that list several resources (or read several runs at once, which may lie in
+different projects): no locator; any signed-in caller, and the handler keeps only what the
+caller may read."""
 
 MLFLOW_NO_RESOURCE: Final = frozenset(
     {"GET /api/3.0/mlflow/server-info", "GET /ajax-api/3.0/mlflow/server-info"}
