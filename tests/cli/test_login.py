@@ -104,6 +104,20 @@ def test_logout_revokes_the_key_on_the_server_and_forgets_it(
     assert again.exit_code == 0 and "No key is kept" in again.output
 
 
+def test_logging_in_again_revokes_the_key_it_replaces(
+    server: LiveServer, env: dict[str, str]
+) -> None:
+    login = ["login", server.url, "--name", "alice"]
+    CliRunner().invoke(main, login, input=ALICE_PASSWORD, env=env)
+    first = credentials.load(server.url, env)
+    again = CliRunner().invoke(main, login, input=ALICE_PASSWORD, env=env)
+    assert again.exit_code == 0, again.output
+    assert "The key it replaces was revoked on the server." in again.output
+    second = credentials.load(server.url, env)
+    assert first is not None and second is not None and first.key != second.key
+    assert not _works(server.url, first.key) and _works(server.url, second.key)
+
+
 def test_keys_of_several_servers_are_kept_apart(tmp_path: Path) -> None:
     env = {"TRAILMARK_CONFIG_DIR": str(tmp_path)}
     credentials.save("http://a:5100", credentials.StoredKey("tmk_a"), env)

@@ -140,14 +140,33 @@ def login_command(url: str | None, name: str | None, paste_key: bool, key_name: 
         view = made["api_key"]
         stored = StoredKey(key=made["key"], user=view["user"], key_id=view["id"], name=view["name"])
     try:
+        replaced = load(server)
         path = save(server, stored)
     except OSError as exc:
         raise click.ClickException(f"cannot write the credentials file: {exc}") from None
     who = f" as {stored.user}" if stored.user else ""
     what = f"The API key {stored.name!r}" if stored.name else "The API key"
     click.echo(f"Signed in to {server_key(server)}{who}. {what} is kept in {path}.")
+    if replaced is not None and replaced.key != stored.key and stored.key_id is not None:
+        # Logging in again should not leave the old key working, forgotten, on the server.
+        note = _revoke(server, replaced)
+        click.echo(f"The key it replaces{note}.")
     if ClientSettings.from_env().api_key:
         click.echo(f"Note: {API_KEY_ENV} is set in this shell, and wins over that file.", err=True)
+
+
+def _revoke(server: str, stored: StoredKey) -> str:
+    """Revoke ``stored`` on the server with its own credentials; what to tell the user."""
+    if stored.key_id is None:
+        return " is not known here by its id: revoke it in the dashboard if it should stop"
+    try:
+        with Client(server, timeout=30.0, auth=bearer(stored.key)) as client:
+            client.request("DELETE", f"/api/v1/me/keys/{stored.key_id}")
+    except Unauthorized:
+        return " had stopped working already"
+    except TrailmarkError as exc:
+        return f" could not be revoked on the server ({exc.message})"
+    return " was revoked on the server"
 
 
 @click.command("logout")
@@ -167,15 +186,10 @@ def logout_command(url: str | None, keep_key: bool) -> None:
     if stored is None:
         click.echo(f"No key is kept for {server_key(server)} in {credentials_path()}.")
         return
-    revoked = ""
-    if not keep_key and stored.key_id is not None:
-        try:
-            with Client(server, timeout=30.0, auth=bearer(stored.key)) as client:
-                client.request("DELETE", f"/api/v1/me/keys/{stored.key_id}")
-            revoked = " and revoked on the server"
-        except TrailmarkError as exc:
-            revoked = f" (it could not be revoked on the server: {exc.message})"
+    revoked = None if keep_key else _revoke(server, stored)
     remove(server)
     click.echo(
-        f"Signed out of {server_key(server)}: the key was removed from {credentials_path()}{revoked}."
+        f"Signed out of {server_key(server)}: the key was removed from {credentials_path()}."
     )
+    if revoked is not None:
+        click.echo(f"The key{revoked}.")
