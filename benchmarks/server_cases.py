@@ -44,10 +44,18 @@ TARGET_RATE = 300_000.0
 """Points a second the paced load offers in total (the target of the rate row)."""
 
 
-def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float) -> dict[str, Any]:
+def run_load(
+    server: Server,
+    workdir: Path,
+    procs: int,
+    steps: int,
+    rate: float,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """``procs`` writer processes log ``steps`` steps of 10 metrics each, all at once.
 
     ``rate`` > 0 paces each writer at that many steps a second; 0 logs as fast as it can.
+    ``env``: more environment for the writers (``TRAILMARK_API_KEY`` with accounts on).
     """
     go = workdir / "go"
     writers = [
@@ -65,7 +73,7 @@ def run_load(server: Server, workdir: Path, procs: int, steps: int, rate: float)
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=clean_env(),
+            env=clean_env(**(env or {})),
         )
         for i in range(procs)
     ]
@@ -184,6 +192,59 @@ def case_load_pg(ws: Workspace) -> dict[str, Figure]:
             return load_figures(ws, server, "load_pg", with_floor=ws.scale.name != "guard")
         finally:
             server.stop()
+
+
+def accounts_server(data_dir: Path) -> tuple[Server, str]:
+    """A SQLite server with accounts on: its database holds one user (not an admin, so each
+    batch is checked against the user's role on the project) and that user's API key."""
+    from trailmark.store.store import Store
+
+    store = Store.open(None, data_dir)
+    store.accounts.users.create("bench")
+    key = store.accounts.keys.create("bench", "load")[1]
+    store.close()
+    return start_server(data_dir), key
+
+
+def case_load_auth(ws: Workspace) -> dict[str, Figure]:
+    """The writers' burst (every writer as fast as it can) against two fresh SQLite
+    servers, in turns: accounts off, and accounts on (every ingest request sends an API
+    key, which the server looks up by its hash, and is checked against the caller's role on
+    the project, found in the batch's envelope). The ratio of the rates is the row."""
+    procs, steps = ws.scale.load_procs, ws.scale.load_steps
+    off: list[float] = []
+    on: list[float] = []
+    errors: list[str] = []
+    for _ in range(max(1, min(ws.scale.reps, 2))):
+        plain = start_server(ws.fresh_dir("auth-off"))
+        try:
+            result = run_load(plain, ws.fresh_dir("load"), procs, steps, 0.0)
+            off.append(result["rate"])
+            errors += result["errors"]
+        finally:
+            plain.stop()
+        guarded, key = accounts_server(ws.fresh_dir("auth-on"))
+        try:
+            result = run_load(
+                guarded, ws.fresh_dir("load"), procs, steps, 0.0, {"TRAILMARK_API_KEY": key}
+            )
+            on.append(result["rate"])
+            errors += result["errors"]
+        finally:
+            guarded.stop()
+    ratios = [b / a for a, b in zip(off, on, strict=True) if a > 0]
+    note = (
+        f"{procs} procs x {steps:,} steps of 10 metrics, fresh SQLite servers in turns; "
+        f"accounts off {' / '.join(f'{r / 1e3:.0f}k' for r in off)} pts/s, "
+        f"on {' / '.join(f'{r / 1e3:.0f}k' for r in on)} pts/s"
+    )
+    return {
+        "load_auth_rate": figure(on, "pts/s", note=note),
+        "load_auth_ratio": figure(ratios or [0.0], "x", note=note),
+        "load_auth_errors": figure(
+            [float(len(errors))], "count", errors[0][:160] if errors else ""
+        ),
+    }
 
 
 def case_server_start(ws: Workspace) -> dict[str, Figure]:

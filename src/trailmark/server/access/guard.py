@@ -351,6 +351,9 @@ class RequestGuard:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if verdict.create and 200 <= status < 300 and verdict.resource is not None:
+                    # Before the answer: the creator's next request must find its role.
+                    await run_in_threadpool(_grant_creator, state, identity, verdict.resource)
             await send(message)
 
         try:
@@ -495,41 +498,39 @@ async def _after(
     *,
     denied: bool = False,
 ) -> None:
-    """After the answer: grant a creator its new resource, and write the audit event."""
+    """After the answer: the audit event (never fails the request: see AuditTrail.after)."""
     trail: AuditTrail = state["audit_trail"]
     method: str = request.scope["method"]
-    create = admitted is not None and admitted[1].create and 200 <= status < 300
-    audit = request.decision.route not in SELF_AUDITED and trail.wants(method, status, denied)
-    if not create and not audit:
+    if request.decision.route in SELF_AUDITED or not trail.wants(method, status, denied):
         return
     identity = admitted[0] if admitted is not None else request.identity
     resource = admitted[1].resource if admitted is not None else request.resource
     client = request.scope.get("client")
+    await run_in_threadpool(
+        trail.after,
+        identity,
+        method,
+        request.decision.route or f"{method} {request.path[:200]}",
+        resource,
+        status,
+        client[0] if client else None,
+        denied=denied,
+    )
 
-    def work() -> None:
-        if create and resource is not None:
-            try:
-                store: Store = state["store"]
-                account = (
-                    account_of(identity)
-                    if identity.user_id is not None
-                    else store.accounts.users.get(identity.name)
-                )
-                store.accounts.grants.grant_creator(resource.kind, resource.name, account)
-            except Exception:
-                log.exception("could not make %s the admin of %s", identity.name, resource)
-        if audit:
-            trail.after(
-                identity,
-                method,
-                request.decision.route or f"{method} {request.path[:200]}",
-                resource,
-                status,
-                client[0] if client else None,
-                denied=denied,
-            )
 
-    await run_in_threadpool(work)
+def _grant_creator(state: Any, identity: Identity, resource: Resource) -> None:
+    """Make the creator of a new resource its admin (logged, never raised: the resource is
+    made, and a server admin can grant the role)."""
+    try:
+        store: Store = state["store"]
+        account = (
+            account_of(identity)
+            if identity.user_id is not None
+            else store.accounts.users.get(identity.name)
+        )
+        store.accounts.grants.grant_creator(resource.kind, resource.name, account)
+    except Exception:
+        log.exception("could not make %s the admin of %s", identity.name, resource)
 
 
 async def _read_bounded(receive: Receive, limit: BodyLimit) -> bytes | None:

@@ -148,6 +148,8 @@ def decide(
         return Verdict(resource, create)
     role = grants.role_of(account, resource.kind, resource.name)
     rank = _RANKS[role] if role is not None else 0
+    if rank == 0 and permission is Permission.WRITE:
+        rank = _creator_rank(store, account, resource)
     if rank >= needed:
         return Verdict(resource)
     if rank == 0:
@@ -164,6 +166,30 @@ def decide(
         f"{identity.name} is a {_ROLE_NAMES[rank]} of {resource.kind} {resource.name!r}; "
         f"{route} needs {_ROLE_NAMES[needed]}"
     )
+
+
+CREATOR_WAIT_S: Final = 2.0
+"""How long a write waits for the creator's role on a resource that has no member yet."""
+
+
+def _creator_rank(store: Store, account: Account, resource: Resource) -> int:
+    """The rank of ``account`` on a resource that another request is creating right now.
+
+    A creator is made admin just before its answer leaves, after the resource's commit:
+    for that instant the resource exists with no member at all. A second request racing
+    the first (another rank of the same training job, on any replica) waits for the grant
+    rather than being told the resource does not exist; a resource that has members
+    already is decided at once."""
+    grants = store.accounts.grants
+    if not grants.exists(resource.kind, resource.name):
+        return 0
+    deadline = time.monotonic() + CREATOR_WAIT_S
+    while not grants.list(resource.kind, resource.name):
+        if time.monotonic() > deadline:
+            return 0
+        time.sleep(0.02)
+    role = grants.role_of(account, resource.kind, resource.name)
+    return _RANKS[role] if role is not None else 0
 
 
 def not_found_message(resource: Resource) -> str:
