@@ -91,9 +91,25 @@ def test_changing_ones_password_needs_the_current_one(team: Team) -> None:
     assert ok.status_code == 204
     assert t.client.get("/api/v1/me/keys", headers=basic("bob", new)).status_code == 200
     assert t.client.get("/api/v1/me/keys", headers=basic("bob", BOB_PASSWORD)).status_code == 401
-    outcomes = [e["outcome"] for e in _events(t, "password.change")]
-    assert outcomes == ["ok", "failed"]  # newest first
-    assert new not in str(_events(t, "password.change"))
+    assert [e["outcome"] for e in _events(t, "password.change")] == ["ok"]
+    (failed,) = _events(t, "sign_in.failed")  # a wrong current password: a failed sign-in
+    assert failed["actor"] == "bob" and failed["route"] == "PUT /api/v1/me/password"
+    assert new not in str([*_events(t, "password.change"), failed])
+
+
+def test_guessing_the_current_password_is_slowed_down(team: Team) -> None:
+    t = team
+    t.bob_signs_in_with_a_password()
+    guesses = [
+        t.client.put(
+            "/api/v1/me/password",
+            json={"current": f"guess number {i}", "new": "a brand new password"},
+            headers=t.as_bob(),
+        )
+        for i in range(6)
+    ]
+    assert [g.status_code for g in guesses] == [403] * 5 + [429]
+    assert int(guesses[-1].headers["Retry-After"]) >= 1
 
 
 def test_admins_create_users_with_a_one_time_password(team: Team) -> None:

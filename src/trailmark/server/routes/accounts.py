@@ -22,10 +22,12 @@ from pydantic import Field
 
 from trailmark.errors import Conflict, Forbidden, InvalidInput
 from trailmark.server.access.authenticate import SESSION_COOKIE
+from trailmark.server.access.rate_limit import check_sign_in_allowed
 from trailmark.server.deps import get_store
 from trailmark.server.identity import Identity, current_identity
 from trailmark.server.models import Body
 from trailmark.server.routes.audit import record_action
+from trailmark.store.accounts.audit import SIGN_IN_FAILED
 from trailmark.store.store import Store
 from trailmark.views.accounts import (
     ApiKey,
@@ -166,11 +168,21 @@ def change_my_password(
     me: Identity = Depends(signed_in_user),
     store: Store = Depends(get_store),
 ) -> Response:
-    """Change the caller's password; every other session of theirs is signed out."""
+    """Change the caller's password; every other session of theirs is signed out.
+
+    A wrong current password counts as a failed sign-in (rate limited like the sign-in
+    page's), so a stolen session cannot be used to guess it."""
     if me.read_only:
         raise Forbidden("a read-only key cannot change a password")
+    check_sign_in_allowed(store, me.name, request.client.host if request.client else None)
     if store.accounts.users.check_password(me.name, body.current) is None:
-        record_action(request, "password.change", status=403, outcome="failed")
+        record_action(
+            request,
+            SIGN_IN_FAILED,
+            status=403,
+            outcome="failed",
+            detail={"reason": "wrong current password"},
+        )
         raise Forbidden("the current password is wrong")
     keep = request.cookies.get(SESSION_COOKIE) if me.via == "session" else None
     store.accounts.users.set_password(me.name, body.new, keep_session=keep)
