@@ -336,6 +336,27 @@ def test_searches_show_a_stranger_nothing_of_a_private_experiment(
     ]
 
 
+def test_search_pages_skip_what_the_caller_may_not_read(team: Team, as_user: Any) -> None:
+    # (the client reads its credentials from the environment at each request)
+    bob = as_user(team.url, token=team.keys["bob"])
+    mine = {bob.create_experiment(f"bob-{uuid.uuid4().hex[:8]}") for _ in range(2)}
+    alice = as_user(team.url, token=team.keys["alice"])
+    theirs = {alice.create_experiment(f"alice-{uuid.uuid4().hex[:8]}") for _ in range(3)}
+    bob = as_user(team.url, token=team.keys["bob"])  # newest first: alice's come first
+    seen: list[str] = []
+    token = None
+    for _ in range(100):
+        page = bob.search_experiments(max_results=1, page_token=token)
+        assert len(page) == 1 or not page.token  # never an empty page with more to come
+        seen += [e.experiment_id for e in page]
+        token = page.token
+        if not token:
+            break
+    assert mine <= set(seen)
+    assert not theirs & set(seen)
+    assert len(seen) == len(set(seen))
+
+
 def test_a_viewer_reads_but_cannot_log(team: Team, as_user: Any, alice_logged: Logged) -> None:
     from mlflow.exceptions import MlflowException
 
