@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import expect_http_errors
+from tests.browser.conftest import expect_http_errors, screenshot
 from tests.ports import free_port
 from tests.support import ServerProcess, wait_for
 from trailmark.store.store import Store
@@ -244,16 +244,15 @@ def _authorize_at_provider(page: Page, sub: str) -> None:
     page.get_by_role("button", name="Authorize", exact=True).click()
 
 
-def _start(page: Page, server: Trailmark) -> None:
-    """Click the dashboard's SSO button where the built dashboard has one, else start at
-    the start route (as the button's link does)."""
-    page.goto(server.url + "/sign-in")
-    page.wait_for_load_state("networkidle")
+def _start(page: Page, server: Trailmark, next_path: str = "/", shot: str = "") -> None:
+    """Click the dashboard's SSO button, on the sign-in page (the only way in: --sso-only)."""
+    query = "" if next_path == "/" else "?" + urllib.parse.urlencode({"next": next_path})
+    page.goto(server.url + "/sign-in" + query)
     button = page.get_by_test_id("sign-in-sso")
-    if button.count() == 0:
-        page.goto(server.url + START)
-        return
     assert button.inner_text() == f"Sign in with {LABEL}"
+    assert page.get_by_test_id("sign-in-form").count() == 0  # --sso-only: no password form
+    if shot:
+        screenshot(page, shot)
     button.click()
 
 
@@ -262,14 +261,18 @@ def _back_from_provider(page: Page) -> None:
     page.wait_for_url(lambda url: "/oauth2/" not in url and CALLBACK not in url, timeout=15000)
 
 
-def _failure(page: Page) -> str:
-    """The reason a failed sign-in shows: on the sign-in page (``?error=``), or the plain
-    page where no dashboard is built."""
+def _failure(page: Page, *, signed_out: bool = True) -> str:
+    """The reason a failed sign-in gives, on the dashboard's sign-in page (``?error=``),
+    which shows it beside the button to try again (a browser still signed in from before
+    sees "Signed in" instead)."""
     _back_from_provider(page)
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
-    if "error" in query:
-        return query["error"][0]
-    return page.locator("#sso-error").inner_text()
+    url = urllib.parse.urlsplit(page.url)
+    assert url.path == "/sign-in"
+    reason = urllib.parse.parse_qs(url.query)["error"][0]
+    if signed_out:
+        assert page.get_by_test_id("sso-error").inner_text() == reason
+        assert page.get_by_test_id("sign-in-sso").is_visible()
+    return reason
 
 
 def test_sso_sign_in_creates_the_user_and_syncs_teams(
@@ -283,9 +286,10 @@ def test_sso_sign_in_creates_the_user_and_syncs_teams(
         "request",
         lambda r: authorize_urls.append(r.url) if "/oauth2/authorize" in r.url else None,
     )
-    _start(page, server)
+    _start(page, server, next_path="/models", shot="sso-sign-in")
     _authorize_at_provider(page, ALICE_SUB)
     _back_from_provider(page)
+    assert urllib.parse.urlsplit(page.url).path == "/models"  # back where they were going
 
     asked = urllib.parse.parse_qs(urllib.parse.urlsplit(authorize_urls[0]).query)
     assert asked["code_challenge_method"] == ["S256"]
@@ -342,7 +346,7 @@ def test_a_replayed_callback_is_refused(page: Page, servers: Servers) -> None:
     assert _me(page, server)["user"]["name"] == "bob"
 
     page.goto(callbacks[0])  # the same callback URL (code and state) a second time
-    assert "already used" in _failure(page)
+    assert "already used" in _failure(page, signed_out=False)
     # And in a fresh browser that never started a sign-in (a stolen callback URL).
     page.context.clear_cookies()
     page.goto(callbacks[0])
