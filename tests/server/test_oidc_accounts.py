@@ -4,10 +4,12 @@ created with a unique name; teams follow the claim; nobody signs in before accou
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from trailmark.blobs.folder import FolderBlobStore
 from trailmark.server.access.oidc import SignInFailed
@@ -92,7 +94,7 @@ def test_disabled_users_and_service_accounts_are_refused(store: Store) -> None:
     store.accounts.users.disable("alice")
     with pytest.raises(SignInFailed) as caught:
         sign_in(store, "s1")
-    assert caught.value.reason == "disabled"
+    assert (caught.value.reason, caught.value.actor) == ("disabled", "alice")
     store.accounts.users.create("ci", service=True)
     store.accounts.users.link_oidc("ci", f"{ISSUER}|ci-sub")
     with pytest.raises(SignInFailed) as caught:
@@ -119,3 +121,14 @@ def test_teams_follow_the_claim(store: Store) -> None:
     assert teams() == ["ops"]
     assert sync_teams(store, account, {"groups": []}, "groups") == []
     assert teams() == []
+
+
+def test_without_sso_the_routes_say_so_and_record_nothing(client: TestClient) -> None:
+    client.app.state.store.accounts.users.create("root", admin=True)  # type: ignore[attr-defined]
+    for path in ("/api/v1/auth/oidc/start", "/api/v1/auth/oidc/callback?code=c&state=s"):
+        answer = client.get(path, follow_redirects=False)
+        shown = urllib.parse.unquote_plus(answer.headers.get("location", "")) + answer.text
+        assert answer.status_code in (303, 401)  # to the sign-in page; a plain page unbuilt
+        assert "single sign-on is not configured on this server" in shown
+    audit = client.app.state.store.accounts.audit.list(action="sign_in.failed")  # type: ignore[attr-defined]
+    assert audit.events == []

@@ -71,9 +71,11 @@ class SignInFailed(Unauthorized):
 
     code = "sso_failed"
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, actor: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.actor = actor
+        """The user the sign-in was for, once known (a disabled user): the audit's actor."""
 
 
 class ProviderUnavailable(Unavailable):
@@ -84,6 +86,7 @@ class ProviderUnavailable(Unavailable):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.reason = "provider_unavailable"
+        self.actor: str | None = None
 
 
 def sso_enabled(settings: ServerSettings) -> bool:

@@ -203,9 +203,13 @@ def find_or_create_account(
     if account is None:
         account, created = _create_user(store, claims, subject)
     if account.disabled:
-        raise SignInFailed("disabled", f"the user {account.name!r} is disabled: ask an admin")
+        raise SignInFailed(
+            "disabled", f"the user {account.name!r} is disabled: ask an admin", actor=account.name
+        )
     if account.is_service:
-        raise SignInFailed("service_account", "a service account cannot sign in")
+        raise SignInFailed(
+            "service_account", "a service account cannot sign in", actor=account.name
+        )
     return account, created
 
 
@@ -351,10 +355,12 @@ def _audit_failure(
     request: Request, exc: SignInFailed | ProviderUnavailable, route: str = CALLBACK_PATH
 ) -> None:
     log.warning("single sign-on failed: %s (%s)", exc.reason, exc.message)
+    if exc.reason == "sso_off":
+        return  # nothing to sign in to: not an attempt worth a row (anyone can ask)
     _audit(
         request,
         AuditEntry(
-            "anonymous",
+            exc.actor or "anonymous",
             "sign_in.failed",
             outcome="failed",
             status=exc.status,
