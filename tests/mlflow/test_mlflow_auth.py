@@ -46,10 +46,10 @@ def team(
     """One server per database: an admin, alice (a password and a key), bob and val (keys)."""
     data_dir = tmp_path_factory.mktemp(f"mlflow-auth-{request.param}")
     pg_name, db = _create_pg_database() if request.param == "postgres" else (None, None)
-    server = start_server(data_dir, db=db)
     store = Store.open(db, data_dir=None if db else data_dir)
+    server = None
     try:
-        accounts = store.accounts
+        accounts = store.accounts  # users first: the server starts with accounts on
         accounts.users.create("root", admin=True)
         accounts.users.create("alice", password=ALICE_PASSWORD)
         keys = {}
@@ -57,11 +57,13 @@ def team(
             if name in ("bob", "val"):
                 accounts.users.create(name)
             keys[name] = accounts.keys.create(name, "mlflow")[1]
+        server = start_server(data_dir, db=db)
         _wait_for_accounts(server.url)
         yield Team(server, store, keys)
     finally:
         store.close()
-        server.stop()
+        if server is not None:
+            server.stop()
         if pg_name is not None:
             _drop_pg_database(pg_name)
 
@@ -77,10 +79,10 @@ def _wait_for_accounts(url: str) -> None:
     raise AssertionError("the server did not switch accounts on")
 
 
-@pytest.fixture
-def as_user(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Point MLflow's client at a server with one kind of credentials (the environment is
-    all MLflow reads them from); returns an ``MlflowClient``."""
+def _client_as(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``use(url, token=... | basic=(name, secret))``: point MLflow's client at a server with
+    one kind of credentials (the environment is all MLflow reads them from, at each
+    request); returns an ``MlflowClient``."""
     import mlflow
 
     def use(url: str, *, token: str | None = None, basic: tuple[str, str] | None = None) -> Any:
@@ -99,10 +101,21 @@ def as_user(monkeypatch: pytest.MonkeyPatch) -> Any:
         mlflow.set_registry_uri(url)
         return mlflow.MlflowClient(url)
 
-    yield use
+    return use
+
+
+def _reset_mlflow() -> None:
+    import mlflow
+
     while mlflow.active_run() is not None:
         mlflow.end_run()
     mlflow.set_tracking_uri("")
+
+
+@pytest.fixture
+def as_user(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    yield _client_as(monkeypatch)
+    _reset_mlflow()
 
 
 @dataclass
@@ -137,9 +150,15 @@ def _log_everything(client: Any, tmp_path: Path) -> Logged:
     return Logged(experiment_id, run_id, model)
 
 
-@pytest.fixture
-def alice_logged(team: Team, as_user: Any, tmp_path: Path) -> Logged:
-    return _log_everything(as_user(team.url, token=team.keys["alice"]), tmp_path)
+@pytest.fixture(scope="module")
+def alice_logged(team: Team, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
+    """Alice's experiment, run, files and model, logged once per server with her key."""
+    with pytest.MonkeyPatch.context() as patch:
+        client = _client_as(patch)(team.url, token=team.keys["alice"])
+        try:
+            yield _log_everything(client, tmp_path_factory.mktemp("alice"))
+        finally:
+            _reset_mlflow()
 
 
 def _code(exc: BaseException) -> str:
