@@ -15,6 +15,7 @@ from tests.server.accounts_fixtures import (  # noqa: F401 (the fixture)
     bearer,
 )
 from trailmark.server.app import create_app
+from trailmark.server.identity import from_header
 from trailmark.server.settings import ServerSettings
 
 
@@ -226,4 +227,15 @@ def test_without_accounts_there_is_nothing_to_sign_in_to(tmp_path: Path) -> None
         assert client.post("/api/v1/teams", json={"name": "ml"}).status_code == 409
         assert client.get("/api/v1/users").json() == {"users": []}
     assert not app.state.store.accounts.users.any()
+    app.state.store.close()
+
+
+def test_a_name_from_a_proxy_header_without_an_account_has_nothing_to_manage(
+    tmp_path: Path,
+) -> None:
+    app = create_app(ServerSettings(data_dir=tmp_path))
+    app.state.identify = from_header("X-Forwarded-User")
+    with TestClient(app) as client:
+        answer = client.get("/api/v1/me/keys", headers={"X-Forwarded-User": "carol"})
+        assert answer.status_code == 409
     app.state.store.close()

@@ -14,14 +14,15 @@ be taken over.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
-from trailmark.errors import Conflict, Forbidden, InvalidInput
-from trailmark.server.access.authenticate import SESSION_COOKIE
+from trailmark.errors import Conflict, Forbidden, InvalidInput, NotFound
+from trailmark.server.access.authenticate import SESSION_COOKIE, identity_of
 from trailmark.server.access.rate_limit import check_sign_in_allowed
 from trailmark.server.deps import get_store
 from trailmark.server.identity import Identity, current_identity
@@ -107,8 +108,8 @@ def signed_in_user(request: Request) -> Identity:
         return identity
     if identity.authenticated:  # a name an authenticating proxy gave: find its account
         store: Store = get_store(request)
-        account = store.accounts.users.get(identity.name)
-        return Identity(identity.name, True, account.id, account.is_admin, via=identity.via)
+        with contextlib.suppress(NotFound):
+            return identity_of(store.accounts.users.get(identity.name), identity.via)
     raise Conflict(NO_ACCOUNTS)
 
 
