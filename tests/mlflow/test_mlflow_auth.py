@@ -257,6 +257,17 @@ def test_a_stranger_cannot_download_a_private_runs_artifacts(
         timeout=10,
     )
     assert upload.status_code == 403
+    # MLflow UI's upload names the run in the query; a JSON file naming another run in its
+    # body changes nothing
+    ui_upload = requests.post(
+        f"{team.url}/ajax-api/2.0/mlflow/upload-artifact",
+        params={"run_uuid": alice_logged.run_id, "path": "model/weights.txt"},
+        json={"run_id": "a-run-of-bobs"},
+        headers=bob,
+        timeout=10,
+    )
+    assert ui_upload.status_code == 403
+    assert ui_upload.json()["error_code"] == "PERMISSION_DENIED"
     assert requests.get(urls[0], headers=alice, timeout=10).content == b"w = 1"
 
 

@@ -170,6 +170,9 @@ def _run_of(fields: Fields) -> str | None:
 
 
 _RUN: Final = _on_fields(lambda store, f: run_project(store, _run_of(f)))
+_RUN_IN_QUERY: Final = _on_fields(lambda store, f: run_project(store, _run_of(f)), reads_body=False)
+"""The run in the query string of a route whose body is a file's bytes (which may be JSON:
+never read for the run, as the handler never reads it)."""
 _LOGGED_MODEL: Final = _on_fields(lambda store, f: logged_model_project(store, f.text("model_id")))
 _MODEL: Final = _on_fields(lambda _store, f: _named(MODEL, f.text("name")))
 _ARTIFACT_PATH: Final = _on_fields(
@@ -251,7 +254,7 @@ _REST: dict[str, Locator] = {
 
 _AJAX_ONLY: dict[str, Locator] = {
     # Routes MLflow's server has only under /ajax-api (its UI's helpers).
-    "POST /ajax-api/2.0/mlflow/upload-artifact": _RUN,
+    "POST /ajax-api/2.0/mlflow/upload-artifact": _RUN_IN_QUERY,
 }
 
 MLFLOW_LISTINGS: Final = frozenset(
