@@ -208,30 +208,26 @@ def accounts_server(data_dir: Path) -> tuple[Server, str]:
 
 def case_load_auth(ws: Workspace) -> dict[str, Figure]:
     """The writers' burst (every writer as fast as it can) against two fresh SQLite
-    servers, in turns: accounts off, and accounts on (every ingest request sends an API
+    servers, in turns (the order swapped each repetition): accounts off, and accounts on (every ingest request sends an API
     key, which the server looks up by its hash, and is checked against the caller's role on
     the project, found in the batch's envelope). The ratio of the rates is the row."""
     procs, steps = ws.scale.load_procs, ws.scale.load_steps
     off: list[float] = []
     on: list[float] = []
     errors: list[str] = []
-    for _ in range(max(1, min(ws.scale.reps, 2))):
-        plain = start_server(ws.fresh_dir("auth-off"))
-        try:
-            result = run_load(plain, ws.fresh_dir("load"), procs, steps, 0.0)
-            off.append(result["rate"])
+    for rep in range(max(1, min(ws.scale.reps, 2))):
+        for accounts in (False, True) if rep % 2 == 0 else (True, False):  # order cancels out
+            if accounts:
+                server, key = accounts_server(ws.fresh_dir("auth-on"))
+                env = {"TRAILMARK_API_KEY": key}
+            else:
+                server, env = start_server(ws.fresh_dir("auth-off")), {}
+            try:
+                result = run_load(server, ws.fresh_dir("load"), procs, steps, 0.0, env)
+            finally:
+                server.stop()
+            (on if accounts else off).append(result["rate"])
             errors += result["errors"]
-        finally:
-            plain.stop()
-        guarded, key = accounts_server(ws.fresh_dir("auth-on"))
-        try:
-            result = run_load(
-                guarded, ws.fresh_dir("load"), procs, steps, 0.0, {"TRAILMARK_API_KEY": key}
-            )
-            on.append(result["rate"])
-            errors += result["errors"]
-        finally:
-            guarded.stop()
     ratios = [b / a for a, b in zip(off, on, strict=True) if a > 0]
     note = (
         f"{procs} procs x {steps:,} steps of 10 metrics, fresh SQLite servers in turns; "

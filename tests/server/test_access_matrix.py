@@ -36,13 +36,8 @@ from trailmark.server.access.body_types import ANY_TYPE, body_types
 from trailmark.server.access.guard import declared_permission
 from trailmark.server.access.permissions import Permission
 from trailmark.server.access.policy import SAFE_METHODS, not_found_message
-from trailmark.server.access.resources import (
-    INGEST_ROUTE,
-    Resource,
-    Target,
-    ingest_envelope,
-    locator_for,
-)
+from trailmark.server.access.resources import INGEST_ROUTE, Resource, Target, ingest_envelope
+from trailmark.server.access.route_resources import locator_for
 from trailmark.server.app import create_app
 from trailmark.server.errors import MLFLOW_PATHS
 from trailmark.server.settings import ServerSettings

@@ -174,19 +174,15 @@ class ServerSettings:
         )
 
     def accounts_configured(self) -> bool:
-        """Whether the database holds at least one user (a database not made yet holds none)."""
-        from sqlalchemy import inspect, text
+        """Whether the database holds at least one user (opened, and migrated, as the server
+        is about to do)."""
+        from trailmark.store.store import Store
 
-        from trailmark.store.database import database_for
-
-        db = database_for(self.db_url, self.data_dir)
+        store = Store.open(self.db_url, self.data_dir)
         try:
-            with db.read() as conn:
-                if not inspect(conn).has_table("users"):
-                    return False
-                return conn.execute(text("SELECT 1 FROM users LIMIT 1")).first() is not None
+            return store.accounts.users.any()
         finally:
-            db.dispose()
+            store.close()
 
 
 def is_loopback(host: str) -> bool:

@@ -40,8 +40,8 @@ from trailmark.server.access.resources import (
     Resource,
     Target,
     ingest_envelope,
-    locator_for,
 )
+from trailmark.server.access.route_resources import locator_for
 from trailmark.server.errors import MLFLOW_PATHS, response_for
 from trailmark.server.identity import ANONYMOUS_IDENTITY, SCOPE_KEY, Identity, anonymous
 from trailmark.server.limits import BodyLimit, limit_for, route_limits

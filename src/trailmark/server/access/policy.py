@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Final
 
 from trailmark.errors import Forbidden, NotFound, Unauthorized
 from trailmark.server.access.permissions import Permission
-from trailmark.server.access.resources import Resource
 from trailmark.server.identity import Identity
 
 if TYPE_CHECKING:
+    from trailmark.server.access.resources import Resource
     from trailmark.store.accounts.account import Account
     from trailmark.store.store import Store
 

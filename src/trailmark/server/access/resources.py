@@ -9,12 +9,13 @@ one resource: a listing its handler filters, or a create whose name is not in th
 while accounts are on, and ``tests/server/test_access_matrix.py`` fails until it is
 declared.
 
-Native routes are declared here; the MLflow routes in :mod:`.mlflow_resources`
-(``MLFLOW_RESOURCES``), merged into :data:`ROUTE_RESOURCES`.
+Native routes are declared here (:func:`native_locators`); the MLflow routes in
+:mod:`.mlflow_resources` (``MLFLOW_RESOURCES``, written with the types of this module);
+:mod:`.route_resources` merges both into ``ROUTE_RESOURCES``.
 
 Example (a route with the project in its path)::
 
-    ROUTE_RESOURCES["GET /api/v1/projects/{project}/things"] = PROJECT_IN_PATH
+    "GET /api/v1/projects/{project}/things": PROJECT_IN_PATH,
 """
 
 from __future__ import annotations
@@ -124,7 +125,9 @@ INGEST_ROUTE: Final = "POST /api/v1/ingest"
 """Its resource is in the batch's envelope: the guard reads it (:func:`ingest_envelope`)."""
 
 
-def _native() -> dict[str, Locator]:
+def native_locators() -> dict[str, Locator]:
+    """The locators of the native routes: the project or model in the path; listings and
+    the ingest lane (whose project the guard reads from the envelope) as :data:`NO_RESOURCE`."""
     from trailmark.server.access.permissions import ROUTE_PERMISSIONS, Permission
 
     table: dict[str, Locator] = {
@@ -145,28 +148,3 @@ def _native() -> dict[str, Locator]:
         elif path.startswith("/api/v1/models/{name}"):
             table[route] = MODEL_IN_PATH
     return table
-
-
-def _mlflow() -> dict[str, Locator]:
-    """The MLflow routes' locators (:mod:`.mlflow_resources`), its listings and
-    resource-less routes as :data:`NO_RESOURCE`."""
-    from trailmark.server.access import mlflow_resources as mlflow
-
-    table: dict[str, Locator] = {
-        route: NO_RESOURCE for route in mlflow.MLFLOW_LISTINGS | mlflow.MLFLOW_NO_RESOURCE
-    }
-    table.update(mlflow.MLFLOW_RESOURCES)
-    return table
-
-
-ROUTE_RESOURCES: dict[str, Locator] = {**_native(), **_mlflow()}
-"""``"METHOD /path"`` -> its :class:`Locator`, for every route that needs a resource
-permission (``read``, ``write``, ``admin``)."""
-
-
-def locator_for(route: str) -> Locator | None:
-    """The locator of a declared route (``"METHOD /path"``); ``HEAD`` uses ``GET``'s."""
-    found = ROUTE_RESOURCES.get(route)
-    if found is None and route.startswith("HEAD "):
-        found = ROUTE_RESOURCES.get("GET " + route[5:])
-    return found
