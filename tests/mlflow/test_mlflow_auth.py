@@ -257,6 +257,18 @@ def test_a_stranger_cannot_download_a_private_runs_artifacts(
         timeout=10,
     )
     assert upload.status_code == 403
+    # a parameter given twice is refused: the guard checks one value, the route reads one
+    own = _bobs_run(team)
+    for url in (
+        f"{team.url}/get-artifact?run_uuid={own}&run_uuid={alice_logged.run_id}"
+        "&path=model/weights.txt",
+        f"{team.url}/get-artifact?run_id={own}&run_id={alice_logged.run_id}&path=model/weights.txt",
+        f"{team.url}/model-versions/get-artifact?name={alice_logged.model}"
+        f"&name={alice_logged.model}&version=1&path=weights.txt",
+    ):
+        twice = requests.get(url, headers=bob, timeout=10)
+        assert twice.status_code in (400, 403), url
+        assert b"w = 1" not in twice.content
     # MLflow UI's upload names the run in the query; a JSON file naming another run in its
     # body changes nothing
     ui_upload = requests.post(
@@ -415,3 +427,14 @@ def test_a_viewer_reads_but_cannot_log(team: Team, as_user: Any, alice_logged: L
 
 def _project(team: Team, logged: Logged) -> str:
     return team.store.mlflow.experiments.by_id(logged.experiment_id).name
+
+
+def _bobs_run(team: Team) -> str:
+    """A run in an experiment of bob's own."""
+    api = f"{team.url}/api/2.0/mlflow"
+    bob = {"Authorization": f"Bearer {team.keys['bob']}"}
+    name = {"name": f"bob-{uuid.uuid4().hex[:8]}"}
+    made = requests.post(f"{api}/experiments/create", json=name, headers=bob, timeout=10)
+    body = {"experiment_id": made.json()["experiment_id"], "start_time": 1_700_000_000_000}
+    run = requests.post(f"{api}/runs/create", json=body, headers=bob, timeout=10)
+    return str(run.json()["run"]["info"]["run_id"])

@@ -70,6 +70,7 @@ async def upload_run_artifact(request: Request) -> Response:
 
     The path is checked as every artifact path is (no ``..``, no absolute path) and the file
     goes with the run's other files, whatever the run's ``artifact_uri`` says."""
+    refuse_repeats(request)
     query = request.query_params
     run_id = query.get("run_id") or query.get("run_uuid")
     if not run_id:
@@ -103,7 +104,20 @@ async def download_artifact(request: Request, path: str) -> Response:
     return await _send(request.app.state.store, parse_target(path))
 
 
+def refuse_repeats(request: Request) -> None:
+    """Refuse a query string that names a parameter twice (``?run_uuid=A&run_uuid=B``): the
+    request guard checks one value and Starlette's ``get`` answers another, so a caller could
+    pass the check with their own run and read someone else's."""
+    params = request.query_params
+    for name in params:
+        if len(params.getlist(name)) > 1:
+            raise MlflowError(
+                "INVALID_PARAMETER_VALUE", f"Parameter '{name[:100]}' is given more than once.", 400
+            )
+
+
 def _query(request: Request, *names: str) -> str:
+    refuse_repeats(request)
     for name in names:
         value = request.query_params.get(name)
         if value:
