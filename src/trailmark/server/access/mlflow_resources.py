@@ -31,6 +31,7 @@ from trailmark.mlflow_api.artifacts import REGISTRY, parse_target
 from trailmark.mlflow_api.fields import Fields
 from trailmark.server.access.readable import MODEL, PROJECT
 from trailmark.server.access.resources import Locator, Resource, ResourceKind, Target
+from trailmark.store.mlflow.experiments import DEFAULT_EXPERIMENT, DEFAULT_EXPERIMENT_ID
 from trailmark.store.store import Store
 
 
@@ -74,8 +75,8 @@ def experiment_project(store: Store, experiment_id: str | None) -> Resource | No
     if experiment_id is None:
         return None
     text = experiment_id.strip()
-    if text == "0":
-        return Resource(PROJECT, "Default")
+    if text == DEFAULT_EXPERIMENT_ID:
+        return Resource(PROJECT, DEFAULT_EXPERIMENT)
     if not text.isdigit() or len(text) > 18:
         return None
     return Resource(PROJECT, store.mlflow.experiments.by_id(text).name)
@@ -197,7 +198,7 @@ _REST: dict[str, Locator] = {
     f"POST {_API}/experiments/set-experiment-tag": _experiment(),
     f"POST {_API}/experiments/delete-experiment-tag": _experiment(),
     # Runs: their project.
-    f"POST {_API}/runs/create": _experiment(default="0"),
+    f"POST {_API}/runs/create": _experiment(default=DEFAULT_EXPERIMENT_ID),
     f"GET {_API}/runs/get": _RUN,
     f"POST {_API}/runs/update": _RUN,
     f"POST {_API}/runs/delete": _RUN,
@@ -222,7 +223,7 @@ _REST: dict[str, Locator] = {
     "GET /get-artifact": _RUN,
     "GET /model-versions/get-artifact": _MODEL,
     # Logged models (MLflow 3): their experiment's project.
-    f"POST {_API}/logged-models": _experiment(default="0"),
+    f"POST {_API}/logged-models": _experiment(default=DEFAULT_EXPERIMENT_ID),
     f"GET {_API}/logged-models/{{model_id}}": _LOGGED_MODEL,
     f"PATCH {_API}/logged-models/{{model_id}}": _LOGGED_MODEL,
     f"DELETE {_API}/logged-models/{{model_id}}": _LOGGED_MODEL,
