@@ -345,6 +345,14 @@ def test_logged_models_and_bulk_histories_follow_their_experiment(
         )
         assert bulk.status_code == 200, bulk.text
         assert {m["run_id"] for m in bulk.json()["metrics"]} == ({own} & set(run_ids))
+        ajax = requests.get(
+            f"{team.url}/ajax-api/2.0/mlflow/metrics/get-history-bulk",
+            params={"run_id": run_ids, "metric_key": "loss"},
+            headers=bob,
+            timeout=10,
+        )
+        assert ajax.status_code == 200, ajax.text
+        assert {m["run_id"] for m in ajax.json()["metrics"]} == ({own} & set(run_ids))
     mine = requests.get(
         f"{api}/metrics/get-history-bulk-interval",
         params={"run_ids": [alice_logged.run_id], "metric_key": "loss"},
