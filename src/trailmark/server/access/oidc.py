@@ -41,7 +41,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trailmark.errors import Forbidden, InvalidInput, Unauthorized, Unavailable
+from trailmark.errors import Forbidden, InvalidInput, NotFound, Unauthorized, Unavailable
 from trailmark.server.settings import ServerSettings, is_loopback
 from trailmark.store.secret_box import SecretBox
 from trailmark.views.accounts import SsoInfo
@@ -76,6 +76,17 @@ class SignInFailed(Unauthorized):
         self.reason = reason
         self.actor = actor
         """The user the sign-in was for, once known (a disabled user): the audit's actor."""
+
+
+class SsoNotConfigured(NotFound):
+    """This server has no single sign-on (no ``--oidc-issuer``): the routes answer 404."""
+
+    code = "sso_not_configured"
+
+    def __init__(self) -> None:
+        super().__init__("single sign-on is not configured on this server")
+        self.reason = "sso_off"
+        self.actor: str | None = None
 
 
 class ProviderUnavailable(Unavailable):
@@ -389,7 +400,7 @@ class OidcProvider:
     @classmethod
     def from_settings(cls, settings: ServerSettings) -> OidcProvider:
         if not sso_enabled(settings):
-            raise SignInFailed("sso_off", "single sign-on is not configured on this server")
+            raise SsoNotConfigured()
         require_sso_libraries()
         assert settings.oidc_issuer
         assert settings.oidc_client_id

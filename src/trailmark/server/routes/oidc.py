@@ -36,6 +36,7 @@ from trailmark.server.access.oidc import (
     PendingSignIn,
     ProviderUnavailable,
     SignInFailed,
+    SsoNotConfigured,
     sso_enabled,
 )
 from trailmark.server.routes.auth import SESSION_LIFETIME_S, is_https, set_session_cookie
@@ -88,11 +89,11 @@ def start_sign_in(request: Request, next: str = "/") -> Response:
     settings: ServerSettings = request.app.state.settings
     try:
         if not sso_enabled(settings):
-            raise SignInFailed("sso_off", "single sign-on is not configured on this server")
+            raise SsoNotConfigured()
         sso = _sso(request)
         pending = PendingSignIn.new(next)
         url = sso.provider.authorization_url(redirect_uri(request, settings), pending)
-    except (SignInFailed, ProviderUnavailable) as exc:
+    except (SignInFailed, SsoNotConfigured, ProviderUnavailable) as exc:
         _audit_failure(request, exc, START_PATH)
         return _failure_page(request, exc)
     except TrailmarkError as exc:  # the sso extra is missing
@@ -124,7 +125,7 @@ def finish_sign_in(
     store: Store = request.app.state.store
     try:
         if not sso_enabled(settings):
-            raise SignInFailed("sso_off", "single sign-on is not configured on this server")
+            raise SsoNotConfigured()
         sso = _sso(request)
         pending = PendingSignIn.unseal(sso.box, request.cookies.get(PENDING_COOKIE))
         if error and not state:  # some providers leave the state out of a refusal
@@ -143,7 +144,7 @@ def finish_sign_in(
         claims = sso.provider.sign_in(code, redirect_uri(request, settings), pending)
         account, created = find_or_create_account(store, sso.provider.expected_issuer, claims)
         teams = sync_teams(store, account, claims, settings.oidc_teams_claim)
-    except (SignInFailed, ProviderUnavailable) as exc:
+    except (SignInFailed, SsoNotConfigured, ProviderUnavailable) as exc:
         _audit_failure(request, exc)
         response = _failure_page(request, exc)
         _forget_pending(response, request)
@@ -352,7 +353,9 @@ def _client(request: Request) -> str | None:
 
 
 def _audit_failure(
-    request: Request, exc: SignInFailed | ProviderUnavailable, route: str = CALLBACK_PATH
+    request: Request,
+    exc: SignInFailed | SsoNotConfigured | ProviderUnavailable,
+    route: str = CALLBACK_PATH,
 ) -> None:
     log.warning("single sign-on failed: %s (%s)", exc.reason, exc.message)
     if exc.reason == "sso_off":
