@@ -219,6 +219,11 @@ def test_bulk_interval_refusals_say_what_mlflow_says(parity_server: ServerProces
         requests.get(url, params={"run_ids": ["123"], "metric_key": ""}),
         "Missing value for required parameter 'metric_key'",
     )
+    for most in (0, 2501):  # checked before the runs are looked up
+        _refused(
+            requests.get(url, params={"run_ids": ["123"], "metric_key": "k", "max_results": most}),
+            "max_results must be between 1 and 2500",
+        )
 
 
 # /ajax-api/2.0/mlflow/experiments/search-datasets

@@ -121,7 +121,8 @@ def get_metric_history_bulk_interval(store: Store, fields: Fields, user: str) ->
             f"{MAX_RUNS_PER_BULK_REQUEST} run_ids. Received {len(run_ids)} run_ids."
         )
     key = fields.required("metric_key")
-    limit = fields.integer("max_results", MAX_RESULTS_PER_RUN) or MAX_RESULTS_PER_RUN
+    limit = fields.integer("max_results")
+    limit = MAX_RESULTS_PER_RUN if limit is None else limit  # 0 is refused, not the default
     if not 1 <= limit <= MAX_RESULTS_PER_RUN:
         raise InvalidInput(f"max_results must be between 1 and {MAX_RESULTS_PER_RUN}.")
     start, end = fields.integer("start_step"), fields.integer("end_step")
