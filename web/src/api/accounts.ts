@@ -2,12 +2,11 @@
  * Calls to the accounts API (issue 17): sign-in, the signed-in user, their API keys and
  * password, server administration (users, teams, audit log) and a resource's members and access.
  *
- * The shapes below are written by hand from the server's view models (views/accounts.py,
- * views/account_api.py) and kept in this one place until the routes are in the OpenAPI
- * document; the rest of the dashboard imports them from here, so switching a shape to the
- * generated `schema.gen.ts` changes only this file.
+ * The shapes are the server's view models (views/accounts.py, views/account_api.py) as
+ * `make web-types` generates them into schema.gen.ts, named here for the dashboard.
  */
 import { get, post, request } from "./client";
+import type { components } from "./schema.gen";
 
 export type Role = "viewer" | "editor" | "admin";
 export type Visibility = "private" | "internal";
@@ -15,94 +14,22 @@ export type ResourceKind = "project" | "model";
 
 export const ROLES: readonly Role[] = ["viewer", "editor", "admin"];
 
-/** A user as the server lists it (views/accounts.py `User`). Times are epoch seconds. */
-export interface User {
-  id?: number;
-  name: string;
-  display_name?: string | null;
-  email?: string | null;
-  admin: boolean;
-  service: boolean;
-  disabled: boolean;
-  has_password?: boolean;
-  sso?: boolean;
-  teams?: string[];
-  created?: number;
-  updated?: number;
-  last_sign_in?: number | null;
-}
+type Schemas = components["schemas"];
 
+/** A user as the server lists it. Times are epoch seconds. */
+export type User = Schemas["User"];
 /** `GET /api/v1/auth/me`: whether accounts are on, who is signed in, and how SSO is offered. */
-export interface Me {
-  accounts: boolean;
-  user: User | null;
-  sso: { enabled: boolean; only: boolean; label: string };
-}
-
-export interface ApiKey {
-  id: number;
-  name: string;
-  prefix: string;
-  user?: string;
-  read_only: boolean;
-  created: number;
-  expires: number | null;
-  last_used: number | null;
-  revoked: number | null;
-  active?: boolean;
-}
-
-export interface Team {
-  id?: number;
-  name: string;
-  description: string;
-  members: string[];
-  created?: number;
-}
-
+export type Me = Schemas["Me"];
+export type ApiKey = Schemas["ApiKey"];
+export type Team = Schemas["Team"];
 /** A role granted on a project or model to "user:NAME" or "team:NAME". */
-export interface Grant {
-  principal: string;
-  kind?: "user" | "team";
-  name?: string;
-  role: Role;
-  granted_by?: string | null;
-  granted?: number | null;
-}
-
-export interface Members {
-  visibility: Visibility;
-  members: Grant[];
-}
-
+export type Grant = Schemas["Grant"];
+/** A resource's visibility and its members. */
+export type Members = Schemas["GrantList"];
 /** `GET .../access`: what the caller may do on one project or model (all true when accounts are off). */
-export interface Access {
-  accounts?: boolean;
-  role: Role | null;
-  visibility?: Visibility | null;
-  read_only?: boolean;
-  can: { read: boolean; write: boolean; admin: boolean };
-}
-
-export interface AuditEvent {
-  id: number;
-  at: number;
-  actor: string;
-  actor_id?: number | null;
-  action: string;
-  method: string | null;
-  route: string | null;
-  resource: string | null;
-  status: number;
-  outcome: "ok" | "denied" | "failed";
-  client: string | null;
-  detail: Record<string, unknown>;
-}
-
-export interface AuditPage {
-  events: AuditEvent[];
-  next_page_token: string | null;
-}
+export type Access = Schemas["ResourceAccess"];
+export type AuditEvent = Schemas["AuditEvent"];
+export type AuditPage = Schemas["AuditPage"];
 
 export interface AuditFilter {
   actor?: string;
@@ -127,16 +54,10 @@ export const SSO_START = "/api/v1/auth/oidc/start";
 // --- self-service ----------------------------------------------------------------------------
 
 /** The answer of `POST /api/v1/me/keys` (also `POST /api/v1/users/{user}/keys`): the key's record and, once, the key itself. */
-export interface NewKeyAnswer {
-  api_key: ApiKey;
-  key: string;
-}
+export type NewKeyAnswer = Schemas["NewApiKey"];
 
 /** The answer of `POST /api/v1/users`: the user and, once, a generated password (none for service accounts). */
-export interface NewUserAnswer {
-  user: User;
-  password: string | null;
-}
+export type NewUserAnswer = Schemas["NewUser"];
 
 export interface NewKey {
   name: string;

@@ -13,13 +13,17 @@ export interface paths {
         };
         /**
          * List Projects
-         * @description Every project with its run count and last activity, most recent first.
+         * @description Every project the caller may read, with its run count and last activity.
+         *
+         *     Most recent first.
          */
         get: operations["list_projects_api_v1_projects_get"];
         put?: never;
         /**
          * Create Project
          * @description Create an empty project (runs also create their project on first write).
+         *
+         *     Its creator becomes its admin.
          */
         post: operations["create_project_api_v1_projects_post"];
         delete?: never;
@@ -729,13 +733,17 @@ export interface paths {
         };
         /**
          * List Models
-         * @description Registered models (names containing ``search``), most recently changed first.
+         * @description Registered models the caller may read (names containing ``search``).
+         *
+         *     Most recently changed first.
          */
         get: operations["list_models_api_v1_models_get"];
         put?: never;
         /**
          * Create Model
          * @description Register a model name with a description and key-value tags.
+         *
+         *     Its creator becomes its admin.
          */
         post: operations["create_model_api_v1_models_post"];
         delete?: never;
@@ -788,6 +796,9 @@ export interface paths {
         /**
          * Create Version
          * @description Register a new version from ``runs/RUN_ID/PATH`` or ``artifact:[PROJECT/]NAME[:VERSION]``.
+         *
+         *     The source must be in a project the caller may read: its files are copied into the
+         *     model.
          */
         post: operations["create_version_api_v1_models__name__versions_post"];
         delete?: never;
@@ -1108,8 +1119,548 @@ export interface paths {
         /**
          * Lineage
          * @description Nodes and edges (produced, used, registered) within ``hops`` of ``node``.
+         *
+         *     Only the projects and models the caller may read: a root it may not read is not found,
+         *     and other such nodes are left out with their edges.
          */
         get: operations["lineage_api_v1_lineage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Keys
+         * @description The caller's API keys, newest first (revoked and expired ones too; never the keys).
+         */
+        get: operations["list_my_keys_api_v1_me_keys_get"];
+        put?: never;
+        /**
+         * Create My Key
+         * @description A new API key for the caller, shown in this answer only.
+         *
+         *     ``trailmark login`` calls this with the user's name and password (basic auth).
+         */
+        post: operations["create_my_key_api_v1_me_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke My Key
+         * @description Revoke one of the caller's keys: it stops working at once, on every replica.
+         */
+        delete: operations["revoke_my_key_api_v1_me_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change My Password
+         * @description Change the caller's password; every other session of theirs is signed out.
+         *
+         *     A wrong current password counts as a failed sign-in (rate limited like the sign-in
+         *     page's), so a stolen session cannot be used to guess it.
+         */
+        put: operations["change_my_password_api_v1_me_password_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Every user, by name.
+         */
+        get: operations["list_users_api_v1_users_get"];
+        put?: never;
+        /**
+         * Create User
+         * @description Create a user, or a service account (keys only).
+         *
+         *     Without a password, one is generated and shown in the answer, once: hand it over, and
+         *     have it changed.
+         */
+        post: operations["create_user_api_v1_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update User
+         * @description Make or unmake a server admin, disable or enable, change the email or name.
+         *
+         *     The last enabled admin can be neither disabled nor demoted.
+         */
+        patch: operations["update_user_api_v1_users__user__patch"];
+        trace?: never;
+    };
+    "/api/v1/users/{user}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List User Keys
+         * @description A user's API keys (never the keys themselves).
+         *
+         *     To see what a service account has, or to find a key to revoke.
+         */
+        get: operations["list_user_keys_api_v1_users__user__keys_get"];
+        put?: never;
+        /**
+         * Create Service Key
+         * @description A new key for a service account (CI, a cluster), shown in this answer only.
+         *
+         *     A person's keys are made by that person (``POST /api/v1/me/keys``).
+         */
+        post: operations["create_service_key_api_v1_users__user__keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user}/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke User Key
+         * @description Revoke any user's key (a leaked one, a service account's old one): at once.
+         */
+        delete: operations["revoke_user_key_api_v1_users__user__keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teams
+         * @description Every team with its members.
+         */
+        get: operations["list_teams_api_v1_teams_get"];
+        put?: never;
+        /**
+         * Create Team
+         * @description A new, empty team: grant it roles on projects and models, and add users to it.
+         */
+        post: operations["create_team_api_v1_teams_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Team
+         * @description Delete a team: its members lose the roles it was granted.
+         */
+        delete: operations["delete_team_api_v1_teams__team__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/members/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add Team Member
+         * @description Add a user to a team (nothing changes if they are in it already).
+         */
+        put: operations["add_team_member_api_v1_teams__team__members__user__put"];
+        post?: never;
+        /**
+         * Remove Team Member
+         * @description Remove a user from a team.
+         */
+        delete: operations["remove_team_member_api_v1_teams__team__members__user__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Members
+         * @description The project's members (users and teams, with their roles) and its visibility.
+         */
+        get: operations["list_project_members_api_v1_projects__project__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/members/{principal}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Project Member
+         * @description Give a user or a team (``user:alice``, ``team:ml``) a role on the project.
+         *
+         *     It replaces the role they had.
+         */
+        put: operations["set_project_member_api_v1_projects__project__members__principal__put"];
+        post?: never;
+        /**
+         * Remove Project Member
+         * @description Take a user's or team's role on the project away.
+         */
+        delete: operations["remove_project_member_api_v1_projects__project__members__principal__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Project Visibility
+         * @description Make the project ``private`` (members only) or ``internal`` (all signed-in users read).
+         */
+        put: operations["set_project_visibility_api_v1_projects__project__visibility_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Access
+         * @description The caller's role on the project and what it allows (read, write, admin).
+         *
+         *     The dashboard hides what the caller may not do. Accounts off: admin, everything.
+         */
+        get: operations["project_access_api_v1_projects__project__access_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Model Members
+         * @description The registered model's members (users and teams, with roles) and its visibility.
+         */
+        get: operations["list_model_members_api_v1_models__name__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/members/{principal}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Model Member
+         * @description Give a user or a team (``user:alice``, ``team:ml``) a role on the registered model.
+         *
+         *     It replaces the role they had.
+         */
+        put: operations["set_model_member_api_v1_models__name__members__principal__put"];
+        post?: never;
+        /**
+         * Remove Model Member
+         * @description Take a user's or team's role on the registered model away.
+         */
+        delete: operations["remove_model_member_api_v1_models__name__members__principal__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Model Visibility
+         * @description Make the model ``private`` (members only) or ``internal`` (all signed-in users read).
+         */
+        put: operations["set_model_visibility_api_v1_models__name__visibility_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model Access
+         * @description The caller's role on the registered model and what it allows (read, write, admin).
+         *
+         *     Accounts off: admin, everything.
+         */
+        get: operations["model_access_api_v1_models__name__access_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Events
+         * @description Audit events, newest first, matching every filter given.
+         *
+         *     Who did what, when, from where, on what, and the outcome; paged with
+         *     ``next_page_token``. Server admins only.
+         */
+        get: operations["list_events_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start Sign In
+         * @description Start single sign-on: a redirect to the provider (authorization code flow with PKCE
+         *     S256, state and nonce). ``next``: the dashboard path to return to afterwards.
+         */
+        get: operations["start_sign_in_api_v1_auth_oidc_start_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish Sign In
+         * @description Where the provider sends the browser back: the state is checked (once), the code
+         *     exchanged, the ID token verified; then a session cookie and a redirect to the dashboard.
+         */
+        get: operations["finish_sign_in_api_v1_auth_oidc_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign In
+         * @description Sign in with a name and password: sets the session cookie, answers who you are.
+         *     Too many failures for a name or from an address answer 429 with Retry-After.
+         */
+        post: operations["sign_in_api_v1_auth_sign_in_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign Out
+         * @description End this browser's session (its cookie stops working on every replica at once).
+         */
+        post: operations["sign_out_api_v1_auth_sign_out_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description Whether accounts are on, who you are (``user`` null: not signed in), and what single
+         *     sign-on offers; the dashboard asks this first.
+         */
+        get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2323,6 +2874,40 @@ export interface components {
              */
             version: string | number;
         };
+        /** ApiKey */
+        ApiKey: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The visible start of the key, to tell keys apart.
+             */
+            prefix: string;
+            /** User */
+            user: string;
+            /** Read Only */
+            read_only: boolean;
+            /** Created */
+            created: number;
+            /** Expires */
+            expires: number | null;
+            /** Last Used */
+            last_used: number | null;
+            /** Revoked */
+            revoked: number | null;
+            /**
+             * Active
+             * @description Neither revoked nor expired.
+             */
+            active: boolean;
+        };
+        /** ApiKeyList */
+        ApiKeyList: {
+            /** Keys */
+            keys: components["schemas"]["ApiKey"][];
+        };
         /** Artifact */
         Artifact: {
             /** Project */
@@ -2492,6 +3077,63 @@ export interface components {
             /** Versions */
             versions: components["schemas"]["ArtifactVersion"][];
         };
+        /** AuditEvent */
+        AuditEvent: {
+            /** Id */
+            id: number;
+            /** At */
+            at: number;
+            /** Actor */
+            actor: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Action */
+            action: string;
+            /** Method */
+            method: string | null;
+            /** Route */
+            route: string | null;
+            /** Resource */
+            resource: string | null;
+            /** Status */
+            status: number;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "ok" | "denied" | "failed";
+            /** Client */
+            client: string | null;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Events */
+            events: components["schemas"]["AuditEvent"][];
+            /**
+             * Next Page Token
+             * @description Pass as page_token for the next (older) page; null at the end.
+             */
+            next_page_token: string | null;
+        };
+        /** Can */
+        Can: {
+            /** Read */
+            read: boolean;
+            /**
+             * Write
+             * @description Log, upload and edit (never with a read-only key).
+             */
+            write: boolean;
+            /**
+             * Admin
+             * @description Manage members and visibility, delete.
+             */
+            admin: boolean;
+        };
         /** Columns */
         Columns: {
             /**
@@ -2651,6 +3293,40 @@ export interface components {
             /** Files */
             files: components["schemas"]["FileEntry"][];
         };
+        /** Grant */
+        Grant: {
+            /**
+             * Principal
+             * @description 'user:NAME' or 'team:NAME'.
+             */
+            principal: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "user" | "team";
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "admin";
+            /** Granted By */
+            granted_by: string;
+            /** Granted */
+            granted: number;
+        };
+        /** GrantList */
+        GrantList: {
+            /**
+             * Visibility
+             * @enum {string}
+             */
+            visibility: "private" | "internal";
+            /** Members */
+            members: components["schemas"]["Grant"][];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2707,6 +3383,30 @@ export interface components {
         KeyCounts: {
             /** Keys */
             keys: components["schemas"]["KeyCount"][];
+        };
+        /** KeyCreate */
+        KeyCreate: {
+            /**
+             * Name
+             * @description What the key is for, e.g. 'laptop' or 'ci on github'.
+             */
+            name: string;
+            /**
+             * Read Only
+             * @description The key may read but never write.
+             * @default false
+             */
+            read_only: boolean;
+            /**
+             * Expires At
+             * @description When the key stops working (epoch seconds); null: never.
+             */
+            expires_at?: number | null;
+            /**
+             * Expires In Days
+             * @description Or: days from now until it expires.
+             */
+            expires_in_days?: number | null;
         };
         /** LineageEdge */
         LineageEdge: {
@@ -2791,6 +3491,25 @@ export interface components {
             ref?: string | null;
             /** Etag */
             etag?: string | null;
+        };
+        /** Me */
+        Me: {
+            /**
+             * Accounts
+             * @description Whether accounts are on (at least one user exists).
+             */
+            accounts: boolean;
+            user: components["schemas"]["User"] | null;
+            sso: components["schemas"]["SsoInfo"];
+        };
+        /** MemberSet */
+        MemberSet: {
+            /**
+             * Role
+             * @description viewer reads; editor also writes; admin also manages members and deletes.
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "admin";
         };
         /** MetricInfo */
         MetricInfo: {
@@ -3438,6 +4157,37 @@ export interface components {
             /** Versions */
             versions: components["schemas"]["ModelVersion"][];
         };
+        /** NewApiKey */
+        NewApiKey: {
+            api_key: components["schemas"]["ApiKey"];
+            /**
+             * Key
+             * @description The key itself, shown in this answer only.
+             */
+            key: string;
+        };
+        /** NewUser */
+        NewUser: {
+            user: components["schemas"]["User"];
+            /**
+             * Password
+             * @description The generated one-time password, in this answer only.
+             */
+            password?: string | null;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /**
+             * Current
+             * @description The password in use now.
+             */
+            current: string;
+            /**
+             * New
+             * @description At least 12 characters.
+             */
+            new: string;
+        };
         /** Project */
         Project: {
             /** Name */
@@ -3467,6 +4217,33 @@ export interface components {
         ProjectList: {
             /** Projects */
             projects: components["schemas"]["Project"][];
+        };
+        /**
+         * ResourceAccess
+         * @description ``GET /api/v1/projects/{project}/access`` (and ``/api/v1/models/{name}/access``).
+         */
+        ResourceAccess: {
+            /**
+             * Accounts
+             * @description Whether accounts are on; off: everyone may do all.
+             */
+            accounts: boolean;
+            /**
+             * Role
+             * @description The caller's role (a server admin is admin everywhere); null: none.
+             */
+            role: ("viewer" | "editor" | "admin") | null;
+            /**
+             * Visibility
+             * @enum {string}
+             */
+            visibility: "private" | "internal";
+            /**
+             * Read Only
+             * @description The caller signed in with a read-only API key.
+             */
+            read_only: boolean;
+            can: components["schemas"]["Can"];
         };
         /** Run */
         Run: {
@@ -3760,6 +4537,25 @@ export interface components {
             /** Max Step */
             max_step?: number | null;
         };
+        /** SignIn */
+        SignIn: {
+            /** Name */
+            name: string;
+            /** Password */
+            password: string;
+        };
+        /** SsoInfo */
+        SsoInfo: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Only
+             * @description Password sign-in is off: single sign-on only.
+             */
+            only: boolean;
+            /** Label */
+            label: string;
+        };
         /** StageSet */
         StageSet: {
             /**
@@ -3806,6 +4602,34 @@ export interface components {
             total_rows: number | null;
             /** Truncated */
             truncated: boolean;
+        };
+        /** Team */
+        Team: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Members */
+            members: string[];
+            /** Created */
+            created: number;
+        };
+        /** TeamCreate */
+        TeamCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /** TeamList */
+        TeamList: {
+            /** Teams */
+            teams: components["schemas"]["Team"][];
         };
         /** UploadCreate */
         UploadCreate: {
@@ -3857,6 +4681,94 @@ export interface components {
         UseArtifact: {
             /** Run Id */
             run_id: string;
+        };
+        /** User */
+        User: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Display Name */
+            display_name: string | null;
+            /** Email */
+            email: string | null;
+            /**
+             * Admin
+             * @description A server admin: every permission on everything.
+             */
+            admin: boolean;
+            /**
+             * Service
+             * @description A service account (CI, training clusters): keys only.
+             */
+            service: boolean;
+            /** Disabled */
+            disabled: boolean;
+            /**
+             * Has Password
+             * @description Whether the user can sign in with a password.
+             */
+            has_password: boolean;
+            /**
+             * Sso
+             * @description Whether an single sign-on identity is linked.
+             */
+            sso: boolean;
+            /** Teams */
+            teams: string[];
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+            /** Last Sign In */
+            last_sign_in: number | null;
+        };
+        /** UserCreate */
+        UserCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Admin
+             * @default false
+             */
+            admin: boolean;
+            /**
+             * Service
+             * @description A service account: keys only.
+             * @default false
+             */
+            service: boolean;
+            /**
+             * Password
+             * @description Unset (and not a service account): a one-time password is generated and shown in the answer, once.
+             */
+            password?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Display Name */
+            display_name?: string | null;
+        };
+        /** UserList */
+        UserList: {
+            /** Users */
+            users: components["schemas"]["User"][];
+        };
+        /** UserUpdate */
+        UserUpdate: {
+            /**
+             * Admin
+             * @description Make or unmake a server admin.
+             */
+            admin?: boolean | null;
+            /**
+             * Disabled
+             * @description A disabled user's password, keys and sessions stop working.
+             */
+            disabled?: boolean | null;
+            /** Email */
+            email?: string | null;
+            /** Display Name */
+            display_name?: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -3917,6 +4829,15 @@ export interface components {
              * @description Ids of the runs that used the version.
              */
             runs: string[];
+        };
+        /** VisibilitySet */
+        VisibilitySet: {
+            /**
+             * Visibility
+             * @description private: its members only; internal: every signed-in user may read it.
+             * @enum {string}
+             */
+            visibility: "private" | "internal";
         };
         /** Webhook */
         Webhook: {
@@ -6502,6 +7423,950 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_my_keys_api_v1_me_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+        };
+    };
+    create_my_key_api_v1_me_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewApiKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_my_key_api_v1_me_keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_my_password_api_v1_me_password_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+        };
+    };
+    create_user_api_v1_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewUser"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_user_api_v1_users__user__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_user_keys_api_v1_users__user__keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_service_key_api_v1_users__user__keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewApiKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_user_key_api_v1_users__user__keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+                key_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_teams_api_v1_teams_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamList"];
+                };
+            };
+        };
+    };
+    create_team_api_v1_teams_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_team_api_v1_teams__team__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_team_member_api_v1_teams__team__members__user__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_team_member_api_v1_teams__team__members__user__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_project_members_api_v1_projects__project__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_project_member_api_v1_projects__project__members__principal__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                principal: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_project_member_api_v1_projects__project__members__principal__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                principal: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_project_visibility_api_v1_projects__project__visibility_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisibilitySet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    project_access_api_v1_projects__project__access_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceAccess"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_model_members_api_v1_models__name__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_model_member_api_v1_models__name__members__principal__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                principal: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_model_member_api_v1_models__name__members__principal__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                principal: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_model_visibility_api_v1_models__name__visibility_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisibilitySet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    model_access_api_v1_models__name__access_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceAccess"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_events_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description A user name, or 'anonymous'. */
+                actor?: string | null;
+                /** @description e.g. sign_in, sign_in.failed, key.create, grant.set, write; 'key.*' matches a family. */
+                action?: string | null;
+                /** @description ok, denied or failed */
+                outcome?: string | null;
+                /** @description e.g. project:mnist, model:clf */
+                resource?: string | null;
+                /** @description From this time (epoch seconds). */
+                since?: number | null;
+                /** @description Before this time (epoch seconds). */
+                until?: number | null;
+                limit?: number;
+                /** @description next_page_token of a page. */
+                page_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_sign_in_api_v1_auth_oidc_start_get: {
+        parameters: {
+            query?: {
+                next?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    finish_sign_in_api_v1_auth_oidc_callback_get: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                error?: string | null;
+                error_description?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sign_in_api_v1_auth_sign_in_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sign_out_api_v1_auth_sign_out_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    me_api_v1_auth_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
                 };
             };
         };

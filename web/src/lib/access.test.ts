@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/client";
-import type { Access } from "../api/accounts";
+import type { Access, User } from "../api/accounts";
 import {
   adminReason,
   auditSince,
@@ -15,7 +15,28 @@ import {
   writeReason,
 } from "./access";
 
-const access = (role: Access["role"], write: boolean, admin = false, read = true): Access => ({ role, can: { read, write, admin } });
+const access = (role: Access["role"], write: boolean, admin = false, read = true, read_only = false): Access => ({
+  accounts: true,
+  role,
+  visibility: "private",
+  read_only,
+  can: { read, write, admin },
+});
+const user = (name: string): User => ({
+  id: 1,
+  name,
+  display_name: null,
+  email: null,
+  admin: false,
+  service: false,
+  disabled: false,
+  has_password: true,
+  sso: false,
+  teams: [],
+  created: 0,
+  updated: 0,
+  last_sign_in: null,
+});
 
 describe("safeNext", () => {
   it("keeps a path on this site", () => {
@@ -45,7 +66,7 @@ describe("needsSignIn", () => {
   it("only when accounts are on and nobody is signed in", () => {
     expect(needsSignIn({ accounts: false, user: null, sso })).toBe(false);
     expect(needsSignIn({ accounts: true, user: null, sso })).toBe(true);
-    expect(needsSignIn({ accounts: true, user: { name: "a", admin: false, service: false, disabled: false }, sso })).toBe(false);
+    expect(needsSignIn({ accounts: true, user: user("a"), sso })).toBe(false);
     expect(needsSignIn(undefined)).toBe(false);
   });
 });
@@ -60,6 +81,7 @@ describe("writeReason", () => {
   });
   it("says a read-only sign-in is read-only", () => {
     expect(writeReason(access("editor", false), "model", "clf")).toMatch(/read-only/);
+    expect(writeReason(access("viewer", false, false, true, true), "model", "clf")).toMatch(/read-only/);
   });
   it("explains internal visibility when there is no role", () => {
     expect(writeReason(access(null, false), "project", "p")).toMatch(/internal/);

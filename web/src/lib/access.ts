@@ -7,7 +7,13 @@ import { ApiError } from "../api/client";
 import type { Access, Me, ResourceKind, Role } from "../api/accounts";
 
 /** What a person may do when accounts are off (or the server predates them): everything, as before. */
-export const ALLOW_ALL: Access = { role: "admin", can: { read: true, write: true, admin: true } };
+export const ALLOW_ALL: Access = {
+  accounts: false,
+  role: "admin",
+  visibility: "private",
+  read_only: false,
+  can: { read: true, write: true, admin: true },
+};
 
 export const SIGN_IN_PATH = "/sign-in";
 

@@ -24,7 +24,7 @@ function NewUserForm({ onCreated }: { onCreated: () => void }) {
     setError(null);
     try {
       const answer = await createUser({ name: name.trim(), admin, service });
-      setCreated({ name: name.trim(), secret: answer.password });
+      setCreated({ name: name.trim(), secret: answer.password ?? null });
       setName("");
       setAdmin(false);
       setService(false);
