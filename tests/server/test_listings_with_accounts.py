@@ -9,8 +9,11 @@ import hashlib
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.server.accounts_fixtures import Team, accounts_team, bearer  # noqa: F401 (the fixture)
+from trailmark.server.access.readable import readable_names
+from trailmark.server.identity import Identity, from_header
 
 
 def _sha(data: bytes) -> str:
@@ -120,3 +123,25 @@ def test_a_version_cannot_copy_files_from_a_project_its_creator_may_not_read(
     assert unknown.status_code == 404
     assert unknown.json()["error"]["message"] == "run 'no-such-run' does not exist"
     assert team.client.get("/api/v1/models", headers=carol).json()["models"] == []
+
+
+def test_a_user_named_by_a_proxy_reads_what_their_account_may_read(team: Team) -> None:
+    for name in ("p1", "p2"):
+        made = team.client.post("/api/v1/projects", json={"name": name}, headers=team.as_admin())
+        assert made.status_code == 201, made.text
+    team.store.accounts.grants.set("project", "p1", "user:bob", "viewer", by="admin")
+    seen = {
+        user: readable_names(
+            team.store, Identity(user, authenticated=True, via="header"), "project"
+        )
+        for user in ("bob", "admin", "nobody")
+    }
+    assert seen == {"bob": {"p1"}, "admin": None, "nobody": set()}
+
+
+def test_without_accounts_a_proxy_named_user_lists_everything(client: TestClient) -> None:
+    for name in ("p1", "p2"):
+        assert client.post("/api/v1/projects", json={"name": name}).status_code == 201
+    client.app.state.identify = from_header("X-Proxy-User")  # type: ignore[attr-defined]
+    listed = client.get("/api/v1/projects", headers={"X-Proxy-User": "bob"})
+    assert _names(listed, "projects") == {"p1", "p2"}

@@ -9,6 +9,7 @@ version) already finds the grant. The request guard grants it too after the answ
 
 from __future__ import annotations
 
+from trailmark.errors import NotFound
 from trailmark.server.access.policy import account_of
 from trailmark.server.identity import Identity
 from trailmark.store.accounts.roles import ResourceKind
@@ -17,7 +18,14 @@ from trailmark.store.store import Store
 
 def make_creator_admin(store: Store, identity: Identity, kind: ResourceKind, name: str) -> None:
     """Make ``identity`` admin of the ``kind`` named ``name`` it just created (no-op for a
-    caller without an account: accounts off, or a name from a proxy header)."""
-    if identity.user_id is None:
+    caller without an account: accounts are off)."""
+    if identity.user_id is not None:
+        account = account_of(identity)
+    elif identity.via == "header":  # named by an authenticating proxy: its account, if any
+        try:
+            account = store.accounts.users.get(identity.name)
+        except NotFound:
+            return
+    else:
         return
-    store.accounts.grants.grant_creator(kind, name, account_of(identity))
+    store.accounts.grants.grant_creator(kind, name, account)
