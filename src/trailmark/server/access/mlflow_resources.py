@@ -12,13 +12,18 @@ the query string, then the JSON body, then the path parameters) and looks the id
 
 A locator answers ``None`` when the request names nothing that exists (an unknown run, a
 missing field, a malformed path): there is nothing to protect, and the handler answers
-with MLflow's own 400 or 404. It never raises for what the handler would refuse.
+with MLflow's own 400 or 404. It never raises for what the handler would refuse; any other
+error (the database gone away) refuses the request. A locator must read a field where its
+handler reads it: the UI's upload takes its run from the query string only, and the file
+routes refuse a query parameter given twice
+(:func:`~trailmark.server.mlflow.artifacts.refuse_repeats`).
 
-Routes that list several resources (:data:`MLFLOW_LISTINGS`) have no locator: any
-signed-in caller may call them and the handlers drop what the caller may not read
-(:mod:`trailmark.server.mlflow.listings`). Creating routes name the resource they create
-(``experiments/create``: ``name``; ``registered-models/create``: ``name``), so the guard
-can treat a write to a resource that does not exist yet as its creation.
+Routes that list several resources, or read several runs at once (:data:`MLFLOW_LISTINGS`),
+have no locator: any signed-in caller may call them and the handlers drop what the caller
+may not read (:mod:`trailmark.server.mlflow.listings`). Creating routes name the resource
+they create (``experiments/create``: ``name``; ``registered-models/create``: ``name``), so
+the guard treats a write to a resource that does not exist yet as its creation, and their
+handlers make the creator its admin before answering.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from trailmark.errors import TrailmarkError
+from trailmark.errors import InvalidInput, NotFound
 from trailmark.mlflow_api.artifacts import REGISTRY, parse_target
 from trailmark.mlflow_api.fields import Fields
 from trailmark.server.access.readable import MODEL, PROJECT
@@ -63,8 +68,8 @@ def _on_fields(find: FieldLocator, *, reads_body: bool = True) -> Locator:
     def locate(target: Target) -> Resource | None:
         try:
             return find(target.store, request_fields(target.params, target.query, target.body))
-        except TrailmarkError:  # NotFound, InvalidInput: the handler answers it as MLflow does
-            return None
+        except (NotFound, InvalidInput):  # the handler answers it, as MLflow does
+            return None  # (anything else, a database gone away, refuses the request)
 
     return Locator(locate, reads_body=reads_body)
 
@@ -139,7 +144,7 @@ def source_resources(store: Store, source: str | None, run_id: str | None) -> li
     for find in finders:
         try:
             found.append(find())
-        except TrailmarkError:  # names nothing: the handler keeps the source as text
+        except (NotFound, InvalidInput):  # names nothing: the handler keeps it as text
             continue
     return [resource for resource in found if resource is not None]
 
