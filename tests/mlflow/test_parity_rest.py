@@ -6,6 +6,7 @@ summaries, small uploads), refusals worded as MLflow words them, a registered mo
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -304,3 +305,19 @@ def test_upload_artifact_puts_a_small_file_in_a_run(
         url, params={"run_id": "nope", "path": "a.txt"}, data=b"x", headers=UPLOAD_HEADERS
     )
     assert missing.status_code == 404
+
+
+# a logged model remembers the versions registered from it
+
+
+def test_a_logged_model_lists_the_versions_made_from_it(client: Any) -> None:
+    name = _name("from-model")
+    client.create_registered_model(name)
+    model = client.create_logged_model(experiment_id=client.create_experiment(_name("lm")))
+    for _ in range(2):
+        client.create_model_version(name, model.artifact_location, model_id=model.model_id)
+    tags = client.get_logged_model(model.model_id).tags
+    assert json.loads(tags["mlflow.modelVersions"]) == [
+        {"name": name, "version": 1},
+        {"name": name, "version": 2},
+    ]

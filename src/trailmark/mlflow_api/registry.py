@@ -243,6 +243,8 @@ def create_model_version(store: Store, fields: Fields, user: str) -> dict[str, A
         run_id=run_id or None,
         resolve="files_or_keep" if _resolvable(target) else "keep",
     )
+    if model_id:
+        store.mlflow.logged_models.add_model_version(model_id, name, int(view["version"]))
     return {"model_version": version_json(view)}
 
 

@@ -6,6 +6,7 @@ its files live in the artifact store under ``<experiment>/models/<model id>/arti
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from trailmark.store.mlflow.search_filter import check_simple_filter, parse_filt
 from trailmark.store.schema import logged_model_metrics, logged_models, projects
 from trailmark.store.uploads import require_blobs
 from trailmark.validation import check_name
+
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"
+"""The registered versions made from a logged model, as MLflow's server tags it."""
 
 PENDING = "LOGGED_MODEL_PENDING"
 
@@ -363,6 +367,23 @@ class LoggedModelStore:
                 update(logged_models).where(logged_models.c.id == model_id).values(**values)
             )
         return self.get(model_id, allow_deleted=True)
+
+    def add_model_version(self, model_id: str, name: str, version: int) -> None:
+        """Record that ``name`` version ``version`` was registered from this model, in its
+        ``mlflow.modelVersions`` tag (a JSON list, as MLflow's server keeps it), under the row
+        lock so that concurrent registrations all stay; a model unknown here is left alone."""
+        with self.db.write() as conn:
+            query = select(logged_models).where(logged_models.c.id == model_id)
+            row = conn.execute(for_update(conn, query)).first()
+            if row is None:
+                return
+            held = json.loads(str(row.tags.get(MODEL_VERSIONS_TAG, "[]")))
+            entry = {"name": name, "version": version}
+            if entry not in held:
+                tags = {**row.tags, MODEL_VERSIONS_TAG: json.dumps([*held, entry])}
+                conn.execute(
+                    update(logged_models).where(logged_models.c.id == model_id).values(tags=tags)
+                )
 
     def _locked(self, conn: Connection, model_id: str) -> Row[Any]:
         query = select(logged_models).where(logged_models.c.id == model_id)
