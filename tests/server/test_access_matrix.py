@@ -350,3 +350,31 @@ def test_guessing_a_private_projects_name_tells_nothing(matrix: Matrix) -> None:
         assert allowed.status_code == 200, (path, allowed.text)
         if "artifact" in path:
             assert allowed.content == b"secret weights"
+
+
+def test_a_session_cookie_sent_cross_site_writes_nothing(matrix: Matrix) -> None:
+    """The editor's own browser session, used by a page on another site: reads may be
+    sent (and are not readable by that page: no CORS), writes are refused."""
+    w = matrix.world
+    store = matrix.store
+    editor = store.accounts.users.get("editor")
+    token = store.accounts.sessions.create(editor.id, client="testclient", user_agent="test")
+    client = matrix.client
+    client.cookies.set("trailmark_session", token)
+    try:
+        batch = {
+            "envelope": {"run": w.run_id, "project": w.project, "writer": "w9"},
+            "records": [{"t": "m", "q": 1, "s": 1, "w": 1000.0, "d": {"loss": 1.0}}],
+        }
+        assert client.post("/api/v1/ingest", json=batch).status_code == 200
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            for method, path, body in (
+                ("POST", "/api/v1/ingest", batch),
+                ("DELETE", f"/api/v1/projects/{w.project}/runs/{w.run_id}", None),
+                ("POST", "/api/2.0/mlflow/runs/delete", {"run_id": w.run_id}),
+            ):
+                refused = client.request(method, path, json=body, headers=headers)
+                assert refused.status_code == 403, (method, path, refused.text)
+        store.runs.get_run(w.project, w.run_id)  # still there
+    finally:
+        client.cookies.clear()

@@ -29,7 +29,7 @@ from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trailmark.errors import Forbidden, PayloadTooLarge, TrailmarkError
+from trailmark.errors import Forbidden, PayloadTooLarge, TrailmarkError, Unauthorized
 from trailmark.server.access.audit_trail import AuditTrail
 from trailmark.server.access.authenticate import Authenticator, Credentials
 from trailmark.server.access.permissions import ROUTE_PERMISSIONS, Permission
@@ -326,6 +326,8 @@ class RequestGuard:
         try:
             if decision.permission is None:
                 raise _undeclared(decision)
+            if not request.credentials and decision.permission is not Permission.PUBLIC:
+                raise _no_credentials(decision)  # before reading any body
             if request.needs_body():
                 if self._limits is None:
                     self._limits = route_limits(state["settings"])
@@ -369,6 +371,13 @@ class RequestGuard:
         return True
 
 
+def _no_credentials(decision: Decision) -> Unauthorized:
+    return Unauthorized(
+        f"sign in to call {decision.route}: send an API key (Authorization: Bearer ...; "
+        "trailmark login stores one) or sign in to the dashboard"
+    )
+
+
 def _undeclared(decision: Decision) -> Forbidden:
     return Forbidden(
         f"{decision.route} has no declared permission, so it is refused "
@@ -409,7 +418,12 @@ class _Request:
         if self.decision.route == INGEST_ROUTE:
             return True
         locator = self.locator()
-        return locator is not None and locator.reads_body and self.scope["method"] != "GET"
+        return (
+            locator is not None
+            and locator.reads_body
+            and self.scope["method"] != "GET"
+            and "json" in self.content_type()  # never a file's bytes, whatever the table says
+        )
 
     def content_type(self) -> str:
         for name, value in self.scope["headers"]:
