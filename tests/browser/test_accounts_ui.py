@@ -231,6 +231,24 @@ def test_sign_out_ends_the_session(page: Page, server: ServerProcess) -> None:
     assert stale.status_code == 401
 
 
+def test_a_session_that_ends_mid_page_leads_to_sign_in_and_back(
+    page: Page, server: ServerProcess
+) -> None:
+    expect_http_errors(page)  # the projects list answers 401 once the session is gone
+    signed_in(page, server, "vic", run_path())
+    # The session ends behind the page's back (signed out elsewhere, expired, revoked).
+    status = page.evaluate(
+        "async () => (await fetch('/api/v1/auth/sign-out', {method: 'POST'})).status"
+    )
+    assert status == 204
+    page.get_by_role("navigation", name="Breadcrumbs").get_by_role("link", name=PROJECT).click()
+    expect(page).to_have_url(re.compile(rf"/sign-in\?next=%2Fprojects%2F{PROJECT}$"))
+    expect(page.get_by_test_id("user-menu")).to_have_count(0)
+    sign_in(page, "vic", PASSWORDS["vic"])
+    expect(page.get_by_test_id("user-name")).to_have_text("vic")
+    expect(page).to_have_url(server.url + f"/projects/{PROJECT}")
+
+
 def test_admin_manages_users_and_teams_and_reads_the_audit_log(
     page: Page, server: ServerProcess
 ) -> None:

@@ -5,7 +5,6 @@ import {
   adminReason,
   auditSince,
   expiryAfterDays,
-  keySecret,
   needsSignIn,
   parsePrincipal,
   safeNext,
@@ -111,18 +110,6 @@ describe("principals", () => {
       { principal: "user:amy", role: "editor" as const },
     ]);
     expect(sorted.map((g) => g.principal)).toEqual(["team:ml", "user:amy", "user:bob", "user:zoe"]);
-  });
-});
-
-describe("keySecret", () => {
-  it("finds the key whatever the field is called", () => {
-    expect(keySecret({ key: "tmk_abc", api_key: { id: 1 } })).toBe("tmk_abc");
-    expect(keySecret({ secret: "tmk_def" })).toBe("tmk_def");
-    expect(keySecret({ key: { id: 1, name: "ci" }, token: "tmk_ghi" })).toBe("tmk_ghi");
-  });
-  it("never mistakes the record for the key", () => {
-    expect(keySecret({ key: { id: 1, prefix: "tmk_abcdefgh" } })).toBeNull();
-    expect(keySecret(null)).toBeNull();
   });
 });
 

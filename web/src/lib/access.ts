@@ -1,7 +1,7 @@
 /**
  * The dashboard's rules for accounts, kept pure so they are tested without a browser: where the
- * sign-in page sends a person back to, why an action is not offered, how principals and new keys
- * read, and what a failed sign-in says.
+ * sign-in page sends a person back to, why an action is not offered, how principals read, when a new
+ * key expires, and what a failed sign-in says.
  */
 import { ApiError } from "../api/client";
 import type { Access, Me, ResourceKind, Role } from "../api/accounts";
@@ -80,24 +80,6 @@ export function sortGrants<G extends { principal: string; role: Role }>(grants: 
   return [...grants].sort(
     (a, b) => ROLE_RANK[b.role] - ROLE_RANK[a.role] || a.principal.localeCompare(b.principal, "en", { numeric: true }),
   );
-}
-
-/**
- * The key in the answer of a key's creation (shown once). The answer carries it as `key`,
- * `secret` or `token` beside the key's record, whichever the server names it; it always
- * starts with "tmk_".
- */
-export function keySecret(answer: unknown): string | null {
-  if (!answer || typeof answer !== "object") return null;
-  for (const field of ["key", "secret", "token", "api_key"]) {
-    const v = (answer as Record<string, unknown>)[field];
-    if (typeof v === "string" && v.startsWith("tmk_")) return v;
-    if (v && typeof v === "object") {
-      const inner = keySecret(v);
-      if (inner) return inner;
-    }
-  }
-  return null;
 }
 
 /** The expiry of a new key, `days` from `now` (epoch seconds); null for a key that does not expire. */

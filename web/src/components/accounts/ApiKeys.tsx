@@ -8,7 +8,7 @@ import type { ApiKey, NewKey, NewKeyAnswer } from "../../api/accounts";
 import { ErrorMessage, Loading } from "../common";
 import type { AsyncState } from "../../hooks/useAsync";
 import { formatDate, formatRelative } from "../../lib/format";
-import { expiryAfterDays, keySecret } from "../../lib/access";
+import { expiryAfterDays } from "../../lib/access";
 
 const EXPIRY_CHOICES: { label: string; days: number | null }[] = [
   { label: "never", days: null },
@@ -37,8 +37,7 @@ export function NewKeyForm({ create, onCreated, defaultName }: { create: (key: N
     setError(null);
     try {
       const answer = await create({ name: name.trim(), read_only: readOnly, expires_at: expiryAfterDays(days, Date.now() / 1000) });
-      const secret = keySecret(answer);
-      setShown(secret ? { name: name.trim(), secret } : null);
+      setShown({ name: answer.api_key.name, secret: answer.key });
       setCopied(false);
       setName(defaultName);
       onCreated();
