@@ -335,6 +335,23 @@ def test_logged_models_and_bulk_histories_follow_their_experiment(
     bobs = as_user(team.url, token=team.keys["bob"])
     own = bobs.create_run(bobs.create_experiment(f"bob-{uuid.uuid4().hex[:8]}")).info.run_id
     bobs.log_metric(own, "loss", 0.25, step=1)
+    # nor may his run's metrics, outputs or inputs name her logged model
+    point = {"key": "acc", "value": 0.9, "timestamp": 1, "step": 0, "model_id": model_id}
+    for route, body in (
+        ("runs/log-metric", {"run_id": own, **point}),
+        ("runs/log-batch", {"run_id": own, "metrics": [point]}),
+        ("runs/outputs", {"run_id": own, "models": [{"model_id": model_id, "step": 0}]}),
+        ("runs/log-inputs", {"run_id": own, "models": [{"model_id": model_id}]}),
+    ):
+        named = requests.post(f"{api}/{route}", json=body, headers=bob, timeout=10)
+        assert named.status_code == 403, route
+        assert named.json()["error_code"] == "PERMISSION_DENIED", route
+    model = requests.get(f"{api}/logged-models/{model_id}", headers=alice, timeout=10).json()
+    assert model["model"].get("data", {}).get("metrics", []) == []
+    theirs = {"run_id": alice_logged.run_id, **point}
+    assert requests.post(f"{api}/runs/log-metric", json=theirs, headers=alice, timeout=10).ok
+    model = requests.get(f"{api}/logged-models/{model_id}", headers=alice, timeout=10).json()
+    assert [m["key"] for m in model["model"]["data"]["metrics"]] == ["acc"]
     asked = ([own, alice_logged.run_id], [alice_logged.run_id, own], [alice_logged.run_id])
     for run_ids in asked:
         bulk = requests.get(

@@ -10,7 +10,7 @@ version) already finds the grant. The request guard grants it too after the answ
 from __future__ import annotations
 
 from trailmark.errors import NotFound
-from trailmark.server.access.policy import account_of
+from trailmark.server.access.readable import account_for
 from trailmark.server.identity import Identity
 from trailmark.store.accounts.roles import ResourceKind
 from trailmark.store.store import Store
@@ -19,13 +19,9 @@ from trailmark.store.store import Store
 def make_creator_admin(store: Store, identity: Identity, kind: ResourceKind, name: str) -> None:
     """Make ``identity`` admin of the ``kind`` named ``name`` it just created (no-op for a
     caller without an account: accounts are off)."""
-    if identity.user_id is not None:
-        account = account_of(identity)
-    elif identity.via == "header":  # named by an authenticating proxy: its account, if any
-        try:
-            account = store.accounts.users.get(identity.name)
-        except NotFound:
-            return
-    else:
+    try:
+        account = account_for(store, identity)
+    except NotFound:  # a proxy-named user without an account
         return
-    store.accounts.grants.grant_creator(kind, name, account)
+    if account is not None:
+        store.accounts.grants.grant_creator(kind, name, account)

@@ -24,11 +24,24 @@ from starlette.requests import Request
 from trailmark.errors import NotFound
 from trailmark.server.access.policy import account_of
 from trailmark.server.identity import Identity, current_identity
-from trailmark.store.accounts.roles import ResourceKind
+from trailmark.store.accounts.account import Account
+from trailmark.store.accounts.roles import ResourceKind, Role, role_rank
 from trailmark.store.store import Store
 
 PROJECT: Final = "project"
 MODEL: Final = "model"
+
+
+def account_for(store: Store, identity: Identity) -> Account | None:
+    """The account behind ``identity``; ``None`` while accounts are off (anonymous, or a
+    proxy-named user while no user exists). :class:`NotFound` for a proxy-named user
+    without an account."""
+    if identity.user_id is not None:
+        return account_of(identity)
+    if identity.via != "header":  # anonymous: the guard admits it only while accounts are off
+        return None
+    users = store.accounts.users  # named by an authenticating proxy: its account, if any
+    return users.get(identity.name) if users.any() else None
 
 
 def readable_names(store: Store, identity: Identity, kind: ResourceKind) -> set[str] | None:
@@ -36,19 +49,27 @@ def readable_names(store: Store, identity: Identity, kind: ResourceKind) -> set[
     ``None``: all of them."""
     if identity.admin:
         return None
-    if identity.user_id is not None:
-        return store.accounts.grants.readable(account_of(identity), kind)
-    if identity.via != "header":  # anonymous: the guard admits it only while accounts are off
-        return None
-    # Named by an authenticating proxy: its account, once accounts exist.
-    users = store.accounts.users
-    if not users.any():
-        return None
     try:
-        account = users.get(identity.name)
+        account = account_for(store, identity)
     except NotFound:
         return set()
-    return None if account.is_admin else store.accounts.grants.readable(account, kind)
+    if account is None or account.is_admin:
+        return None
+    return store.accounts.grants.readable(account, kind)
+
+
+def has_role(store: Store, identity: Identity, kind: ResourceKind, name: str, needed: Role) -> bool:
+    """Whether ``identity`` holds at least ``needed`` on the resource (always while accounts
+    are off)."""
+    if identity.admin:
+        return True
+    try:
+        account = account_for(store, identity)
+    except NotFound:
+        return False
+    if account is None:
+        return True
+    return role_rank(store.accounts.grants.role_of(account, kind, name)) >= role_rank(needed)
 
 
 def may_read(names: set[str] | None, name: str | None) -> bool:

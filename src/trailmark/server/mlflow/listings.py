@@ -17,7 +17,9 @@ With no accounts, and for server admins, every call goes straight to the handler
 
 Creates (``experiments/create``, ``registered-models/create``) make their creator the new
 resource's admin before answering, so the creator's next request finds the grant. A new
-model version (``model-versions/create``) needs the caller to read what its files come from.
+model version (``model-versions/create``) needs the caller to read what its files come from,
+and a run's metrics or outputs that name a logged model need an editor of its project (its
+inputs, a viewer).
 """
 
 from __future__ import annotations
@@ -29,10 +31,14 @@ from trailmark.errors import Forbidden, NotFound
 from trailmark.mlflow_api.endpoints import Handler
 from trailmark.mlflow_api.fields import Fields
 from trailmark.server.access.creators import make_creator_admin
-from trailmark.server.access.mlflow_resources import experiment_project, source_resources
-from trailmark.server.access.readable import MODEL, PROJECT, may_read, readable_names
+from trailmark.server.access.mlflow_resources import (
+    experiment_project,
+    logged_model_project,
+    source_resources,
+)
+from trailmark.server.access.readable import MODEL, PROJECT, has_role, may_read, readable_names
 from trailmark.server.identity import Identity
-from trailmark.store.accounts.roles import ResourceKind
+from trailmark.store.accounts.roles import ResourceKind, Role
 from trailmark.store.store import Store
 
 Narrowed = Callable[[Handler, Store, Fields, Identity], dict[str, Any]]
@@ -137,6 +143,31 @@ def _source_readable(handler: Handler, store: Store, fields: Fields, identity: I
     return handler(store, fields, identity.name)
 
 
+def _named_models(needed: Role) -> Narrowed:
+    """A run's metrics, inputs and outputs may name MLflow 3 logged models (``model_id``),
+    which the request then writes to (metrics, outputs: ``needed`` editor) or links as used
+    (inputs: viewer): each must lie in a project where the caller holds ``needed``
+    (PERMISSION_DENIED otherwise), whatever the run's own project."""
+
+    def checked(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
+        named = [fields.get("model_id")]
+        named += [m.get("model_id") for m in fields.items("metrics") if isinstance(m, dict)]
+        named += [m.get("model_id") for m in fields.items("models") if isinstance(m, dict)]
+        for model_id in sorted({str(m) for m in named if m}):
+            try:
+                found = logged_model_project(store, model_id)
+            except NotFound:
+                continue  # the handler says so
+            if found is not None and not has_role(store, identity, found.kind, found.name, needed):
+                raise Forbidden(
+                    f"{identity.name} may not use logged model {model_id!r} of {found} here "
+                    f"(it needs the {needed} role there)"
+                )
+        return handler(store, fields, identity.name)
+
+    return checked
+
+
 _API = "/api/2.0/mlflow"
 _AJAX = "/ajax-api/2.0/mlflow"
 
@@ -153,6 +184,10 @@ NARROWED: dict[str, Narrowed] = {
     f"{_API}/experiments/create": _creating(PROJECT),
     f"{_API}/registered-models/create": _creating(MODEL),
     f"{_API}/model-versions/create": _source_readable,
+    f"{_API}/runs/log-metric": _named_models(Role.EDITOR),
+    f"{_API}/runs/log-batch": _named_models(Role.EDITOR),
+    f"{_API}/runs/outputs": _named_models(Role.EDITOR),
+    f"{_API}/runs/log-inputs": _named_models(Role.VIEWER),
 }
 """An MLflow endpoint's path (as in :data:`~trailmark.mlflow_api.endpoints.ENDPOINTS`) ->
 how its call is narrowed to what the caller may read (or, for a create, followed by the
