@@ -20,7 +20,7 @@ routes refuse a query parameter given twice
 
 Routes that list several resources, or read several runs at once (:data:`MLFLOW_LISTINGS`),
 have no locator: any signed-in caller may call them and the handlers drop what the caller
-may not read (:mod:`trailmark.server.mlflow.listings`). Creating routes name the resource
+may not read (:mod:`trailmark.server.mlflow.caller_checks`). Creating routes name the resource
 they create (``experiments/create``: ``name``; ``registered-models/create``: ``name``), so
 the guard treats a write to a resource that does not exist yet as its creation, and their
 handlers make the creator its admin before answering.

@@ -21,7 +21,7 @@ from trailmark.errors import InvalidInput
 from trailmark.mlflow_api.endpoints import ARTIFACTS, ENDPOINTS, GROUPS, Endpoint
 from trailmark.mlflow_api.fields import Fields
 from trailmark.server.identity import current_identity
-from trailmark.server.mlflow import artifacts, listings
+from trailmark.server.mlflow import artifacts, caller_checks
 from trailmark.server.mlflow.errors import mlflow_router
 from trailmark.server.responses import JSON
 
@@ -52,10 +52,10 @@ def _route(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def route(request: Request) -> Response:
         fields = await read_fields(request)
         identity = current_identity(request)
-        # Searches keep only what the caller may read (accounts on); others call handler.
+        # What the guard cannot check (searches, creators, second resources): caller_checks.
         store = request.app.state.store
         result = await run_in_threadpool(
-            listings.call, handler, endpoint.path, store, fields, identity
+            caller_checks.call, handler, endpoint.path, store, fields, identity
         )
         return JSON(result)
 

@@ -1,25 +1,31 @@
-"""MLflow searches with accounts on: each answers only what the caller may read.
+"""What the request guard cannot check for an MLflow call, checked around its handler.
 
-A search names no one resource, so the request guard lets any signed-in caller in
-(:data:`~trailmark.server.access.mlflow_resources.MLFLOW_LISTINGS`) and the route narrows
-the call here, by the endpoint's path (:data:`NARROWED`):
+The guard checks the one resource a route names
+(:mod:`~trailmark.server.access.mlflow_resources`). Some calls need more, found by the
+endpoint's path in :data:`CHECKED`:
+
+**Searches answer only what the caller may read.** A search names no one resource, so the
+guard lets any signed-in caller in
+(:data:`~trailmark.server.access.mlflow_resources.MLFLOW_LISTINGS`), and:
 
 - searches over given experiments (``runs/search``, ``logged-models/search``,
-  ``experiments/search-datasets``) and ``get-history-bulk-interval`` over given runs drop
-  the ids the caller may not read before the handler runs, so paging stays exact;
+  ``experiments/search-datasets``) and the bulk metric histories over given runs drop the
+  ids the caller may not read before the handler runs, so paging stays exact;
 - ``experiments/search``, ``registered-models/search`` and ``model-versions/search`` drop
   the unreadable items of each page the handler answers; a page left empty is followed by
   the next ones (a bounded number), so a client never sees an empty page with more to come
   unless thousands of unreadable items lie between. A page may hold fewer than
   ``max_results`` items, which MLflow clients page through unchanged.
 
-With no accounts, and for server admins, every call goes straight to the handler.
+**Creators become admins before the answer.** ``experiments/create`` and
+``registered-models/create`` grant their creator the new resource's admin role, so the
+creator's next request (``set_experiment`` reads the experiment back at once) finds it.
 
-Creates (``experiments/create``, ``registered-models/create``) make their creator the new
-resource's admin before answering, so the creator's next request finds the grant. A new
-model version (``model-versions/create``) needs the caller to read what its files come from,
-and a run's metrics or outputs that name a logged model need an editor of its project (its
-inputs, a viewer).
+**Second resources.** A new model version (``model-versions/create``) needs the caller to
+read what its files come from; a run's metrics or outputs that name a logged model need an
+editor of that model's project (its inputs, a viewer).
+
+With no accounts, and for server admins, every call goes straight to the handler.
 """
 
 from __future__ import annotations
@@ -41,8 +47,8 @@ from trailmark.server.identity import Identity
 from trailmark.store.accounts.roles import ResourceKind, Role
 from trailmark.store.store import Store
 
-Narrowed = Callable[[Handler, Store, Fields, Identity], dict[str, Any]]
-"""Calls an MLflow handler for ``identity``, keeping only what it may read."""
+Checked = Callable[[Handler, Store, Fields, Identity], dict[str, Any]]
+"""Calls an MLflow handler for ``identity``, with the checks the guard cannot make."""
 
 _MORE_PAGES = 20
 """Pages fetched after an empty one before answering it (with its page token)."""
@@ -60,7 +66,7 @@ def _readable_experiments(store: Store, names: set[str], ids: list[Any]) -> list
     return kept
 
 
-def _over_experiments(field: str) -> Narrowed:
+def _over_experiments(field: str) -> Checked:
     """Drop the experiments of ``field`` the caller may not read; none left: an empty answer."""
 
     def narrowed(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
@@ -76,7 +82,7 @@ def _over_experiments(field: str) -> Narrowed:
     return narrowed
 
 
-def _over_runs(field: str) -> Narrowed:
+def _over_runs(field: str) -> Checked:
     """Drop the runs of ``field`` whose project the caller may not read."""
 
     def narrowed(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
@@ -99,7 +105,7 @@ def _over_runs(field: str) -> Narrowed:
     return narrowed
 
 
-def _page_items(key: str, kind: ResourceKind) -> Narrowed:
+def _page_items(key: str, kind: ResourceKind) -> Checked:
     """Keep the items of the answer's ``key`` whose ``name`` the caller may read."""
 
     def narrowed(handler: Handler, store: Store, fields: Fields, identity: Identity) -> Any:
@@ -118,7 +124,7 @@ def _page_items(key: str, kind: ResourceKind) -> Narrowed:
     return narrowed
 
 
-def _creating(kind: ResourceKind) -> Narrowed:
+def _creating(kind: ResourceKind) -> Checked:
     """A create named by the ``name`` field: its creator becomes its admin before the answer
     (:mod:`trailmark.server.access.creators`)."""
 
@@ -143,7 +149,7 @@ def _source_readable(handler: Handler, store: Store, fields: Fields, identity: I
     return handler(store, fields, identity.name)
 
 
-def _named_models(needed: Role) -> Narrowed:
+def _named_models(needed: Role) -> Checked:
     """A run's metrics, inputs and outputs may name MLflow 3 logged models (``model_id``),
     which the request then writes to (metrics, outputs: ``needed`` editor) or links as used
     (inputs: viewer): each must lie in a project where the caller holds ``needed``
@@ -171,7 +177,7 @@ def _named_models(needed: Role) -> Narrowed:
 _API = "/api/2.0/mlflow"
 _AJAX = "/ajax-api/2.0/mlflow"
 
-NARROWED: dict[str, Narrowed] = {
+CHECKED: dict[str, Checked] = {
     f"{_API}/runs/search": _over_experiments("experiment_ids"),
     f"{_API}/logged-models/search": _over_experiments("experiment_ids"),
     f"{_API}/experiments/search-datasets": _over_experiments("experiment_ids"),
@@ -190,13 +196,13 @@ NARROWED: dict[str, Narrowed] = {
     f"{_API}/runs/log-inputs": _named_models(Role.VIEWER),
 }
 """An MLflow endpoint's path (as in :data:`~trailmark.mlflow_api.endpoints.ENDPOINTS`) ->
-how its call is narrowed to what the caller may read (or, for a create, followed by the
-creator's grant)."""
+how its call is checked: narrowed to what the caller may read, followed by the creator's
+grant, or preceded by the check of a second resource."""
 
 
 def call(handler: Handler, path: str, store: Store, fields: Fields, identity: Identity) -> Any:
-    """Run ``handler`` for ``identity``, narrowed if its endpoint lists several resources."""
-    narrowed = NARROWED.get(path)
-    if narrowed is None:
+    """Run ``handler`` for ``identity``, with its endpoint's checks (see :data:`CHECKED`)."""
+    checked = CHECKED.get(path)
+    if checked is None:
         return handler(store, fields, identity.name)
-    return narrowed(handler, store, fields, identity)
+    return checked(handler, store, fields, identity)
