@@ -24,6 +24,7 @@ from trailmark.store.store import Store
 
 PROJECT = "secure-vision"
 RUN = "run-a"
+MODEL = "secure-clf"
 PASSWORDS = {
     "ada": "ada-admin-password-1",  # server admin (first user: admin of every project)
     "vic": "vic-viewer-password-1",  # viewer of PROJECT
@@ -41,13 +42,25 @@ def seed_accounts(data_dir: Path) -> None:
             {"t": "fin", "q": 3, "state": "finished", "exit_code": 0, "w": 1_767_225_660.0},
         ]
         store.ingestor.ingest(Envelope(RUN, PROJECT, "seed"), records)
+        store.registry.create_model(MODEL, "guarded classifier")
+        store.registry.create_version(MODEL, "s3://bucket/clf", resolve="keep")
         users = store.accounts.users
         users.create("ada", admin=True, password=PASSWORDS["ada"], display_name="Ada Admin")
         for name in ("vic", "eve", "rita"):
             users.create(name, password=PASSWORDS[name])
         store.accounts.grants.set("project", PROJECT, "user:vic", "viewer", by="ada")
+        store.accounts.grants.set("model", MODEL, "user:vic", "viewer", by="ada")
     finally:
         store.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def patient_expectations() -> Iterator[None]:
+    """Each sign-in hashes a password (argon2id) on a shared, busy machine: allow more than
+    Playwright's 5 s per expectation, and put the default back for the other modules."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +83,7 @@ def signed_in(page: Page, server: ServerProcess, name: str, path: str = "/") -> 
     page.goto(server.url + path)
     expect(page.get_by_test_id("sign-in-page")).to_be_visible()
     sign_in(page, name, PASSWORDS[name])
+    expect(page).to_have_url(server.url + path)
     expect(page.get_by_test_id("user-name")).to_be_visible()
 
 
@@ -142,6 +156,29 @@ def test_viewer_sees_why_they_cannot_edit_and_cannot(page: Page, server: ServerP
     expect(page.get_by_test_id("members-not-allowed")).to_contain_text("Only admins of project")
     page.goto(server.url + run_path())
     expect(page.get_by_test_id("notes-read-only")).to_have_value("keep me")
+
+
+def test_model_viewer_sees_why_and_model_admin_reaches_its_members(
+    page: Page, server: ServerProcess
+) -> None:
+    signed_in(page, server, "vic", f"/models/{MODEL}")
+    expect(page.get_by_test_id("model-version-detail")).to_be_visible()
+    expect(page.get_by_test_id("model-actions-not-allowed")).to_contain_text(
+        f"You are a viewer of model {MODEL}"
+    )
+    expect(page.get_by_test_id("set-alias-button")).to_have_count(0)
+    expect(page.get_by_test_id("edit-description")).to_have_count(0)
+    expect(page.get_by_test_id("model-members-link")).to_have_count(0)
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("sign-out").click()
+    sign_in(page, "ada", PASSWORDS["ada"])
+    expect(page.get_by_test_id("user-name")).to_have_text("Ada Admin")
+    page.goto(server.url + f"/models/{MODEL}")
+    expect(page.get_by_test_id("set-alias-button")).to_be_visible()
+    page.get_by_test_id("model-members-link").click()
+    expect(page).to_have_url(server.url + f"/models/{MODEL}/members")
+    expect(page.locator('[data-principal="user:vic"]')).to_have_attribute("data-role", "viewer")
+    expect(page.get_by_test_id("visibility-select")).to_have_value("private")
 
 
 def test_admin_adds_a_member_with_a_role(page: Page, server: ServerProcess) -> None:

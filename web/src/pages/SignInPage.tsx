@@ -12,7 +12,7 @@ import { safeNext, signInErrorMessage } from "../lib/access";
 import { Link, navigate } from "../router";
 
 export function SignInPage() {
-  const { me, refresh } = useSession();
+  const { me, setMe } = useSession();
   const [params] = useQueryParams();
   const next = safeNext(params.get("next"));
   const ssoError = params.get("error");
@@ -49,9 +49,10 @@ export function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(name.trim(), password);
+      const answer = await signIn(name.trim(), password);
       setPassword("");
-      await refresh();
+      // Who is signed in and where to go change together: no "signed in" card in between.
+      setMe(answer);
       navigate(next, { replace: true });
     } catch (err) {
       setError(signInErrorMessage(err));
