@@ -49,6 +49,13 @@ ROWS: tuple[Row, ...] = (
         "higher",
     ),
     Row("load_auth_ratio", "  rate with accounts on / off (within 10%)", "x", 0.9, "higher"),
+    Row(
+        "load_auth_cpu_ratio",
+        "  server CPU per point, accounts off / on (within 10%)",
+        "x",
+        0.9,
+        "higher",
+    ),
     Row("load_auth_errors", "  errors (accounts on)", "count", 0.0),
     Row("server_start", "server: start to /health answering", "s", 1.5),
     Row("server_rss_idle", "server: resident memory, idle", "B", 150 * MB),

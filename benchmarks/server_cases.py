@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -194,6 +195,15 @@ def case_load_pg(ws: Workspace) -> dict[str, Figure]:
             server.stop()
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def accounts_server(data_dir: Path) -> tuple[Server, str]:
     """A SQLite server with accounts on: its database holds one user (not an admin, so each
     batch is checked against the user's role on the project) and that user's API key."""
@@ -214,6 +224,8 @@ def case_load_auth(ws: Workspace) -> dict[str, Figure]:
     procs, steps = ws.scale.load_procs, ws.scale.load_steps
     off: list[float] = []
     on: list[float] = []
+    cpu_off: list[float] = []
+    cpu_on: list[float] = []
     errors: list[str] = []
     for rep in range(max(1, min(ws.scale.reps, 2))):
         for accounts in (False, True) if rep % 2 == 0 else (True, False):  # order cancels out
@@ -223,10 +235,13 @@ def case_load_auth(ws: Workspace) -> dict[str, Figure]:
             else:
                 server, env = start_server(ws.fresh_dir("auth-off")), {}
             try:
+                cpu = process_cpu_seconds(server.process.pid)
                 result = run_load(server, ws.fresh_dir("load"), procs, steps, 0.0, env)
+                cpu = process_cpu_seconds(server.process.pid) - cpu
             finally:
                 server.stop()
             (on if accounts else off).append(result["rate"])
+            (cpu_on if accounts else cpu_off).append(cpu / max(1, result["points"]))
             errors += result["errors"]
     ratios = [b / a for a, b in zip(off, on, strict=True) if a > 0]
     note = (
@@ -234,9 +249,16 @@ def case_load_auth(ws: Workspace) -> dict[str, Figure]:
         f"accounts off {' / '.join(f'{r / 1e3:.0f}k' for r in off)} pts/s, "
         f"on {' / '.join(f'{r / 1e3:.0f}k' for r in on)} pts/s"
     )
+    cpu_ratios = [a / b for a, b in zip(cpu_off, cpu_on, strict=True) if b > 0]
+    cpu_note = (
+        "the server's own CPU time per point stored (what other load on the machine moves "
+        f"least): off {' / '.join(f'{c * 1e6:.2f}' for c in cpu_off)} us, "
+        f"on {' / '.join(f'{c * 1e6:.2f}' for c in cpu_on)} us"
+    )
     return {
         "load_auth_rate": figure(on, "pts/s", note=note),
         "load_auth_ratio": figure(ratios or [0.0], "x", note=note),
+        "load_auth_cpu_ratio": figure(cpu_ratios or [0.0], "x", note=cpu_note),
         "load_auth_errors": figure(
             [float(len(errors))], "count", errors[0][:160] if errors else ""
         ),

@@ -45,7 +45,7 @@ CASES: tuple[Case, ...] = (
     Case("load_pg", ("load_pg_rate", "load_pg_p99", "load_pg_errors"), srv.case_load_pg),
     Case(
         "load_auth",
-        ("load_auth_rate", "load_auth_ratio", "load_auth_errors"),
+        ("load_auth_rate", "load_auth_ratio", "load_auth_cpu_ratio", "load_auth_errors"),
         srv.case_load_auth,
     ),
     Case("server_start", ("server_start",), srv.case_server_start),

@@ -65,12 +65,13 @@ class AuditTrail:
         denied: bool = False,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Record one answered request; never raises (an error is logged)."""
+        """Record one answered request; never raises (an error is logged). A successful
+        ingest batch is recorded only when :meth:`ingest_batches` says it is due."""
         try:
             outcome = outcome_of(status, denied)
             detail = dict(detail or {})
             if route == INGEST_ROUTE and outcome == "ok":
-                batches = self._coalesce(identity.name, str(resource))
+                batches = self.ingest_batches(identity.name, resource)
                 if batches is None:
                     return
                 detail["batches"] = batches
@@ -88,16 +89,27 @@ class AuditTrail:
         except Exception:
             log.exception("could not record an audit event for %s (%s)", route, status)
 
-    def _coalesce(self, actor: str, resource: str) -> int | None:
+    def ingest_due(self, actor: str, resource: Resource | None) -> bool:
+        """Whether a successful ingest batch makes an event now (cheap: no database), or
+        only counts towards the next one."""
+        with self._lock:
+            last = self._ingest.get((actor, str(resource)), (0.0, 0))[0]
+        if last and time.monotonic() - last < INGEST_EVENT_EVERY_S:
+            self.ingest_batches(actor, resource)  # counted
+            return False
+        return True
+
+    def ingest_batches(self, actor: str, resource: Resource | None) -> int | None:
         """How many batches the next ingest event stands for, or ``None``: not yet."""
         now = time.monotonic()
+        key = (actor, str(resource))
         with self._lock:
-            last, count = self._ingest.get((actor, resource), (0.0, 0))
+            last, count = self._ingest.get(key, (0.0, 0))
             count += 1
             if last and now - last < INGEST_EVENT_EVERY_S:
-                self._ingest[(actor, resource)] = (last, count)
+                self._ingest[key] = (last, count)
                 return None
-            self._ingest[(actor, resource)] = (now, 0)
+            self._ingest[key] = (now, 0)
             return count
 
     def record(

@@ -12,7 +12,8 @@ anonymous: a client with a revoked key must learn so, not silently see less. A d
 user's credentials are wrong credentials. None at all: the caller is anonymous, and the
 policy decides what an anonymous caller may do.
 
-Checking a password costs an argon2 hash (tens of milliseconds, on purpose), and an MLflow
+Identical key lookups in flight at once are made once (:mod:`.single_flight`: the ranks
+of one job send the same key together). Checking a password costs an argon2 hash (tens of milliseconds, on purpose), and an MLflow
 client with basic auth sends it on every request: a password that checked out is
 remembered (by its SHA-256, never in clear) for :data:`PASSWORD_MEMORY_S` seconds; the
 account is still read from the database on every request, so disabling a user takes
@@ -36,10 +37,12 @@ from typing import TYPE_CHECKING
 from starlette.requests import cookie_parser
 
 from trailmark.errors import NotFound, Unauthorized
+from trailmark.server.access.single_flight import SingleFlight
 from trailmark.server.identity import ANONYMOUS_IDENTITY, Identity
 
 if TYPE_CHECKING:
     from trailmark.server.settings import ServerSettings
+    from trailmark.store.accounts import KeyInfo
     from trailmark.store.accounts.account import Account
     from trailmark.store.store import Store
 
@@ -103,6 +106,7 @@ class Authenticator:
         self._store = store
         self._settings = settings
         self._passwords: dict[bytes, tuple[int, float]] = {}
+        self._keys: SingleFlight[tuple[Account, KeyInfo] | None] = SingleFlight()
         self._lock = threading.Lock()
 
     def identify(self, credentials: Credentials, *, strict: bool = True) -> Identity:
@@ -141,7 +145,8 @@ class Authenticator:
         )
 
     def _key(self, key: str, via: str) -> Identity:
-        found = self._store.accounts.keys.authenticate(key)
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+        found = self._keys.run(digest, lambda: self._store.accounts.keys.authenticate(key))
         if found is None:
             raise BadCredentials(
                 "the API key is unknown, revoked or expired, or its user is disabled: "

@@ -519,6 +519,10 @@ async def _after(
         return
     identity = admitted[0] if admitted is not None else request.identity
     resource = admitted[1].resource if admitted is not None else request.resource
+    route = request.decision.route
+    ingest_ok = route == INGEST_ROUTE and not denied and status < 400
+    if ingest_ok and not trail.ingest_due(identity.name, resource):
+        return  # counted towards the next event: no thread, no database
     client = request.scope.get("client")
     await run_in_threadpool(
         trail.after,

@@ -27,12 +27,16 @@ from typing import TYPE_CHECKING, Final
 
 from trailmark.errors import Forbidden, NotFound, Unauthorized
 from trailmark.server.access.permissions import Permission
+from trailmark.server.access.single_flight import SingleFlight
 from trailmark.server.identity import Identity
 
 if TYPE_CHECKING:
     from trailmark.server.access.resources import Resource
     from trailmark.store.accounts.account import Account
     from trailmark.store.store import Store
+
+_ROLES: SingleFlight[str | None] = SingleFlight()
+"""Identical role lookups in flight at once, made once (see :mod:`.single_flight`)."""
 
 RECHECK_S: Final = 2.0
 """While accounts are off, how often the guard asks the database whether a user exists."""
@@ -146,7 +150,10 @@ def decide(
     if account.is_admin:
         create = permission is Permission.WRITE and not grants.exists(resource.kind, resource.name)
         return Verdict(resource, create)
-    role = grants.role_of(account, resource.kind, resource.name)
+    role = _ROLES.run(
+        (account.id, account.team_ids, resource.kind, resource.name),
+        lambda: grants.role_of(account, resource.kind, resource.name),
+    )
     rank = _RANKS[role] if role is not None else 0
     if rank == 0 and permission is Permission.WRITE:
         rank = _creator_rank(store, account, resource)
