@@ -24,9 +24,10 @@ function NavLink({ to, active, testId, children }: { to: string; active: boolean
 /** Sections of the app. */
 function SectionNav({ path }: { path: string }) {
   const inModels = path === "/models" || path.startsWith("/models/");
+  const inProjects = path === "/" || path.startsWith("/projects/");
   return (
     <nav className="topnav" aria-label="Sections">
-      <NavLink to="/" active={!inModels && path !== "/lineage"} testId="nav-projects">
+      <NavLink to="/" active={inProjects} testId="nav-projects">
         Projects
       </NavLink>
       <NavLink to={modelsPath()} active={inModels} testId="nav-models">
