@@ -21,12 +21,14 @@ Accounts are on when the database holds a user (:class:`AccountsSwitch`).
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from trailmark.errors import Forbidden, NotFound, Unauthorized
 from trailmark.server.access.permissions import Permission
+from trailmark.server.access.resources import INGEST_ROUTE
 from trailmark.server.access.single_flight import SingleFlight
 from trailmark.server.identity import Identity
 
@@ -37,6 +39,40 @@ if TYPE_CHECKING:
 
 _ROLES: SingleFlight[str | None] = SingleFlight()
 """Identical role lookups in flight at once, made once (see :mod:`.single_flight`)."""
+
+INGEST_ROLE_MEMORY_S: Final = 2.0
+"""How long the ingest lane remembers that a caller may write to a project."""
+
+
+class _Writers:
+    """Who may write to which project, remembered for :data:`INGEST_ROLE_MEMORY_S` by the
+    ingest lane only (a training job sends several batches a second to one project).
+
+    Only a role that lets the batch in is remembered: a new grant applies at once, and a
+    removed or lowered one stops that writer's batches within the memory (its API key is
+    still checked on every batch, so revoking the key or disabling the user is immediate).
+    """
+
+    __slots__ = ("_lock", "_ranks")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ranks: dict[tuple[object, ...], tuple[float, int]] = {}
+
+    def rank(self, held: tuple[object, ...]) -> int:
+        found = self._ranks.get(held)
+        if found is None or found[0] < time.monotonic():
+            return 0
+        return found[1]
+
+    def remember(self, held: tuple[object, ...], rank: int) -> None:
+        with self._lock:
+            if len(self._ranks) > 10_000:
+                self._ranks.clear()
+            self._ranks[held] = (time.monotonic() + INGEST_ROLE_MEMORY_S, rank)
+
+
+_WRITERS = _Writers()
 
 RECHECK_S: Final = 2.0
 """While accounts are off, how often the guard asks the database whether a user exists."""
@@ -150,11 +186,13 @@ def decide(
     if account.is_admin:
         create = permission is Permission.WRITE and not grants.exists(resource.kind, resource.name)
         return Verdict(resource, create)
-    role = _ROLES.run(
-        (account.id, account.team_ids, resource.kind, resource.name),
-        lambda: grants.role_of(account, resource.kind, resource.name),
-    )
-    rank = _RANKS[role] if role is not None else 0
+    held = (account.id, account.team_ids, resource.kind, resource.name)
+    rank = _WRITERS.rank(held) if route == INGEST_ROUTE else 0
+    if not rank:
+        role = _ROLES.run(held, lambda: grants.role_of(account, resource.kind, resource.name))
+        rank = _RANKS[role] if role is not None else 0
+        if route == INGEST_ROUTE and rank >= _NEEDED_RANK[Permission.WRITE]:
+            _WRITERS.remember(held, rank)
     if rank == 0 and permission is Permission.WRITE:
         rank = _creator_rank(store, account, resource)
     if rank >= needed:
