@@ -30,6 +30,7 @@ PASSWORDS = {
     "vic": "vic-viewer-password-1",  # viewer of PROJECT
     "eve": "eve-editor-password-1",  # editor of PROJECT, added by ada in a test
     "rita": "rita-rate-limited-pw-1",  # only ever given wrong passwords
+    "pat": "pat-old-password-123",  # changes their password
 }
 
 
@@ -46,7 +47,7 @@ def seed_accounts(data_dir: Path) -> None:
         store.registry.create_version(MODEL, "s3://bucket/clf", resolve="keep")
         users = store.accounts.users
         users.create("ada", admin=True, password=PASSWORDS["ada"], display_name="Ada Admin")
-        for name in ("vic", "eve", "rita"):
+        for name in ("vic", "eve", "rita", "pat"):
             users.create(name, password=PASSWORDS[name])
         store.accounts.grants.set("project", PROJECT, "user:vic", "viewer", by="ada")
         store.accounts.grants.set("model", MODEL, "user:vic", "viewer", by="ada")
@@ -248,6 +249,32 @@ def test_user_creates_and_revokes_an_api_key_shown_once(page: Page, server: Serv
         server.url + f"/api/v1/projects/{PROJECT}", headers={"Authorization": f"Bearer {secret}"}
     )
     assert refused.status_code == 401
+
+
+def test_user_changes_their_password(page: Page, server: ServerProcess) -> None:
+    expect_http_errors(page)  # the wrong current password is refused (403)
+    signed_in(page, server, "pat")
+    page.goto(server.url + "/account")
+    form = page.get_by_test_id("password-form")
+    fields = form.locator("input[type=password]")
+    submit = form.get_by_role("button", name="Change password")
+    new = "pat-new-password-456"
+    fields.nth(0).fill("not-the-password")
+    fields.nth(1).fill(new)
+    fields.nth(2).fill(new + "x")
+    expect(form).to_contain_text("The two new passwords differ.")
+    expect(submit).to_be_disabled()
+    fields.nth(2).fill(new)
+    submit.click()
+    expect(form.get_by_role("alert")).to_have_text("The current password is wrong.")
+    fields.nth(0).fill(PASSWORDS["pat"])
+    submit.click()
+    expect(form.get_by_role("status")).to_contain_text("Password changed")
+    expect(fields.nth(1)).to_have_value("")
+    old = httpx.get(server.url + "/api/v1/auth/me", auth=("pat", PASSWORDS["pat"]))
+    assert old.status_code == 401
+    fresh = httpx.get(server.url + "/api/v1/auth/me", auth=("pat", new))
+    assert fresh.status_code == 200 and fresh.json()["user"]["name"] == "pat"
 
 
 def test_sign_out_ends_the_session(page: Page, server: ServerProcess) -> None:
