@@ -186,7 +186,8 @@ def decide(
     if account.is_admin:
         create = permission is Permission.WRITE and not grants.exists(resource.kind, resource.name)
         return Verdict(resource, create)
-    held = (account.id, account.team_ids, resource.kind, resource.name)
+    # The store's identity too: one process may serve several databases (tests, embedding).
+    held = (id(store), account.id, account.team_ids, resource.kind, resource.name)
     rank = _WRITERS.rank(held) if route == INGEST_ROUTE else 0
     if not rank:
         role = _ROLES.run(held, lambda: grants.role_of(account, resource.kind, resource.name))
