@@ -5,6 +5,7 @@ switch from no accounts to accounts; the bind check. On SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -237,3 +238,23 @@ def test_the_bind_check_lets_a_server_with_accounts_listen_anywhere(
     remote.check_bind(accounts=True)
     with pytest.raises(InvalidInput):
         remote.check_bind(accounts=False)
+
+
+def test_a_removed_role_stops_ingest_batches_within_two_seconds(client: TestClient) -> None:
+    bo, ada = key_of(client, "bo"), key_of(client, "ada")
+    assert client.post("/api/v1/ingest", json=batch("shared"), headers=bearer(ada)).is_success
+    grants = store_of(client).accounts.grants
+    grants.set("project", "shared", "user:bo", "editor", by="ada")  # applies at once
+    assert client.post("/api/v1/ingest", json=batch("shared", "b1"), headers=bearer(bo)).is_success
+    grants.set("project", "shared", "user:bo", "viewer", by="ada")
+    deadline = time.monotonic() + 5
+    q = 1
+    while True:
+        q += 1
+        answer = client.post("/api/v1/ingest", json=batch("shared", "b1", q), headers=bearer(bo))
+        if answer.status_code == 403:
+            break
+        assert answer.is_success and time.monotonic() < deadline, answer.text
+    # Other routes never remember: the viewer is refused a write at once.
+    refused = client.patch("/api/v1/projects/shared/runs/b1", json={}, headers=bearer(bo))
+    assert refused.status_code == 403
