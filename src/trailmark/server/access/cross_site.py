@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trailmark.errors import CrossSiteRequest, UnsupportedMediaType
 from trailmark.server.access.body_types import ANY_TYPE, FORM_TYPES, NO_BODY, body_types
-from trailmark.server.access.guard import RouteTable, _route_path
+from trailmark.server.access.guard import ROUTE_KEY, RouteTable, _route_path
 from trailmark.server.errors import response_for
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -120,7 +120,11 @@ class CrossSiteCheck:
         )
 
     def _route(self, scope: Scope) -> str:
-        """The declared route (``"METHOD /path"``) that answers, or ``""`` for none."""
+        """The declared route (``"METHOD /path"``) that answers, or ``""`` for none (the
+        guard outside has resolved it already, when it ran)."""
+        decided = scope.get(ROUTE_KEY)
+        if decided is not None and decided.route:
+            return str(decided.route)
         method, path = scope["method"], _route_path(scope)
         if self._table is None:  # compiled on the first body that is not plain JSON
             self._table = RouteTable(self._routes_of.routes)
