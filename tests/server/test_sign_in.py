@@ -105,6 +105,21 @@ def test_brute_force_is_slowed_even_for_the_right_password(
     other.state.store.close()
 
 
+def test_guessing_through_basic_auth_is_slowed_and_audited_too(client: TestClient) -> None:
+    """Every route takes Basic name:password (MLflow clients): it is a sign-in door like the
+    dashboard's, counted against the same limit, or guessing would move there."""
+    for _ in range(MAX_FAILURES_PER_NAME):
+        assert client.get("/api/v1/projects", auth=("ada", "guess")).status_code == 401
+    refused = client.get("/api/v1/projects", auth=("ada", PASSWORD))
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["retry-after"]) >= 1
+    assert sign_in(client) == 429  # one count for both doors
+    events = client.app.state.store.accounts.audit.list(action="sign_in.failed").events  # type: ignore[attr-defined]
+    assert len(events) == MAX_FAILURES_PER_NAME
+    assert all(e.actor == "ada" and e.detail.get("via") == "basic" for e in events)
+    assert all("guess" not in str(e.detail) for e in events)
+
+
 def test_a_session_cookie_sent_cross_site_changes_nothing(client: TestClient) -> None:
     assert sign_in(client) == 200
     body = {"name": "made-cross-site"}

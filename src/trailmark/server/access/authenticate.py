@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import cookie_parser
 
 from trailmark.errors import NotFound, Unauthorized
+from trailmark.server.access.rate_limit import check_sign_in_allowed, record_failed_sign_in
 from trailmark.server.access.single_flight import SingleFlight
 from trailmark.server.identity import ANONYMOUS_IDENTITY, Identity
 
@@ -78,9 +79,11 @@ def identity_of(account: Account, via: str, *, read_only: bool = False) -> Ident
 class Credentials:
     """The credentials a request carries, read from its raw ASGI headers."""
 
-    __slots__ = ("authorization", "cookie")
+    __slots__ = ("authorization", "client", "cookie")
 
-    def __init__(self, headers: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, headers: list[tuple[bytes, bytes]], client: str | None = None) -> None:
+        self.client = client
+        """The caller's address: failed Basic passwords count against it (rate limit)."""
         self.authorization: str | None = None
         self.cookie: str | None = None
         for name, value in headers:
@@ -114,7 +117,7 @@ class Authenticator:
         public route): a stale session cookie is no one rather than an error, so the sign-in
         page still loads."""
         if credentials.authorization is not None:
-            return self._authorization(credentials.authorization)
+            return self._authorization(credentials.authorization, credentials.client)
         if credentials.cookie is not None:
             account = self._store.accounts.sessions.authenticate(credentials.cookie)
             if account is not None and not account.disabled:
@@ -123,7 +126,7 @@ class Authenticator:
                 raise BadCredentials("your session has expired or was signed out: sign in again")
         return ANONYMOUS_IDENTITY
 
-    def _authorization(self, header: str) -> Identity:
+    def _authorization(self, header: str, client: str | None = None) -> Identity:
         scheme, _, value = header.strip().partition(" ")
         scheme = scheme.lower()
         value = value.strip()
@@ -138,7 +141,7 @@ class Authenticator:
                         "the API key given as the password belongs to another user"
                     )
                 return identity
-            return self._password(name, secret)
+            return self._password(name, secret, client)
         raise BadCredentials(
             "unsupported Authorization header: send 'Bearer <API key>' or 'Basic' with a "
             "user name and a password or API key"
@@ -157,7 +160,7 @@ class Authenticator:
             raise BadCredentials("this user is disabled")
         return identity_of(account, via, read_only=info.read_only)
 
-    def _password(self, name: str, password: str) -> Identity:
+    def _password(self, name: str, password: str, client: str | None = None) -> Identity:
         if self._settings is not None:  # --sso-only: passwords are refused, keys work
             oidc = importlib.import_module("trailmark.server.access.oidc")
             oidc.refuse_password_sign_in(self._settings)
@@ -172,10 +175,14 @@ class Authenticator:
                 account = None
             if account is not None and account.name == name and not account.disabled:
                 return identity_of(account, "basic")
+        # A Basic password is a sign-in like the dashboard's: limited and audited the same
+        # way, or guessing would simply move to this door.
+        check_sign_in_allowed(self._store, name, client)
         found = self._store.accounts.users.check_password(name, password)
         if found is None or found.disabled:
             with self._lock:
                 self._passwords.pop(digest, None)
+            record_failed_sign_in(self._store, name, client, via="basic")
             raise BadCredentials("wrong user name or password")
         with self._lock:
             if len(self._passwords) >= _MAX_REMEMBERED:

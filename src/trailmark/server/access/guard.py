@@ -404,7 +404,8 @@ class _Request:
         self.decision = decision
         self.path = path
         self.table = table
-        self.credentials = Credentials(scope["headers"])
+        client = scope.get("client")
+        self.credentials = Credentials(scope["headers"], client[0] if client else None)
         self.body: bytes | None = None
         self.identity: Identity = ANONYMOUS_IDENTITY
         self.resource: Resource | None = None

@@ -26,6 +26,32 @@ RETRY_AFTER_S: Final = 60.0
 failures may have left it)."""
 
 
+def record_failed_sign_in(
+    store: Store,
+    name: str,
+    client: str | None,
+    *,
+    via: str,
+    route: str | None = None,
+    method: str | None = None,
+) -> None:
+    """Count a failed sign-in (an audit event ``sign_in.failed``, never the secret tried)."""
+    from trailmark.store.accounts import AuditEntry
+
+    store.accounts.audit.record(
+        AuditEntry(
+            name[:200],
+            "sign_in.failed",
+            outcome="failed",
+            status=401,
+            method=method,
+            route=route,
+            client=client,
+            detail={"via": via},
+        )
+    )
+
+
 def check_sign_in_allowed(store: Store, name: str, client: str | None) -> None:
     """Raise :class:`TooManyRequests` when ``name`` or ``client`` failed too often lately."""
     since = time.time() - WINDOW_S

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from trailmark.errors import Unauthorized
 from trailmark.server.access.authenticate import SESSION_COOKIE, Credentials
-from trailmark.server.access.rate_limit import check_sign_in_allowed
+from trailmark.server.access.rate_limit import check_sign_in_allowed, record_failed_sign_in
 from trailmark.server.deps import get_store
 from trailmark.server.identity import Identity, current_identity
 from trailmark.server.models import Body
@@ -113,17 +113,13 @@ def sign_in(
     check_sign_in_allowed(store, body.name, client)
     account = store.accounts.users.check_password(body.name, body.password)
     if account is None or account.disabled:
-        store.accounts.audit.record(
-            AuditEntry(
-                body.name[:200],
-                "sign_in.failed",
-                outcome="failed",
-                status=401,
-                method="POST",
-                route="POST /api/v1/auth/sign-in",
-                client=client,
-                detail={"via": "password"},
-            )
+        record_failed_sign_in(
+            store,
+            body.name,
+            client,
+            via="password",
+            route="POST /api/v1/auth/sign-in",
+            method="POST",
         )
         raise Unauthorized("wrong user name or password")
     token = store.accounts.sessions.create(
