@@ -187,3 +187,23 @@ def test_the_cli_lists_the_options() -> None:
 
     help_text = CliRunner().invoke(main, ["server", "--help"]).output
     assert "--allowed-host" in help_text and "--insecure-allow-remote" in help_text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--oidc-client-id", "trailmark"], "--oidc-client-id needs --oidc-issuer"),
+        (["--sso-only"], "--sso-only needs --oidc-issuer"),
+        (["--oidc-issuer", "https://sso.example"], "--oidc-issuer needs --oidc-client-id"),
+    ],
+    ids=["client-id-alone", "sso-only-alone", "issuer-alone"],
+)
+def test_a_half_sso_configuration_stops_the_server_at_start(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    port = free_port()
+    command = [*TRAILMARK, "server", "--port", str(port), "--data-dir", str(tmp_path), *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=client_env(), timeout=60)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert not listening_addresses(port)

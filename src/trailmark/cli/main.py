@@ -45,6 +45,9 @@ def _serve(options: dict[str, Any]) -> None:
     values["allowed_hosts"] = parse_allowed_hosts(values["allowed_hosts"])
     settings = ServerSettings(**values, dedicated_process=True)
     try:
+        from trailmark.server.access.oidc import check_sso_settings
+
+        check_sso_settings(settings)  # a half SSO set-up stops here, not at the first sign-in
         settings.check_bind()
         app = create_app(settings)
     except TrailmarkError as exc:
