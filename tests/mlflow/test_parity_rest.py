@@ -285,6 +285,14 @@ def test_upload_artifact_puts_a_small_file_in_a_run(
     )
     assert (got.status_code, got.content) == (200, b"hi")
     assert [f.path for f in client.list_artifacts(run_id, "notes")] == ["notes/a.txt"]
+    # A file's natural type (no form can send it) is taken too, its bytes as they are.
+    binary = {"Content-Type": "application/octet-stream"}
+    params_b = {"run_uuid": run_id, "path": "notes/b.bin"}
+    assert requests.post(url, params=params_b, data=b"\x00\xff", headers=binary).status_code == 200
+    got = requests.get(
+        f"{parity_server.url}/get-artifact", params={"run_id": run_id, "path": "notes/b.bin"}
+    )
+    assert (got.status_code, got.content) == (200, b"\x00\xff")
 
     def refused(params: dict[str, str], message: str, data: bytes = b"x") -> None:
         _refused(requests.post(url, params=params, data=data, headers=UPLOAD_HEADERS), message)
@@ -301,6 +309,10 @@ def test_upload_artifact_puts_a_small_file_in_a_run(
         data=b"\0" * (10 * 1024 * 1024 + 1),
     )
     assert [f.path for f in client.list_artifacts(run_id)] == ["notes"]
+    assert [f.path for f in client.list_artifacts(run_id, "notes")] == [
+        "notes/a.txt",
+        "notes/b.bin",
+    ]
     missing = requests.post(
         url, params={"run_id": "nope", "path": "a.txt"}, data=b"x", headers=UPLOAD_HEADERS
     )

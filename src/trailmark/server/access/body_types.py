@@ -35,6 +35,8 @@ ROUTE_BODY_TYPES: Final[dict[str, tuple[str, ...]]] = {
     "PUT /api/v1/projects/{project}/blobs/{digest}": ANY_TYPE,
     "PUT /api/v1/projects/{project}/uploads/{upload_id}": ANY_TYPE,
     "PUT /api/2.0/mlflow-artifacts/artifacts/{path:path}": ANY_TYPE,
+    # A file's bytes as they are; octet-stream, which no form can send, besides MLflow's JSON.
+    "POST /ajax-api/2.0/mlflow/upload-artifact": ("application/octet-stream", "application/json"),
     "* /": NO_BODY,
     "* /api/2.0/mlflow/{rest:path}": NO_BODY,
     "* /api/3.0/mlflow/{rest:path}": NO_BODY,
