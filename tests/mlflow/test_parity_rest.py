@@ -333,3 +333,27 @@ def test_a_logged_model_lists_the_versions_made_from_it(client: Any) -> None:
         {"name": name, "version": 1},
         {"name": name, "version": 2},
     ]
+
+
+# /ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files
+
+
+def test_a_logged_models_file_downloads_through_mlflows_ui_route(
+    client: Any, parity_server: ServerProcess, tmp_path: Path
+) -> None:
+    model = client.create_logged_model(experiment_id=client.create_experiment(_name("lm-files")))
+    (tmp_path / "MLmodel").write_text(f"model_uuid: {model.model_id}\n")
+    client.log_model_artifact(model.model_id, str(tmp_path / "MLmodel"))
+    url = f"{parity_server.url}/ajax-api/2.0/mlflow/logged-models/{model.model_id}/artifacts/files"
+    got = requests.get(url, params={"artifact_file_path": "MLmodel"})
+    assert got.status_code == 200, got.text
+    assert model.model_id in got.text
+    assert got.headers["x-content-type-options"] == "nosniff"  # stored bytes, served inert
+    bare = requests.get(url)  # MLflow answers BAD_REQUEST here
+    assert bare.status_code == 400 and bare.json()["error_code"] == "BAD_REQUEST"
+    assert "artifact_file_path" in bare.json()["message"]
+    for unsafe in ("../MLmodel", "/etc/passwd"):
+        answer = requests.get(url, params={"artifact_file_path": unsafe})
+        assert answer.status_code == 400, (unsafe, answer.text)
+    missing = requests.get(url, params={"artifact_file_path": "nope.txt"})
+    assert missing.status_code == 404

@@ -261,6 +261,7 @@ _REST: dict[str, Locator] = {
 _AJAX_ONLY: dict[str, Locator] = {
     # Routes MLflow's server has only under /ajax-api (its UI's helpers).
     "POST /ajax-api/2.0/mlflow/upload-artifact": _RUN_IN_QUERY,
+    "GET /ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files": _LOGGED_MODEL,
 }
 
 MLFLOW_LISTINGS: Final = frozenset(

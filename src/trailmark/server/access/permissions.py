@@ -196,6 +196,7 @@ _MLFLOW_READ = (
     "GET /model-versions/get-artifact",
     "GET /api/2.0/mlflow/logged-models/{model_id}",
     "GET /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories",
+    "GET /ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files",  # /ajax-api only
     "POST /api/2.0/mlflow/logged-models/search",
     "GET /api/2.0/mlflow/registered-models/get",
     "GET /api/2.0/mlflow/registered-models/search",

@@ -141,6 +141,22 @@ async def get_model_version_artifact(request: Request) -> Response:
     return await _send(request.app.state.store, target)
 
 
+async def get_logged_model_artifact(request: Request, model_id: str) -> Response:
+    """Download a file of a logged model (``?artifact_file_path=MLmodel``), MLflow's UI route."""
+    refuse_repeats(request)
+    path = request.query_params.get("artifact_file_path")
+    if not path:
+        raise MlflowError(
+            "BAD_REQUEST", 'Request must include the "artifact_file_path" query parameter.', 400
+        )
+    if request.query_params.get("presigned") == "true":
+        raise MlflowError(
+            "NOT_IMPLEMENTED", "Trailmark serves artifacts itself; no presigned URLs", 501
+        )
+    target = Target("model", model_id, "", "").under(path)
+    return await _send(request.app.state.store, target)
+
+
 async def _send(store: Store, target: Target) -> Response:
     entry = await run_in_threadpool(one_entry, store, target)
     digest = str(entry.digest)
@@ -228,6 +244,12 @@ def add_routes(router: APIRouter) -> None:
         summary="Download a file of a registered model version (MLflow's UI route).",
         response_class=StreamingResponse,
         responses=file_answer,
+    )
+    router.add_api_route(
+        "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files",
+        get_logged_model_artifact,
+        methods=["GET"],
+        include_in_schema=False,  # MLflow's UI route, under /ajax-api only
     )
     router.add_api_route(
         "/ajax-api/2.0/mlflow/upload-artifact",
