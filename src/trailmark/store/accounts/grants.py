@@ -13,7 +13,18 @@ import builtins
 import time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
 
 from trailmark.errors import NotFound
 from trailmark.store.accounts.account import Account
@@ -74,6 +85,42 @@ def _held_by(account: Account) -> ColumnElement[bool]:
         grants.c.principal_kind == "team", grants.c.principal_id.in_(sorted(account.team_ids))
     )
     return or_(mine, theirs)
+
+
+_ROLE_QUERIES: dict[str, Executable] = {}
+
+
+def _role_query(kind: ResourceKind) -> Executable:
+    """The visibility of a resource and the roles held on it by a user or their teams (each
+    a bind parameter): built once per kind, since every request of a signed-in client asks
+    it (building the statement cost about as much as running it)."""
+    cached = _ROLE_QUERIES.get(kind)
+    if cached is not None:
+        return cached
+    table = resource_table(kind)
+    held = or_(
+        and_(grants.c.principal_kind == "user", grants.c.principal_id == bindparam("user_id")),
+        and_(
+            grants.c.principal_kind == "team",
+            grants.c.principal_id.in_(bindparam("team_ids", expanding=True)),
+        ),
+    )
+    found: Executable = (
+        select(table.c.visibility, grants.c.role)
+        .select_from(
+            table.outerjoin(
+                grants,
+                and_(
+                    grants.c.resource_kind == bindparam("kind"),
+                    grants.c.resource_id == table.c.id,
+                    held,
+                ),
+            )
+        )
+        .where(table.c.name == bindparam("name"))
+    )
+    _ROLE_QUERIES[kind] = found
+    return found
 
 
 def _visibility(value: str | None) -> Visibility:
@@ -174,23 +221,14 @@ class GrantStore:
             return None
         if account.is_admin:
             return Role.ADMIN
-        table = resource_table(kind)
-        query = (
-            select(table.c.visibility, grants.c.role)
-            .select_from(
-                table.outerjoin(
-                    grants,
-                    and_(
-                        grants.c.resource_kind == kind,
-                        grants.c.resource_id == table.c.id,
-                        _held_by(account),
-                    ),
-                )
-            )
-            .where(table.c.name == resource_name)
-        )
+        parameters = {
+            "kind": kind,
+            "name": resource_name,
+            "user_id": account.id,
+            "team_ids": sorted(account.team_ids),
+        }
         with self.db.read() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_role_query(kind), parameters).all()
         if not rows:
             return None
         granted = highest([Role(row.role) for row in rows if row.role is not None])

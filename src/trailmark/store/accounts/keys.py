@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from trailmark.errors import InvalidInput, NotFound
 from trailmark.store.accounts.account import ACCOUNT_COLUMNS, Account, account_from_rows
@@ -71,6 +71,27 @@ def key_view(row: Any, user_name: str, now: float | None = None) -> ApiKey:
     )
 
 
+_BY_HASH = (
+    select(
+        *ACCOUNT_COLUMNS,
+        api_keys.c.id.label("key_id"),
+        api_keys.c.name.label("key_name"),
+        api_keys.c.read_only,
+        api_keys.c.expires_at,
+        api_keys.c.revoked_at,
+        api_keys.c.last_used_at,
+    )
+    .select_from(
+        api_keys.join(users, users.c.id == api_keys.c.user_id).outerjoin(
+            team_members, team_members.c.user_id == users.c.id
+        )
+    )
+    .where(api_keys.c.key_hash == bindparam("key_hash"))
+)
+"""A key's account and state, by the key's hash: built once, since every request of a
+signed-in client asks it (building the statement cost about as much as running it)."""
+
+
 class KeyStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -118,25 +139,8 @@ class KeyStore:
         if not isinstance(key, str) or not looks_like_key(key):
             return None
         now = time.time()
-        query = (
-            select(
-                *ACCOUNT_COLUMNS,
-                api_keys.c.id.label("key_id"),
-                api_keys.c.name.label("key_name"),
-                api_keys.c.read_only,
-                api_keys.c.expires_at,
-                api_keys.c.revoked_at,
-                api_keys.c.last_used_at,
-            )
-            .select_from(
-                api_keys.join(users, users.c.id == api_keys.c.user_id).outerjoin(
-                    team_members, team_members.c.user_id == users.c.id
-                )
-            )
-            .where(api_keys.c.key_hash == hash_key(key))
-        )
         with self.db.read() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_BY_HASH, {"key_hash": hash_key(key)}).all()
         account = account_from_rows(rows)
         if account is None or account.disabled:
             return None
