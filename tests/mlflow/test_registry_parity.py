@@ -16,45 +16,23 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import _create_pg_database, _drop_pg_database
-from tests.support import ServerProcess, start_server
+from tests.mlflow.servers import DATABASES, mlflow_client_of, server_on
+from tests.support import ServerProcess
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def registry_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
     """A real server process, once on SQLite and once on PostgreSQL, shared by the module."""
-    data_dir: Path = tmp_path_factory.mktemp("registry-parity")
-    if request.param == "sqlite":
-        proc = start_server(data_dir)
-        try:
-            yield proc
-        finally:
-            proc.stop()
-        return
-    name, url = _create_pg_database()
-    proc = start_server(data_dir, db=url)
-    try:
+    with server_on(request.param, tmp_path_factory.mktemp("registry-parity")) as proc:
         yield proc
-    finally:
-        proc.stop()
-        _drop_pg_database(name)
 
 
 @pytest.fixture
 def client(registry_server: ServerProcess) -> Iterator[Any]:
-    import mlflow
-
-    mlflow.set_tracking_uri(registry_server.url)
-    mlflow.set_registry_uri(registry_server.url)
-    try:
-        yield mlflow.MlflowClient(registry_server.url, registry_server.url)
-    finally:
-        mlflow.set_tracking_uri("")
-        mlflow.set_registry_uri("")
+    with mlflow_client_of(registry_server) as found:
+        yield found
 
 
 def _name(prefix: str = "model") -> str:
